@@ -1,0 +1,237 @@
+"""Agreements, their parties and signatories, and typed links between agreements."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from cooperation.models.base import RegistryModel, SluggedModel
+from cooperation.models.organizations import Organization, Person, check_range, range_not_reversed
+from cooperation.partial_dates import partial_date_constraints, partial_date_fields
+
+
+class Agreement(SluggedModel):
+    """An agreement, memorandum, cooperation program, accords or protocol."""
+
+    class Kind(models.TextChoices):
+        AGREEMENT = "agreement", "agreement"
+        MEMORANDUM = "memorandum", "memorandum of understanding"
+        AGREEMENT_OF_INTENT = "agreement_of_intent", "agreement of intent"
+        COOPERATION_PROGRAM = "cooperation_program", "cooperation program"
+        FRAMEWORK_AGREEMENT = "framework_agreement", "framework agreement"
+        ACCORDS = "accords", "accords"
+        PROTOCOL = "protocol", "protocol"
+        JOINT_STATEMENT = "joint_statement", "joint statement"
+
+    class Status(models.TextChoices):
+        AUTHORIZED = "authorized", "authorized, not yet signed"
+        SIGNED = "signed", "signed"
+        IN_FORCE = "in_force", "in force"
+        EXPIRED = "expired", "expired"
+        TERMINATED = "terminated", "terminated"
+        WITHDRAWN = "withdrawn", "withdrawn from"
+
+    class SigningMode(models.TextChoices):
+        IN_PERSON = "in_person", "in person"
+        VIDEOCONFERENCE = "videoconference", "videoconference"
+        EXCHANGE_OF_NOTES = "exchange_of_notes", "exchange of notes"
+
+    title = models.CharField(max_length=400)
+    short_title = models.CharField(max_length=120, blank=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices, db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, db_index=True)
+    authorized_on, authorized_on_precision, authorized_on_end = partial_date_fields("authorized on")
+    signed_on, signed_on_precision, signed_on_end = partial_date_fields("signed on")
+    signed_place = models.CharField(max_length=200, blank=True, help_text="City where it was signed, e.g. Tokyo.")
+    signing_mode = models.CharField(max_length=20, choices=SigningMode.choices, blank=True)
+    signing_event = models.CharField(
+        max_length=300, blank=True, help_text="The occasion, e.g. the 22nd meeting of the heads of government."
+    )
+    forum = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agreements_signed_at",
+        limit_choices_to={"kind": Organization.Kind.FORUM},
+        help_text="The forum at which it was signed, if any.",
+    )
+    entered_into_force_on, entered_into_force_on_precision, entered_into_force_on_end = partial_date_fields(
+        "entered into force on"
+    )
+    entry_into_force_condition = models.CharField(max_length=300, blank=True)
+    valid_from, valid_from_precision, valid_from_end = partial_date_fields("valid from")
+    valid_until, valid_until_precision, valid_until_end = partial_date_fields("valid until")
+    summary = models.TextField(blank=True)
+    topics = models.JSONField(default=list, blank=True, help_text="Sections or subjects, as a list of strings.")
+    parties = models.ManyToManyField(Organization, through="AgreementParty", related_name="agreements")
+    missions = models.ManyToManyField("Mission", through="AgreementMission", related_name="agreements")
+
+    class Meta:
+        ordering = ["signed_on", "slug"]
+        constraints = [
+            *partial_date_constraints("authorized_on"),
+            *partial_date_constraints("signed_on"),
+            *partial_date_constraints("entered_into_force_on"),
+            *partial_date_constraints("valid_from"),
+            *partial_date_constraints("valid_until"),
+            range_not_reversed("valid_from", "valid_until", "validity_not_reversed"),
+            range_not_reversed("signed_on", "entered_into_force_on", "force_not_before_signing"),
+            range_not_reversed("authorized_on", "signed_on", "signing_not_before_authorization"),
+        ]
+
+    def __str__(self) -> str:
+        date = self.get_partial_date("signed_on")
+        return f"{self.short_title or self.title}" + (f" ({date})" if date else "")
+
+    def clean(self) -> None:
+        super().clean()
+        check_range(self, "valid_from", "valid_until")
+        check_range(self, "signed_on", "entered_into_force_on")
+        check_range(self, "authorized_on", "signed_on")
+        if not isinstance(self.topics, list) or not all(isinstance(t, str) for t in self.topics):
+            raise ValidationError({"topics": "Topics must be a list of strings."})
+
+
+class AgreementParty(RegistryModel):
+    """An organization bound by (or authorizing) an agreement."""
+
+    class Role(models.TextChoices):
+        PARTY = "party", "party"
+        AUTHORIZING_BODY = "authorizing_body", "authorizing body"
+
+    natural_key_fields = ("agreement__slug", "organization__slug", "role")
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="party_links")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="party_links")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PARTY, db_index=True)
+    withdrawn_on, withdrawn_on_precision, withdrawn_on_end = partial_date_fields("withdrawn on")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["agreement", "role", "organization__name", "id"]
+        verbose_name_plural = "agreement parties"
+        constraints = [
+            *partial_date_constraints("withdrawn_on"),
+            models.UniqueConstraint(
+                fields=["agreement", "organization", "role"], name="%(app_label)s_%(class)s_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} ({self.get_role_display()}) in {self.agreement}"
+
+
+class Signatory(RegistryModel):
+    """A person who signed an agreement on behalf of an organization."""
+
+    natural_key_fields = ("agreement__slug", "person__slug", "on_behalf_of__slug")
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="signatories")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="signatures")
+    on_behalf_of = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="signatures")
+    title = models.CharField(max_length=200, blank=True, help_text="The title the person held when signing.")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["agreement", "id"]
+        verbose_name_plural = "signatories"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "person", "on_behalf_of"], name="%(app_label)s_%(class)s_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} for {self.on_behalf_of} ({self.agreement})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.agreement_id is None or self.on_behalf_of_id is None:
+            return
+        party_ids = set(
+            self.agreement.party_links.filter(role=AgreementParty.Role.PARTY).values_list("organization_id", flat=True)
+        )
+        self.check_on_behalf_of(party_ids)
+
+    def check_on_behalf_of(self, party_ids: set[int]) -> None:
+        """Reject an organization that is neither a party nor part of one."""
+        org = self.on_behalf_of
+        if org.pk in party_ids or any(a.pk in party_ids for a in org.ancestors()):
+            return
+        raise ValidationError(
+            {"on_behalf_of": f"{org} is not a party to this agreement, nor part of one. Add it as a party first."}
+        )
+
+
+class AgreementRelation(RegistryModel):
+    """A typed link: ``from_agreement`` *follows up* / *implements* / ... ``to_agreement``."""
+
+    class Kind(models.TextChoices):
+        FOLLOWS_UP = "follows_up", "follows up"
+        IMPLEMENTS = "implements", "implements"
+        AUTHORIZES = "authorizes", "authorizes"
+        SUPERSEDES = "supersedes", "supersedes"
+        AMENDS = "amends", "amends"
+        WITHDRAWAL = "withdrawal", "withdraws from"
+
+    natural_key_fields = ("from_agreement__slug", "to_agreement__slug", "kind")
+
+    from_agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="relations_from")
+    to_agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="relations_to")
+    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["from_agreement", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_agreement", "to_agreement", "kind"], name="%(app_label)s_%(class)s_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_agreement=F("to_agreement")), name="%(app_label)s_%(class)s_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_agreement} {self.get_kind_display()} {self.to_agreement}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.from_agreement_id and self.from_agreement_id == self.to_agreement_id:
+            raise ValidationError({"to_agreement": "An agreement cannot be related to itself."})
+
+
+class AgreementMission(RegistryModel):
+    """A mission an agreement is about, with the agreement's role towards it."""
+
+    class Role(models.TextChoices):
+        COOPERATION = "cooperation", "provides for cooperation on"
+        COORDINATION = "coordination", "coordinates"
+        ESTABLISHMENT = "establishment", "establishes"
+        PARTICIPATION = "participation", "governs participation in"
+
+    natural_key_fields = ("agreement__slug", "mission__slug", "role")
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="mission_links")
+    mission = models.ForeignKey("Mission", on_delete=models.PROTECT, related_name="agreement_links")
+    role = models.CharField(max_length=20, choices=Role.choices, db_index=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["agreement", "mission__name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "mission", "role"], name="%(app_label)s_%(class)s_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement} {self.get_role_display()} {self.mission}"
+
+
+__all__ = [
+    "Agreement",
+    "AgreementMission",
+    "AgreementParty",
+    "AgreementRelation",
+    "Signatory",
+    "range_not_reversed",
+]

@@ -1,0 +1,72 @@
+"""Abstract bases shared by every model: timestamps and natural keys."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from cooperation.partial_dates import PartialDateModel
+
+
+class NaturalKeyManager(models.Manager):
+    """Looks records up by the model's ``natural_key_fields`` (used by ``loaddata``)."""
+
+    def get_by_natural_key(self, *values):
+        fields = self.model.natural_key_fields
+        if len(values) != len(fields):
+            raise self.model.DoesNotExist(
+                f"{self.model.__name__} natural key needs {len(fields)} values "
+                f"({', '.join(fields)}), got {list(values)}"
+            )
+        return self.get(**dict(zip(fields, values, strict=True)))
+
+
+class RegistryModel(PartialDateModel):
+    """Base of every registry table: ``created``/``last_updated`` and a natural key.
+
+    ``natural_key_fields`` are lookup paths such as ``("agreement__slug", "role")``;
+    fixtures refer to records through them instead of bare integer ids.
+    """
+
+    natural_key_fields: tuple[str, ...] = ("slug",)
+
+    created = models.DateTimeField(auto_now_add=True)
+    last_updated = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = NaturalKeyManager()
+
+    class Meta:
+        abstract = True
+
+    def natural_key(self) -> tuple:
+        values = []
+        for path in self.natural_key_fields:
+            value = self
+            for part in path.split("__"):
+                value = getattr(value, part) if value is not None else None
+            values.append(value)
+        return tuple(values)
+
+    def full_clean_and_save(self) -> None:
+        """Validate with the same rules as the admin and the API, then save."""
+        self.full_clean()
+        self.save()
+
+
+class SluggedModel(RegistryModel):
+    """A registry record with a stable, human-readable, unique slug."""
+
+    slug = models.SlugField(
+        max_length=100,
+        unique=True,
+        help_text="Stable, human-readable identifier, e.g. roscosmos or luna-26.",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Language(models.TextChoices):
+    EN = "en", "English"
+    RU = "ru", "Russian"
+    ZH = "zh", "Chinese"
+    JA = "ja", "Japanese"

@@ -1,0 +1,223 @@
+"""Missions, their participants, and milestones recorded as dated claims."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from cooperation.models.base import RegistryModel, SluggedModel
+from cooperation.models.organizations import Organization, check_range, range_not_reversed
+from cooperation.models.sources import Source
+from cooperation.partial_dates import PartialDate, partial_date_constraints, partial_date_fields
+
+
+class Mission(SluggedModel):
+    """A spacecraft, crewed flight, station, facility or program."""
+
+    class Kind(models.TextChoices):
+        ORBITER = "orbiter", "orbiter"
+        LANDER = "lander", "lander"
+        ROVER = "rover", "rover"
+        CREWED_FLIGHT = "crewed_flight", "crewed flight"
+        UNCREWED_TEST_FLIGHT = "uncrewed_test_flight", "uncrewed test flight"
+        STATION = "station", "space station"
+        RELAY_SATELLITE = "relay_satellite", "relay satellite"
+        RESEARCH_STATION = "research_station", "research station"
+        BASE = "base", "surface base"
+        NAVIGATION_SYSTEM = "navigation_system", "navigation satellite system"
+        GROUND_FACILITY = "ground_facility", "ground facility"
+        PROGRAM = "program", "program"
+
+    class Target(models.TextChoices):
+        MOON = "moon", "the Moon"
+        LUNAR_ORBIT = "lunar_orbit", "lunar orbit"
+        MARS = "mars", "Mars"
+        EARTH_ORBIT = "earth_orbit", "Earth orbit"
+        DEEP_SPACE = "deep_space", "deep space"
+        EARTH = "earth", "Earth (ground)"
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "proposed"
+        PLANNED = "planned", "planned"
+        ACTIVE = "active", "active"
+        COMPLETED = "completed", "completed"
+        CANCELLED = "cancelled", "cancelled"
+        FAILED = "failed", "failed"
+
+    name = models.CharField(max_length=200, db_index=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices, db_index=True)
+    target = models.CharField(max_length=20, choices=Target.choices, blank=True, db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="The program this mission belongs to.",
+    )
+    wikidata_id = models.CharField(max_length=20, blank=True)
+    description = models.TextField(blank=True)
+    participants = models.ManyToManyField(Organization, through="MissionParticipant", related_name="missions")
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="%(app_label)s_%(class)s_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def current_milestones(self) -> list[Milestone]:
+        """The current claim for each milestone kind (see ``claim_statuses``)."""
+        claims = list(self.milestones.all())
+        statuses = claim_statuses(claims)
+        return [m for m in claims if statuses[m.pk] != Milestone.ClaimStatus.SUPERSEDED]
+
+
+class MissionParticipant(RegistryModel):
+    """An organization taking part in a mission, with its role and dates."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", "lead"
+        PARTNER = "partner", "partner"
+        PROVIDER = "provider", "provider"
+        LAUNCH_PROVIDER = "launch_provider", "launch provider"
+        CONTRIBUTOR = "contributor", "contributor"
+
+    natural_key_fields = ("mission__slug", "organization__slug", "role")
+
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="participant_links")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="mission_links")
+    role = models.CharField(max_length=20, choices=Role.choices, db_index=True)
+    joined_on, joined_on_precision, joined_on_end = partial_date_fields("joined on")
+    left_on, left_on_precision, left_on_end = partial_date_fields("left on")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["mission", "role", "organization__name", "id"]
+        constraints = [
+            *partial_date_constraints("joined_on"),
+            *partial_date_constraints("left_on"),
+            range_not_reversed("joined_on", "left_on", "left_not_before_joined"),
+            models.UniqueConstraint(fields=["mission", "organization", "role"], name="%(app_label)s_%(class)s_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} ({self.get_role_display()}) in {self.mission}"
+
+    def clean(self) -> None:
+        super().clean()
+        check_range(self, "joined_on", "left_on")
+
+
+class Milestone(RegistryModel):
+    """One source's claim that a mission event is planned for, or happened on, a date.
+
+    Claims are never overwritten: a later report adds a claim, and which one is
+    current is derived (``claim_statuses``).
+    """
+
+    class Kind(models.TextChoices):
+        LAUNCH = "launch", "launch"
+        LANDING = "landing", "landing"
+        FLYBY = "flyby", "flyby"
+        FIRST_MODULE = "first_module", "first module"
+        CONSTRUCTION = "construction", "construction"
+        START_OF_OPERATIONS = "start_of_operations", "start of operations"
+        PROGRAM_START = "program_start", "start of program"
+        CANCELLATION = "cancellation", "cancellation"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "planned"
+        ACHIEVED = "achieved", "achieved"
+
+    class ClaimStatus(models.TextChoices):
+        """Derived, never stored: where a claim stands among its siblings."""
+
+        PLANNED = "planned", "planned (current)"
+        ACHIEVED = "achieved", "achieved"
+        SUPERSEDED = "superseded", "superseded by a later claim"
+
+    natural_key_fields = ("mission__slug", "kind", "status", "source__slug")
+
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="milestones")
+    kind = models.CharField(max_length=30, choices=Kind.choices, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, db_index=True)
+    date, date_precision, date_end = partial_date_fields("date", "The date claimed (first day it covers).")
+    window_end, window_end_precision, window_end_end = partial_date_fields(
+        "window end", "For a window such as 'between 2024 and 2026': its last period."
+    )
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="milestone_claims")
+    stated_on, stated_on_precision, stated_on_end = partial_date_fields(
+        "stated on", "When the source made the claim; defaults to its publication date."
+    )
+    locator = models.CharField(max_length=200, blank=True, help_text="Where in the source, e.g. 'paragraph 4'.")
+    quote = models.TextField(blank=True, help_text="The words of the source that make the claim.")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["mission", "kind", "stated_on", "id"]
+        constraints = [
+            *partial_date_constraints("date"),
+            *partial_date_constraints("window_end"),
+            *partial_date_constraints("stated_on"),
+            models.CheckConstraint(condition=Q(date__isnull=False), name="%(app_label)s_%(class)s_date_required"),
+            range_not_reversed("date", "window_end", "window_not_reversed"),
+            models.UniqueConstraint(
+                fields=["mission", "kind", "status", "source"], name="%(app_label)s_%(class)s_one_claim_per_source"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mission} {self.get_kind_display()} {self.status} {self.date_display} (per {self.source.slug})"
+
+    @property
+    def date_display(self) -> str:
+        date, until = self.get_partial_date("date"), self.get_partial_date("window_end")
+        if date is None:
+            return "?"
+        return f"{date}/{until}" if until else str(date)
+
+    def clean(self) -> None:
+        if self.date is None and not self.date_precision:
+            raise ValidationError({"date": "A milestone claim needs a date."})
+        if self.stated_on is None and self.source_id is not None and self.source.published_on is not None:
+            self.set_partial_date("stated_on", self.source.get_partial_date("published_on"))
+        super().clean()
+        check_range(self, "date", "window_end")
+
+    def sort_key(self) -> tuple:
+        """Order of precedence among sibling claims: later statements win."""
+        stated = self.get_partial_date("stated_on")
+        return (stated.end if stated else PartialDate.parse("0001").start, self.pk or 0)
+
+
+def claim_statuses(claims: Iterable[Milestone]) -> dict[int, str]:
+    """Derive each claim's status among the claims for the same mission and kind.
+
+    Rule: an achieved claim beats every planned claim; among planned claims the
+    one stated latest (then the most recently recorded) is current; every other
+    planned claim is superseded. Achieved claims are always ``achieved``.
+    """
+    groups: dict[tuple[int, str], list[Milestone]] = {}
+    for claim in claims:
+        groups.setdefault((claim.mission_id, claim.kind), []).append(claim)
+    statuses: dict[int, str] = {}
+    for siblings in groups.values():
+        achieved = [c for c in siblings if c.status == Milestone.Status.ACHIEVED]
+        planned = sorted((c for c in siblings if c.status == Milestone.Status.PLANNED), key=Milestone.sort_key)
+        for claim in achieved:
+            statuses[claim.pk] = Milestone.ClaimStatus.ACHIEVED
+        for claim in planned:
+            statuses[claim.pk] = Milestone.ClaimStatus.SUPERSEDED
+        if planned and not achieved:
+            statuses[planned[-1].pk] = Milestone.ClaimStatus.PLANNED
+    return statuses
+
+
+__all__ = ["Milestone", "Mission", "MissionParticipant", "claim_statuses"]

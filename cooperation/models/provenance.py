@@ -1,0 +1,208 @@
+"""Provenance: citations of sources, and names (labels, aliases) in several languages.
+
+Both tables point at their subject through an *exclusive arc*: one nullable
+foreign key per kind of subject, and a check that exactly one is set. Unlike a
+generic foreign key, this keeps referential integrity in the database and lets
+fixtures refer to subjects by natural key.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from cooperation.models.agreements import (
+    Agreement,
+    AgreementMission,
+    AgreementParty,
+    AgreementRelation,
+    Signatory,
+)
+from cooperation.models.base import Language, NaturalKeyManager, RegistryModel
+from cooperation.models.missions import Mission, MissionParticipant
+from cooperation.models.organizations import Organization, Person, PersonRole
+from cooperation.models.sources import Source
+
+
+def exactly_one(fields: list[str], name: str) -> models.CheckConstraint:
+    """A check that exactly one of ``fields`` is not null."""
+    condition = Q()
+    for chosen in fields:
+        branch = Q(**{f"{chosen}__isnull": False})
+        for other in fields:
+            if other != chosen:
+                branch &= Q(**{f"{other}__isnull": True})
+        condition |= branch
+    return models.CheckConstraint(
+        condition=condition, name=f"%(app_label)s_%(class)s_{name}", violation_error_message=f"Set exactly one {name}."
+    )
+
+
+class ArcManager(NaturalKeyManager):
+    """Natural keys of the form ``(*own values, subject kind, *subject natural key)``."""
+
+    def get_by_natural_key(self, *values):
+        own = len(self.model.arc_key_fields)
+        fields, (kind, *subject_key) = values[:own], values[own:]
+        if kind not in self.model.arc_fields:
+            raise self.model.DoesNotExist(f"{kind!r} is not something a {self.model.__name__} can point at")
+        related = self.model._meta.get_field(kind).related_model
+        subject = related._default_manager.get_by_natural_key(*subject_key)
+        return self.get(**dict(zip(self.model.arc_key_fields, fields, strict=True)), **{kind: subject})
+
+
+class ArcModel(RegistryModel):
+    """Base for tables whose subject is one of several models (``arc_fields``)."""
+
+    arc_fields: tuple[str, ...] = ()
+    arc_key_fields: tuple[str, ...] = ()
+
+    objects = ArcManager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def subject_kind(self) -> str | None:
+        return next((name for name in self.arc_fields if getattr(self, f"{name}_id") is not None), None)
+
+    @property
+    def subject(self) -> models.Model | None:
+        kind = self.subject_kind
+        return getattr(self, kind) if kind else None
+
+    def natural_key(self) -> tuple:
+        own = []
+        for path in self.arc_key_fields:
+            value = self
+            for part in path.split("__"):
+                value = getattr(value, part)
+            own.append(value)
+        subject = self.subject
+        return (*own, self.subject_kind, *(subject.natural_key() if subject else ()))
+
+    def clean(self) -> None:
+        super().clean()
+        chosen = [name for name in self.arc_fields if getattr(self, f"{name}_id") is not None]
+        if len(chosen) != 1:
+            raise ValidationError(
+                f"Point at exactly one subject ({', '.join(self.arc_fields)}); got {len(chosen)}."
+            )
+
+
+def _arc(model: type[models.Model], related_name: str) -> models.ForeignKey:
+    return models.ForeignKey(model, null=True, blank=True, on_delete=models.CASCADE, related_name=related_name)
+
+
+CITATION_SUBJECTS = (
+    "organization",
+    "person",
+    "person_role",
+    "agreement",
+    "agreement_party",
+    "signatory",
+    "agreement_relation",
+    "agreement_mission",
+    "mission",
+    "mission_participant",
+)
+LABEL_SUBJECTS = ("organization", "person", "agreement", "mission")
+
+
+def subject_constraints(subjects: tuple[str, ...], *unique_with: str) -> list[models.BaseConstraint]:
+    """Exactly one subject, and ``unique_with`` unique per subject."""
+    return [
+        exactly_one(list(subjects), "subject"),
+        *(
+            models.UniqueConstraint(
+                fields=[name, *unique_with],
+                condition=Q(**{f"{name}__isnull": False}),
+                name=f"%(app_label)s_%(class)s_unique_{name}",
+            )
+            for name in subjects
+        ),
+    ]
+
+
+class Citation(ArcModel):
+    """Links a record, or one claim within it (``field``), to the source that states it.
+
+    ``claim`` records the value as this source gives it, so that where sources
+    disagree each version is kept with its own source.
+    """
+
+    arc_fields = CITATION_SUBJECTS
+    arc_key_fields = ("source__slug", "field", "locator")
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    organization = _arc(Organization, "citations")
+    person = _arc(Person, "citations")
+    person_role = _arc(PersonRole, "citations")
+    agreement = _arc(Agreement, "citations")
+    agreement_party = _arc(AgreementParty, "citations")
+    signatory = _arc(Signatory, "citations")
+    agreement_relation = _arc(AgreementRelation, "citations")
+    agreement_mission = _arc(AgreementMission, "citations")
+    mission = _arc(Mission, "citations")
+    mission_participant = _arc(MissionParticipant, "citations")
+    field = models.CharField(
+        max_length=60, blank=True, help_text="The field this citation supports; blank for the whole record."
+    )
+    locator = models.CharField(max_length=200, blank=True, help_text="Where in the source, e.g. 'paragraph 3'.")
+    quote = models.TextField(blank=True, help_text="The source's own words.")
+    claim = models.CharField(
+        max_length=300, blank=True, help_text="The value as this source states it, where sources disagree."
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = subject_constraints(CITATION_SUBJECTS, "source", "field", "locator")
+
+    def __str__(self) -> str:
+        where = f".{self.field}" if self.field else ""
+        return f"{self.subject}{where} cites {self.source.slug}" + (f" ({self.locator})" if self.locator else "")
+
+    def clean(self) -> None:
+        super().clean()
+        subject = self.subject
+        if self.field and subject is not None:
+            names = {f.name for f in subject._meta.concrete_fields}
+            if self.field not in names:
+                raise ValidationError({"field": f"{type(subject).__name__} has no field {self.field!r}."})
+
+
+class Label(ArcModel):
+    """A name of an organization, person, agreement or mission in one language."""
+
+    class Kind(models.TextChoices):
+        OFFICIAL = "official", "official name"
+        NAME = "name", "name"
+        SHORT = "short", "short name or acronym"
+        ALIAS = "alias", "alias"
+        TRANSLITERATION = "transliteration", "transliteration"
+        FORMER = "former", "former name"
+
+    arc_fields = LABEL_SUBJECTS
+    arc_key_fields = ("language", "text")
+
+    organization = _arc(Organization, "labels")
+    person = _arc(Person, "labels")
+    agreement = _arc(Agreement, "labels")
+    mission = _arc(Mission, "labels")
+    language = models.CharField(max_length=5, choices=Language.choices, db_index=True)
+    text = models.CharField(max_length=300, db_index=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NAME)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="labels")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["language", "kind", "text", "id"]
+        constraints = subject_constraints(LABEL_SUBJECTS, "language", "text")
+
+    def __str__(self) -> str:
+        return f"{self.text} [{self.language}, {self.get_kind_display()}]"
+
+
+__all__ = ["Citation", "Label", "exactly_one"]
