@@ -154,6 +154,14 @@ class PartialDateModel(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs) -> None:
+        self.sync_partial_dates()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        self.clean_partial_dates()
+
     def get_partial_date(self, stem: str) -> PartialDate | None:
         start, precision = getattr(self, stem), getattr(self, f"{stem}_precision")
         if start is None or not precision:
@@ -188,11 +196,3 @@ class PartialDateModel(models.Model):
         if errors:
             raise ValidationError(errors)
         self.sync_partial_dates()
-
-    def clean(self) -> None:
-        super().clean()
-        self.clean_partial_dates()
-
-    def save(self, *args, **kwargs) -> None:
-        self.sync_partial_dates()
-        super().save(*args, **kwargs)

@@ -12,9 +12,7 @@ from cooperation.partial_dates import partial_date_constraints, partial_date_fie
 def range_not_reversed(start: str, end: str, name: str) -> models.CheckConstraint:
     """Check that partial date ``end`` does not lie wholly before partial date ``start``."""
     return models.CheckConstraint(
-        condition=Q(**{f"{start}__isnull": True})
-        | Q(**{f"{end}__isnull": True})
-        | Q(**{f"{end}_end__gte": F(start)}),
+        condition=Q(**{f"{start}__isnull": True}) | Q(**{f"{end}__isnull": True}) | Q(**{f"{end}_end__gte": F(start)}),
         name=f"%(app_label)s_%(class)s_{name}",
         violation_error_message=f"{end} cannot be before {start}.",
     )
@@ -118,9 +116,7 @@ class PersonRole(RegistryModel):
             *partial_date_constraints("started_on"),
             *partial_date_constraints("ended_on"),
             range_not_reversed("started_on", "ended_on", "ended_not_before_started"),
-            models.UniqueConstraint(
-                fields=["person", "organization", "title"], name="%(app_label)s_%(class)s_unique"
-            ),
+            models.UniqueConstraint(fields=["person", "organization", "title"], name="%(app_label)s_%(class)s_unique"),
         ]
 
     def __str__(self) -> str:

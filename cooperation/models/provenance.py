@@ -86,9 +86,7 @@ class ArcModel(RegistryModel):
         super().clean()
         chosen = [name for name in self.arc_fields if getattr(self, f"{name}_id") is not None]
         if len(chosen) != 1:
-            raise ValidationError(
-                f"Point at exactly one subject ({', '.join(self.arc_fields)}); got {len(chosen)}."
-            )
+            raise ValidationError(f"Point at exactly one subject ({', '.join(self.arc_fields)}); got {len(chosen)}.")
 
 
 def _arc(model: type[models.Model], related_name: str) -> models.ForeignKey:
