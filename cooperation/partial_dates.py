@@ -19,7 +19,9 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import ExpressionWrapper, F, Q
+from django.db.models.functions import ExtractDay
+from django.db.models.lookups import Exact
 
 
 class Precision(models.TextChoices):
@@ -28,7 +30,7 @@ class Precision(models.TextChoices):
     YEAR = "year", "year"
 
 
-_ISO = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?$")
+_ISO = re.compile(r"^(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?$")
 
 
 @dataclass(frozen=True, order=True)
@@ -130,7 +132,8 @@ def partial_date_constraints(stem: str) -> list[models.CheckConstraint]:
     unknown = Q(**{f"{stem}__isnull": True, precision: "", f"{end}__isnull": True})
     day = Q(**{precision: Precision.DAY, end: F(stem)})
     same_year = Q(**{f"{stem}__day": 1, f"{end}__year": F(f"{stem}__year")})
-    month = Q(**{precision: Precision.MONTH, f"{end}__month": F(f"{stem}__month"), f"{end}__day__gte": 28})
+    day_after_end = ExtractDay(ExpressionWrapper(F(end) + dt.timedelta(days=1), output_field=models.DateField()))
+    month = Q(**{precision: Precision.MONTH, f"{end}__month": F(f"{stem}__month")}) & Q(Exact(day_after_end, 1))
     year = Q(**{precision: Precision.YEAR, f"{stem}__month": 1, f"{end}__month": 12, f"{end}__day": 31})
     known = Q(**{f"{stem}__isnull": False, f"{end}__isnull": False})
     return [

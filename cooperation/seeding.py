@@ -16,12 +16,22 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 from django.core import serializers
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, transaction
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 _TIMESTAMPS = {"created", "last_updated"}
+_RECORD_ERRORS = (
+    DeserializationError,
+    FieldDoesNotExist,
+    ObjectDoesNotExist,
+    ValidationError,
+    DatabaseError,
+    ValueError,
+    KeyError,
+    TypeError,
+)
 
 
 class FixtureError(Exception):
@@ -109,10 +119,10 @@ def load_file(path: Path, report: SeedReport) -> None:
         raise FixtureError(f"{path}: a fixture file must be a list of records")
     for index, record in enumerate(records, start=1):
         try:
-            if not isinstance(record, dict):
-                raise ValueError("each record must be a mapping with 'model' and 'fields'")
+            if not (isinstance(record, dict) and isinstance(record.get("fields"), dict)):
+                raise ValueError("each record must be a mapping with 'model' and a 'fields' mapping")
             label, outcome = _apply(record)
-        except (DeserializationError, ValidationError, ObjectDoesNotExist, DatabaseError, ValueError, KeyError) as exc:
+        except _RECORD_ERRORS as exc:
             raise FixtureError(f"{path}, record {index} ({describe(record)}): {_error_text(exc)}") from exc
         report.add(label, outcome)
 

@@ -8,7 +8,7 @@ from cooperation.models.agreements import (
     Signatory,
 )
 from cooperation.models.base import Language, RegistryModel, SluggedModel
-from cooperation.models.missions import Milestone, Mission, MissionParticipant, claim_statuses
+from cooperation.models.missions import Milestone, Mission, MissionParticipant, claim_statuses, current_claims
 from cooperation.models.organizations import Organization, Person, PersonRole
 from cooperation.models.provenance import Citation, Label
 from cooperation.models.sources import Source
@@ -32,4 +32,5 @@ __all__ = [
     "SluggedModel",
     "Source",
     "claim_statuses",
+    "current_claims",
 ]

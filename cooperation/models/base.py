@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from cooperation.partial_dates import PartialDateModel
@@ -63,6 +64,30 @@ class SluggedModel(RegistryModel):
 
     class Meta:
         abstract = True
+
+
+class TreeNode(models.Model):
+    """Mixin for models with a ``parent`` foreign key to themselves: ancestors and cycle checks."""
+
+    class Meta:
+        abstract = True
+
+    def ancestors(self) -> list:
+        """Parents, nearest first (stops at a cycle rather than looping)."""
+        chain, node, seen = [], self.parent, {self.pk}
+        while node is not None and node.pk not in seen:
+            chain.append(node)
+            seen.add(node.pk)
+            node = node.parent
+        return chain
+
+    def clean_parent(self) -> None:
+        node, seen = self.parent, set()
+        while node is not None:
+            if (self.pk is not None and node.pk == self.pk) or node.pk in seen:
+                raise ValidationError({"parent": f"{self} cannot be its own ancestor."})
+            seen.add(node.pk)
+            node = node.parent
 
 
 class Language(models.TextChoices):

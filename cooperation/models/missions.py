@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from cooperation.models.base import RegistryModel, SluggedModel
+from cooperation.models.base import RegistryModel, SluggedModel, TreeNode
 from cooperation.models.organizations import Organization, check_range, range_not_reversed
 from cooperation.models.sources import Source
-from cooperation.partial_dates import PartialDate, partial_date_constraints, partial_date_fields
+from cooperation.partial_dates import Precision, partial_date_constraints, partial_date_fields
 
 
-class Mission(SluggedModel):
+class Mission(TreeNode, SluggedModel):
     """A spacecraft, crewed flight, station, facility or program."""
 
     class Kind(models.TextChoices):
@@ -72,11 +73,13 @@ class Mission(SluggedModel):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        super().clean()
+        self.clean_parent()
+
     def current_milestones(self) -> list[Milestone]:
-        """The current claim for each milestone kind (see ``claim_statuses``)."""
-        claims = list(self.milestones.all())
-        statuses = claim_statuses(claims)
-        return [m for m in claims if statuses[m.pk] != Milestone.ClaimStatus.SUPERSEDED]
+        """The current claim for each milestone kind (see ``current_claims``)."""
+        return list(current_claims(self.milestones.all()).values())
 
 
 class MissionParticipant(RegistryModel):
@@ -192,9 +195,40 @@ class Milestone(RegistryModel):
         check_range(self, "date", "window_end")
 
     def sort_key(self) -> tuple:
-        """Order of precedence among sibling claims: later statements win."""
+        """Precedence among sibling claims: the later statement wins.
+
+        A statement dated only to a month or year counts from the first day of
+        that period, so "2021-06-15" outranks "2021"; undated statements rank first.
+        """
         stated = self.get_partial_date("stated_on")
-        return (stated.end if stated else PartialDate.parse("0001").start, self.pk or 0)
+        return (stated.start if stated else dt.date.min, self.pk or 0)
+
+
+_PRECISION_RANK = {Precision.YEAR: 1, Precision.MONTH: 2, Precision.DAY: 3}
+
+
+def _group(claims: Iterable[Milestone]) -> dict[tuple[int, str], list[Milestone]]:
+    groups: dict[tuple[int, str], list[Milestone]] = {}
+    for claim in claims:
+        groups.setdefault((claim.mission_id, claim.kind), []).append(claim)
+    return groups
+
+
+def current_claims(claims: Iterable[Milestone]) -> dict[tuple[int, str], Milestone]:
+    """The one current claim per (mission, kind).
+
+    An achieved claim wins over planned ones; among achieved claims the most
+    precise date wins (then the latest stated). Among planned claims the one
+    stated latest wins.
+    """
+    current = {}
+    for key, siblings in _group(claims).items():
+        achieved = [c for c in siblings if c.status == Milestone.Status.ACHIEVED]
+        if achieved:
+            current[key] = max(achieved, key=lambda c: (_PRECISION_RANK[c.date_precision], *c.sort_key()))
+        else:
+            current[key] = max(siblings, key=Milestone.sort_key)
+    return current
 
 
 def claim_statuses(claims: Iterable[Milestone]) -> dict[int, str]:
@@ -204,11 +238,8 @@ def claim_statuses(claims: Iterable[Milestone]) -> dict[int, str]:
     one stated latest (then the most recently recorded) is current; every other
     planned claim is superseded. Achieved claims are always ``achieved``.
     """
-    groups: dict[tuple[int, str], list[Milestone]] = {}
-    for claim in claims:
-        groups.setdefault((claim.mission_id, claim.kind), []).append(claim)
     statuses: dict[int, str] = {}
-    for siblings in groups.values():
+    for siblings in _group(claims).values():
         achieved = [c for c in siblings if c.status == Milestone.Status.ACHIEVED]
         planned = sorted((c for c in siblings if c.status == Milestone.Status.PLANNED), key=Milestone.sort_key)
         for claim in achieved:
@@ -220,4 +251,4 @@ def claim_statuses(claims: Iterable[Milestone]) -> dict[int, str]:
     return statuses
 
 
-__all__ = ["Milestone", "Mission", "MissionParticipant", "claim_statuses"]
+__all__ = ["Milestone", "Mission", "MissionParticipant", "claim_statuses", "current_claims"]

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django_countries.fields import CountryField
 
-from cooperation.models.base import RegistryModel, SluggedModel
+from cooperation.models.base import RegistryModel, SluggedModel, TreeNode
 from cooperation.partial_dates import partial_date_constraints, partial_date_fields
 
 
@@ -25,7 +25,7 @@ def check_range(instance: models.Model, start: str, end: str) -> None:
         raise ValidationError({end: f"{end} ({last}) cannot be before {start} ({first})."})
 
 
-class Organization(SluggedModel):
+class Organization(TreeNode, SluggedModel):
     """A space agency, government, state corporation, company, forum or alliance."""
 
     class Kind(models.TextChoices):
@@ -67,21 +67,7 @@ class Organization(SluggedModel):
 
     def clean(self) -> None:
         super().clean()
-        ancestor, seen = self.parent, set()
-        while ancestor is not None:
-            if ancestor.pk == self.pk or ancestor.pk in seen:
-                raise ValidationError({"parent": "An organization cannot be its own ancestor."})
-            seen.add(ancestor.pk)
-            ancestor = ancestor.parent
-
-    def ancestors(self) -> list["Organization"]:
-        """This organization's parents, nearest first."""
-        chain, node, seen = [], self.parent, {self.pk}
-        while node is not None and node.pk not in seen:
-            chain.append(node)
-            seen.add(node.pk)
-            node = node.parent
-        return chain
+        self.clean_parent()
 
 
 class Person(SluggedModel):

@@ -44,6 +44,11 @@ class ArcManager(NaturalKeyManager):
 
     def get_by_natural_key(self, *values):
         own = len(self.model.arc_key_fields)
+        if len(values) < own + 2:
+            raise self.model.DoesNotExist(
+                f"{self.model.__name__} natural key needs {', '.join(self.model.arc_key_fields)}, "
+                f"a subject kind and the subject's natural key; got {list(values)}"
+            )
         fields, (kind, *subject_key) = values[:own], values[own:]
         if kind not in self.model.arc_fields:
             raise self.model.DoesNotExist(f"{kind!r} is not something a {self.model.__name__} can point at")
