@@ -29,13 +29,20 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_countries",
     "cooperation",
+    "api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -92,3 +99,72 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
+# --- REST API --------------------------------------------------------------------------
+
+API_PAGE_SIZE = 50
+API_MAX_PAGE_SIZE = 1000
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.RolePermission"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "api.renderers.CSVRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": API_PAGE_SIZE,
+    "DEFAULT_SCHEMA_CLASS": "api.schema.RegistryAutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonThrottle", "api.throttling.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_THROTTLE_ANON", "120/min"),
+        "user": env_str("API_THROTTLE_USER", "1200/min"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "URL_FORMAT_OVERRIDE": "format",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+API_TOKEN_DEFAULT_DAYS = int(env_str("API_TOKEN_DEFAULT_DAYS", "90"))
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Space Cooperation Registry API",
+    "DESCRIPTION": (BASE_DIR / "api" / "schema_description.md").read_text(encoding="utf-8"),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "COMPONENT_NO_READ_ONLY_REQUIRED": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AgreementKindEnum": "cooperation.models.Agreement.Kind",
+        "AgreementStatusEnum": "cooperation.models.Agreement.Status",
+        "SigningModeEnum": "cooperation.models.Agreement.SigningMode",
+        "PartyRoleEnum": "cooperation.models.AgreementParty.Role",
+        "RelationKindEnum": "cooperation.models.AgreementRelation.Kind",
+        "AgreementMissionRoleEnum": "cooperation.models.AgreementMission.Role",
+        "OrganizationKindEnum": "cooperation.models.Organization.Kind",
+        "MissionKindEnum": "cooperation.models.Mission.Kind",
+        "MissionTargetEnum": "cooperation.models.Mission.Target",
+        "MissionStatusEnum": "cooperation.models.Mission.Status",
+        "ParticipantRoleEnum": "cooperation.models.MissionParticipant.Role",
+        "MilestoneKindEnum": "cooperation.models.Milestone.Kind",
+        "MilestoneStatusEnum": "cooperation.models.Milestone.Status",
+        "ClaimStatusEnum": "cooperation.models.Milestone.ClaimStatus",
+        "SourceKindEnum": "cooperation.models.Source.Kind",
+        "SourceTierEnum": "cooperation.models.Source.Tier",
+        "LabelKindEnum": "cooperation.models.Label.Kind",
+        "LanguageEnum": "cooperation.models.Language",
+        "PrecisionEnum": "cooperation.partial_dates.Precision",
+    },
+}
+
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining"]
+
+# Request bodies above this size are refused with 413 (see api.errors).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(env_str("DATA_UPLOAD_MAX_MEMORY_SIZE", str(1024 * 1024)))

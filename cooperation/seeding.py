@@ -80,7 +80,7 @@ def describe(record: object) -> str:
 
 def _differs(existing, incoming) -> bool:
     for f in type(incoming)._meta.concrete_fields:
-        if f.primary_key or f.name in _TIMESTAMPS:
+        if f.primary_key or f.name in _TIMESTAMPS or not f.editable:  # derived columns follow the others
             continue
         if f.value_to_string(existing) != f.value_to_string(incoming):
             return True

@@ -1,10 +1,12 @@
 """Receivers that keep derived columns right, including on ``loaddata`` (raw saves)."""
 
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from cooperation.models import Label
 from cooperation.models.base import RegistryModel
+from cooperation.search import SearchableModel
 
 
 @receiver(pre_save)
@@ -19,3 +21,18 @@ def sync_derived_columns(sender, instance, raw=False, **kwargs) -> None:
             existing = sender._default_manager.filter(pk=instance.pk).values_list("created", flat=True).first()
             instance.created = existing or now
         instance.last_updated = now
+
+
+@receiver(post_save)
+def refresh_own_search_text(sender, instance, **kwargs) -> None:
+    if isinstance(instance, SearchableModel):
+        instance.refresh_search_text()
+
+
+@receiver(post_save, sender=Label)
+@receiver(post_delete, sender=Label)
+def refresh_subject_search_text(sender, instance, **kwargs) -> None:
+    """A label is part of its subject's search text."""
+    subject = instance.subject
+    if isinstance(subject, SearchableModel):
+        subject.refresh_search_text()

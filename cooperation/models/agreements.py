@@ -7,10 +7,13 @@ from django.db.models import F, Q
 from cooperation.models.base import RegistryModel, SluggedModel
 from cooperation.models.organizations import Organization, Person, check_range, range_not_reversed
 from cooperation.partial_dates import partial_date_constraints, partial_date_fields
+from cooperation.search import SearchableModel
 
 
-class Agreement(SluggedModel):
+class Agreement(SearchableModel, SluggedModel):
     """An agreement, memorandum, cooperation program, accords or protocol."""
+
+    search_fields = ("title", "short_title", "slug")
 
     class Kind(models.TextChoices):
         AGREEMENT = "agreement", "agreement"

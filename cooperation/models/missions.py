@@ -13,10 +13,13 @@ from cooperation.models.base import RegistryModel, SluggedModel, TreeNode
 from cooperation.models.organizations import Organization, check_range, range_not_reversed
 from cooperation.models.sources import Source
 from cooperation.partial_dates import Precision, partial_date_constraints, partial_date_fields
+from cooperation.search import SearchableModel
 
 
-class Mission(TreeNode, SluggedModel):
+class Mission(TreeNode, SearchableModel, SluggedModel):
     """A spacecraft, crewed flight, station, facility or program."""
+
+    search_fields = ("name", "slug")
 
     class Kind(models.TextChoices):
         ORBITER = "orbiter", "orbiter"

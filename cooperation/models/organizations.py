@@ -7,6 +7,7 @@ from django_countries.fields import CountryField
 
 from cooperation.models.base import RegistryModel, SluggedModel, TreeNode
 from cooperation.partial_dates import partial_date_constraints, partial_date_fields
+from cooperation.search import SearchableModel
 
 
 def range_not_reversed(start: str, end: str, name: str) -> models.CheckConstraint:
@@ -25,8 +26,10 @@ def check_range(instance: models.Model, start: str, end: str) -> None:
         raise ValidationError({end: f"{end} ({last}) cannot be before {start} ({first})."})
 
 
-class Organization(TreeNode, SluggedModel):
+class Organization(TreeNode, SearchableModel, SluggedModel):
     """A space agency, government, state corporation, company, forum or alliance."""
+
+    search_fields = ("name", "short_name", "slug")
 
     class Kind(models.TextChoices):
         SPACE_AGENCY = "space_agency", "space agency"
@@ -70,8 +73,10 @@ class Organization(TreeNode, SluggedModel):
         self.clean_parent()
 
 
-class Person(SluggedModel):
+class Person(SearchableModel, SluggedModel):
     """A person who signs, leads or speaks for an organization."""
+
+    search_fields = ("name", "slug")
 
     name = models.CharField(max_length=200, db_index=True, help_text="Name in English, given name first.")
     wikidata_id = models.CharField(max_length=20, blank=True)

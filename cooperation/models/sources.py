@@ -4,10 +4,13 @@ from django.db import models
 
 from cooperation.models.base import Language, SluggedModel
 from cooperation.partial_dates import partial_date_constraints, partial_date_fields
+from cooperation.search import SearchableModel
 
 
-class Source(SluggedModel):
+class Source(SearchableModel, SluggedModel):
     """A document (article, press release, official text) that facts are cited from."""
+
+    search_fields = ("title", "publisher", "author", "slug")
 
     class Kind(models.TextChoices):
         NEWS = "news", "news article"

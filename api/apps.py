@@ -1,0 +1,11 @@
+"""App configuration for the HTTP API."""
+
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    name = "api"
+    verbose_name = "API"
+
+    def ready(self) -> None:
+        from api import schema  # noqa: F401  (registers drf-spectacular extensions)

@@ -1,0 +1,134 @@
+"""One JSON error shape for every 4xx and 5xx the API returns.
+
+    {"status": 400, "code": "invalid", "detail": "...",
+     "errors": [{"field": "signed_on", "code": "invalid", "detail": "..."}]}
+
+``errors`` lists field-level problems (``field`` is a dotted path into the
+body, or the query parameter's name); it is empty when there are none.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+MAX_LISTED_DEPENDANTS = 10
+
+
+class ApiError(exceptions.APIException):
+    """An API error with a status, a machine-readable code and optional field errors."""
+
+    def __init__(self, status_code: int, code: str, detail: str, errors: list[dict] | None = None):
+        self.status_code = status_code
+        self.errors = errors or []
+        super().__init__(detail=detail, code=code)
+
+
+class PayloadTooLarge(ApiError):
+    def __init__(self, limit: int):
+        super().__init__(413, "payload_too_large", f"The request body is larger than the {limit}-byte limit.")
+
+
+class FieldErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(allow_null=True, help_text="Dotted path of the field, or the query parameter.")
+    code = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error response."""
+
+    status = serializers.IntegerField(help_text="The HTTP status code, repeated.")
+    code = serializers.CharField(help_text="Machine-readable error code, e.g. invalid, not_found, unknown_parameter.")
+    detail = serializers.CharField(help_text="Human-readable summary.")
+    errors = FieldErrorSerializer(many=True, help_text="Field-level errors; empty when there are none.")
+
+
+def body(status_code: int, code: str, detail: str, errors: list[dict] | None = None) -> dict:
+    return {"status": status_code, "code": code, "detail": str(detail), "errors": errors or []}
+
+
+def flatten(detail, path: str = "") -> list[dict]:
+    """DRF's nested validation detail as a flat list of {field, code, detail}."""
+    if isinstance(detail, dict):
+        out = []
+        for key, value in detail.items():
+            name = "" if key == "non_field_errors" else str(key)
+            out += flatten(value, f"{path}.{name}" if path and name else (path or name))
+        return out
+    if isinstance(detail, list):
+        if all(isinstance(item, exceptions.ErrorDetail | str) for item in detail):
+            return [
+                {"field": path or None, "code": getattr(item, "code", None) or "invalid", "detail": str(item)}
+                for item in detail
+            ]
+        out = []
+        for index, item in enumerate(detail):
+            out += flatten(item, f"{path}[{index}]")
+        return out
+    return [{"field": path or None, "code": getattr(detail, "code", None) or "invalid", "detail": str(detail)}]
+
+
+def _dependants(exc: ProtectedError | RestrictedError) -> list[dict]:
+    objs = list(exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects)
+    errors = [
+        {
+            "field": obj._meta.model_name,
+            "code": "protected",
+            "detail": f"Still referenced by {obj._meta.verbose_name}: {obj}",
+        }
+        for obj in objs[:MAX_LISTED_DEPENDANTS]
+    ]
+    if len(objs) > MAX_LISTED_DEPENDANTS:
+        errors.append(
+            {"field": None, "code": "protected", "detail": f"... and {len(objs) - MAX_LISTED_DEPENDANTS} more."}
+        )
+    return errors
+
+
+def exception_handler(exc, context):
+    """DRF exception handler producing the one error shape."""
+    if isinstance(exc, ProtectedError | RestrictedError):
+        set_rollback()
+        detail = "This record cannot be deleted while other records depend on it; remove or repoint them first."
+        return Response(body(409, "protected", detail, _dependants(exc)), status=409)
+    if isinstance(exc, IntegrityError):
+        set_rollback()
+        return Response(body(409, "conflict", f"The change conflicts with existing data: {exc}"), status=409)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, ApiError):
+        response.data = body(exc.status_code, exc.detail.code, exc.detail, exc.errors)
+    elif isinstance(exc, exceptions.ValidationError):
+        response.data = body(400, "invalid", "The request is invalid; see errors.", flatten(exc.detail))
+    else:
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
+        response.data = body(response.status_code, code, str(exc.detail))
+    return response
+
+
+def api_not_found(request, *args, **kwargs):
+    """JSON 404 for any URL under /api/ that no route matches."""
+    return JsonResponse(body(404, "not_found", f"No such URL in the API: {request.path}"), status=404)
+
+
+def server_error(request, *args, **kwargs):
+    """JSON 500 for /api/ URLs; Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            body(500, "server_error", "Internal server error."), status=status.HTTP_500_INTERNAL_SERVER_ERROR
+        )
+    from django.views.defaults import server_error as html_server_error
+
+    return html_server_error(request, *args, **kwargs)

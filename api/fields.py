@@ -1,0 +1,94 @@
+"""Serializer fields shared by every resource: brief related objects and partial dates."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+from rest_framework import serializers
+
+from api.resources import detail_url, resource_for
+from cooperation.partial_dates import PartialDate
+
+
+def brief(obj: models.Model | None, request) -> dict | None:
+    """The brief form of a record: id, url, slug (when it has one) and display text."""
+    if obj is None:
+        return None
+    data = {"id": obj.pk, "url": detail_url(obj, request)}
+    if resource_for(type(obj)).has_slug:
+        data["slug"] = obj.slug
+    data["display"] = str(obj)
+    return data
+
+
+class BriefRelatedField(serializers.RelatedField):
+    """A foreign key: read as a brief object, written as an id (integer) or a slug (string)."""
+
+    default_error_messages = {
+        "does_not_exist": "No {model} with {kind} {value!r}.",
+        "incorrect_type": "Give the {model}'s id (integer){slug_hint}, not {data_type}.",
+    }
+
+    def to_representation(self, value):
+        return brief(value, self.context.get("request"))
+
+    def use_pk_only_optimization(self):
+        return False
+
+    def to_internal_value(self, data):
+        model = self.get_queryset().model
+        has_slug = resource_for(model).has_slug
+        name = model._meta.verbose_name
+        if isinstance(data, bool) or not isinstance(data, int | str):
+            hint = " or slug (string)" if has_slug else ""
+            self.fail("incorrect_type", model=name, slug_hint=hint, data_type=type(data).__name__)
+        if isinstance(data, str) and not has_slug:
+            self.fail("incorrect_type", model=name, slug_hint="", data_type="a string")
+        lookup = {"slug": data} if isinstance(data, str) else {"pk": data}
+        try:
+            return self.get_queryset().get(**lookup)
+        except (ObjectDoesNotExist, ValueError, OverflowError):
+            self.fail("does_not_exist", model=name, kind="slug" if isinstance(data, str) else "id", value=data)
+
+
+class PartialDateField(serializers.Field):
+    """A partial date: read as {value, precision, start, end}; written as "2018-03-03", "2017-11" or "2022"."""
+
+    default_error_messages = {"invalid": "{error}", "type": "Give the date as a string: YYYY, YYYY-MM or YYYY-MM-DD."}
+
+    def __init__(self, stem: str, **kwargs):
+        self.stem = stem
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(source="*", **kwargs)
+
+    def get_attribute(self, instance):
+        return instance
+
+    def to_representation(self, instance):
+        return partial_date_data(instance.get_partial_date(self.stem))
+
+    def validate_empty_values(self, data):
+        if data is None and self.allow_null:
+            return True, {self.stem: None, f"{self.stem}_precision": "", f"{self.stem}_end": None}
+        return super().validate_empty_values(data)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("type")
+        try:
+            value = PartialDate.parse(data)
+        except ValueError as exc:
+            self.fail("invalid", error=str(exc))
+        return {self.stem: value.start, f"{self.stem}_precision": value.precision, f"{self.stem}_end": value.end}
+
+
+def partial_date_data(value: PartialDate | None) -> dict | None:
+    if value is None:
+        return None
+    return {
+        "value": value.isoformat(),
+        "precision": value.precision,
+        "start": value.start.isoformat(),
+        "end": value.end.isoformat(),
+    }

@@ -1,0 +1,1 @@
+"""FilterSets for every resource: the explicit query-parameter contract of each list."""

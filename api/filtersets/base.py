@@ -1,0 +1,175 @@
+"""Base FilterSet and filters shared by every resource.
+
+Lookups (declared per field in ``Meta.lookups``), NetBox-style:
+
+* ``name`` exact; ``name__in=a,b`` any of; ``name__n=a,b`` none of;
+* ``name__ic=text`` contains, case-insensitive; ``name__gte`` / ``name__lte`` bounds;
+* related records by slug (``party=roscosmos``, repeatable) and by id (``party_id=3``),
+  each with a negated form (``party__n``, ``party_id__n``);
+* partial dates compare by the range they cover (see ``PartialDateFilter``).
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from cooperation.partial_dates import PartialDate
+
+PARTIAL_DATE_HELP = {
+    "exact": (
+        "Partial date (YYYY, YYYY-MM or YYYY-MM-DD). Matches records whose date lies wholly within that period: "
+        "`2018` matches 2018, 2018-03 and 2018-03-03."
+    ),
+    "gte": (
+        "On or after this partial date, by range overlap: a record matches when the last day its date covers is "
+        "on or after the first day of the bound (a year-precision 2017 matches `__gte=2017-06-01`)."
+    ),
+    "lte": (
+        "On or before this partial date, by range overlap: a record matches when the first day its date covers is "
+        "on or before the last day of the bound (`__lte=2018` includes all of 2018)."
+    ),
+}
+
+
+class PartialDateFormField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return None
+        try:
+            return PartialDate.parse(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+class PartialDateFilter(django_filters.Filter):
+    """Compare a partial date (three columns named after ``field_name``) with a partial-date bound."""
+
+    field_class = PartialDateFormField
+
+    def __init__(self, *args, mode: str = "exact", **kwargs):
+        self.mode = mode
+        kwargs.setdefault("help_text", PARTIAL_DATE_HELP[mode])
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value: PartialDate | None):
+        if value is None:
+            return qs
+        stem = self.field_name
+        if self.mode == "gte":
+            condition = Q(**{f"{stem}_end__gte": value.start})
+        elif self.mode == "lte":
+            condition = Q(**{f"{stem}__lte": value.end})
+        else:
+            condition = Q(**{f"{stem}__gte": value.start, f"{stem}_end__lte": value.end})
+        return qs.exclude(condition) if self.exclude else qs.filter(condition)
+
+
+def partial_date_filters(param: str, stem: str | None = None) -> dict[str, PartialDateFilter]:
+    """``param``, ``param__gte`` and ``param__lte`` for the partial date ``stem``."""
+    stem = stem or param
+    return {
+        param: PartialDateFilter(field_name=stem, mode="exact"),
+        f"{param}__gte": PartialDateFilter(field_name=stem, mode="gte"),
+        f"{param}__lte": PartialDateFilter(field_name=stem, mode="lte"),
+    }
+
+
+class RelatedFilter(django_filters.ModelMultipleChoiceFilter):
+    """A related record by slug or id, repeatable (OR); ``constraint`` narrows the relation (e.g. role=party)."""
+
+    def __init__(self, *args, constraint: dict | None = None, **kwargs):
+        self.constraint = constraint or {}
+        kwargs.setdefault("distinct", True)
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        prefix = self.field_name.rsplit("__", 1)[0] if "__" in self.field_name else None
+        condition = Q(**{f"{self.field_name}__in": list(value)})
+        for key, wanted in self.constraint.items():
+            condition &= Q(**{f"{prefix}__{key}" if prefix else key: wanted})
+        if self.exclude:
+            return qs.exclude(pk__in=qs.model._default_manager.filter(condition).values("pk"))
+        qs = qs.filter(condition)
+        return qs.distinct() if self.distinct else qs
+
+
+def related_filters(param: str, path: str, model, *, by_slug: bool = True, constraint=None, label: str = "") -> dict:
+    """``param`` (slug), ``param_id`` (id), and their ``__n`` negations, for records related through ``path``."""
+    label = label or model._meta.verbose_name
+    queryset = model._default_manager.all()
+    filters = {
+        f"{param}_id": RelatedFilter(
+            field_name=path, queryset=queryset, constraint=constraint, help_text=f"{label} id (repeatable: any of)"
+        ),
+        f"{param}_id__n": RelatedFilter(
+            field_name=path, queryset=queryset, constraint=constraint, exclude=True, help_text=f"not this {label} id"
+        ),
+    }
+    if by_slug:
+        filters[param] = RelatedFilter(
+            field_name=path,
+            queryset=queryset,
+            to_field_name="slug",
+            constraint=constraint,
+            help_text=f"{label} slug (repeatable: any of)",
+        )
+        filters[f"{param}__n"] = RelatedFilter(
+            field_name=path,
+            queryset=queryset,
+            to_field_name="slug",
+            constraint=constraint,
+            exclude=True,
+            help_text=f"not this {label} slug (repeatable)",
+        )
+    return filters
+
+
+_LOOKUP_EXPR = {"n": "in", "ic": "icontains"}
+
+
+class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
+    """``field__in=a,b`` where every value must be a valid choice."""
+
+
+class RegistryFilterSet(django_filters.FilterSet):
+    """Generates lookups from ``Meta.lookups`` and adds id and timestamp filters to every resource."""
+
+    id = django_filters.BaseInFilter(field_name="id", help_text="Record ids, comma-separated (any of).")
+    id__n = django_filters.BaseInFilter(field_name="id", exclude=True, help_text="Record ids to leave out.")
+    created__gte = django_filters.IsoDateTimeFilter(field_name="created", lookup_expr="gte")
+    created__lte = django_filters.IsoDateTimeFilter(field_name="created", lookup_expr="lte")
+    last_updated__gte = django_filters.IsoDateTimeFilter(
+        field_name="last_updated", lookup_expr="gte", help_text="Changed at or after (ISO 8601), for incremental sync."
+    )
+    last_updated__lte = django_filters.IsoDateTimeFilter(field_name="last_updated", lookup_expr="lte")
+
+    class Meta:
+        fields: list[str] = []
+        lookups: dict[str, list[str]] = {}
+        extra: dict = {}
+
+    @classmethod
+    def get_filters(cls):
+        filters = super().get_filters()
+        model = cls._meta.model
+        for name, lookups in getattr(cls.Meta, "lookups", {}).items():
+            model_field = model._meta.get_field(name)
+            for lookup in lookups:
+                key = name if lookup == "exact" else f"{name}__{lookup}"
+                if key in filters:
+                    continue
+                expr = _LOOKUP_EXPR.get(lookup, lookup)
+                if expr == "in" and model_field.choices:
+                    new = ChoiceInFilter(field_name=name, lookup_expr="in", choices=model_field.choices)
+                else:
+                    new = cls.filter_for_field(model_field, name, expr)
+                new.exclude = lookup == "n"
+                filters[key] = new
+        for key, new in getattr(cls.Meta, "extra", {}).items():
+            filters.setdefault(key, new)
+        return filters

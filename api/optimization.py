@@ -1,0 +1,68 @@
+"""Derive select_related/prefetch_related from a serializer, NetBox-style.
+
+Walking the serializer's fields means a nested field added to a serializer can
+never introduce an N+1 query: the view's queryset follows the serializer.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.db.models import Prefetch
+from rest_framework import serializers
+
+from api.fields import BriefRelatedField
+
+
+def _model_field(model, name):
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:  # a method, property or "*" source
+        return None
+
+
+def optimize(queryset: models.QuerySet, serializer: serializers.Serializer) -> models.QuerySet:
+    """Return ``queryset`` with the joins and prefetches ``serializer`` will need."""
+    select, prefetch = plan(queryset.model, serializer)
+    if select:
+        queryset = queryset.select_related(*select)
+    if prefetch:
+        queryset = queryset.prefetch_related(*prefetch)
+    return queryset
+
+
+def plan(model, serializer) -> tuple[list[str], list]:
+    if isinstance(serializer, serializers.ListSerializer):
+        serializer = serializer.child
+    select: list[str] = []
+    prefetch: list = []
+    for field in serializer.fields.values():
+        if field.write_only:
+            continue
+        source = field.source
+        if not source or source == "*" or "." in source:
+            continue
+        model_field = _model_field(model, source)
+        if model_field is None or not model_field.is_relation:
+            continue
+        if isinstance(field, BriefRelatedField) and (model_field.many_to_one or model_field.one_to_one):
+            select.append(source)
+        elif isinstance(field, serializers.ListSerializer) and (model_field.one_to_many or model_field.many_to_many):
+            related = model_field.related_model
+            inner = optimize(related._default_manager.all(), field.child)
+            prefetch.append(Prefetch(source, queryset=inner))
+        elif isinstance(field, serializers.ManyRelatedField):
+            prefetch.append(source)
+    # Method fields declare what they read: Meta.select_hints / Meta.prefetch_hints,
+    # {"field name": [lookups]}, applied only when that field is present.
+    meta = getattr(serializer, "Meta", None)
+    for name, lookups in getattr(meta, "select_hints", {}).items():
+        if name in serializer.fields:
+            select += lookups
+    for name, lookups in getattr(meta, "prefetch_hints", {}).items():
+        if name in serializer.fields:
+            prefetch += lookups
+    return select, prefetch
+
+
+__all__ = ["optimize"]

@@ -1,0 +1,49 @@
+"""Limit/offset pagination with a strict contract: bad values are a 400, never clamped silently."""
+
+from django.conf import settings
+from rest_framework import pagination
+
+from api.errors import ApiError
+
+
+def _non_negative_int(request, name: str, default: int, maximum: int | None = None, minimum: int = 0) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    problem = None
+    if not raw.isascii() or not raw.isdigit():
+        problem = f"{name} must be a whole number, got {raw!r}."
+    elif int(raw) < minimum:
+        problem = f"{name} must be at least {minimum}."
+    elif maximum is not None and int(raw) > maximum:
+        problem = f"{name} must be at most {maximum}."
+    if problem:
+        raise ApiError(400, "invalid_parameter", problem, [{"field": name, "code": "invalid", "detail": problem}])
+    return int(raw)
+
+
+class LimitOffsetPagination(pagination.LimitOffsetPagination):
+    """``?limit=`` (default 50, at most 1000) and ``?offset=``; responses carry count/next/previous/results."""
+
+    default_limit = settings.API_PAGE_SIZE
+    max_limit = settings.API_MAX_PAGE_SIZE
+
+    def get_limit(self, request):
+        return _non_negative_int(request, self.limit_query_param, self.default_limit, self.max_limit, minimum=1)
+
+    def get_offset(self, request):
+        return _non_negative_int(request, self.offset_query_param, 0)
+
+    def get_schema_operation_parameters(self, view):
+        params = super().get_schema_operation_parameters(view)
+        for param in params:
+            if param["name"] == self.limit_query_param:
+                param["description"] = (
+                    f"Number of results per page: default {self.default_limit}, at most {self.max_limit}. "
+                    "A value out of range is a 400."
+                )
+                param["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_limit}
+            elif param["name"] == self.offset_query_param:
+                param["description"] = "Index of the first result (0-based)."
+                param["schema"] = {"type": "integer", "minimum": 0}
+        return params

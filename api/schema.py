@@ -1,0 +1,169 @@
+"""drf-spectacular wiring: custom field shapes, common parameters and documented errors."""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import build_basic_type
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
+
+from api.errors import ErrorSerializer
+from api.resources import resource_for
+from cooperation.partial_dates import Precision
+
+PARTIAL_DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
+
+
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API token: `Authorization: Bearer <key>` (or `Token <key>`).",
+        }
+
+
+class PartialDateSerializer(serializers.Serializer):
+    """A date known to the day, the month or the year, with the range it covers."""
+
+    value = serializers.CharField(help_text="ISO 8601 reduced precision: 2018-03-03, 2017-11 or 2022.")
+    precision = serializers.ChoiceField(choices=Precision.choices)
+    start = serializers.DateField(help_text="First day covered.")
+    end = serializers.DateField(help_text="Last day covered.")
+
+
+def _brief_serializer(model):
+    has_slug = resource_for(model).has_slug
+    attrs = {
+        "id": serializers.IntegerField(),
+        "url": serializers.URLField(),
+        "display": serializers.CharField(),
+        "__doc__": f"A {model._meta.verbose_name}, in brief.",
+    }
+    if has_slug:
+        attrs["slug"] = serializers.SlugField()
+    return type(f"Brief{model.__name__}Serializer", (serializers.Serializer,), attrs)
+
+
+_BRIEF = {}
+
+
+def brief_serializer(model):
+    if model not in _BRIEF:
+        _BRIEF[model] = _brief_serializer(model)
+    return _BRIEF[model]
+
+
+class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = "api.fields.BriefRelatedField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        model = field.queryset.model if field.queryset is not None else _related_model(field)
+        if direction == "response":
+            return auto_schema.resolve_serializer(brief_serializer(model), direction).ref
+        if resource_for(model).has_slug:
+            return {
+                "oneOf": [build_basic_type(OpenApiTypes.INT), build_basic_type(OpenApiTypes.STR)],
+                "description": f"The {model._meta.verbose_name}'s id (integer) or slug (string).",
+            }
+        return {**build_basic_type(OpenApiTypes.INT), "description": f"The {model._meta.verbose_name}'s id."}
+
+
+def _related_model(field):
+    parent_model = field.parent.Meta.model
+    return parent_model._meta.get_field(field.source).related_model
+
+
+class PartialDateFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = "api.fields.PartialDateField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "response":
+            return auto_schema.resolve_serializer(PartialDateSerializer, direction).ref
+        return {
+            "type": "string",
+            "pattern": PARTIAL_DATE_PATTERN,
+            "description": "YYYY, YYYY-MM or YYYY-MM-DD; null clears the date.",
+            "example": "2017-11",
+        }
+
+
+SHAPE_PARAMETERS = [
+    OpenApiParameter("fields", str, description="Comma-separated fields to return (sparse record)."),
+    OpenApiParameter("omit", str, description="Comma-separated fields to leave out."),
+    OpenApiParameter(
+        "expand",
+        str,
+        description="Comma-separated heavy fields to include in lists (detail responses always include them).",
+    ),
+]
+FORMAT_PARAMETER = OpenApiParameter(
+    "format", str, enum=["json", "csv"], description="Response format; csv streams every matching record."
+)
+
+
+class RegistryAutoSchema(AutoSchema):
+    """Adds the shape parameters, the CSV format and the error responses to every operation."""
+
+    def get_override_parameters(self):
+        params = list(super().get_override_parameters())
+        if self.method == "GET":
+            params += SHAPE_PARAMETERS
+            if self._is_list_view():
+                params.append(FORMAT_PARAMETER)
+        return params
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code, response in responses.items():
+            content = response.get("content", {})
+            if "text/csv" in content:
+                if self._is_list_view() and code.startswith("2"):
+                    content["text/csv"] = {"schema": {"type": "string", "description": "CSV with a header row."}}
+                else:
+                    del content["text/csv"]
+        for code in self._error_codes():
+            responses.setdefault(code, self._error_response(code))
+        return responses
+
+    def _error_response(self, code: str) -> dict:
+        response = self._get_response_for_code(ErrorSerializer, code, media_types=["application/json"])
+        response["description"] = ERROR_DESCRIPTIONS[code]
+        if code == "429":
+            response["headers"] = {
+                "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}
+            }
+        return response
+
+    def _error_codes(self) -> list[str]:
+        codes = ["400", "429", "500"]
+        if self.method != "GET" or self.path.rstrip("/").count("{"):
+            codes.append("404")
+        if self.method not in ("GET", "HEAD", "OPTIONS"):
+            codes += ["401", "403"]
+        if self.method == "DELETE":
+            codes.append("409")
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes += ["409", "413", "415"]
+        return sorted(set(codes))
+
+
+ERROR_DESCRIPTIONS = {
+    "400": "Invalid request: a malformed body, a bad value, or an unknown query parameter (named in errors).",
+    "401": "No valid token: missing, unknown, expired or revoked.",
+    "403": "The token's user lacks the role for this action.",
+    "404": "No such record.",
+    "409": "Conflict: the record is still referenced by others (dependants listed), or violates a uniqueness rule.",
+    "413": "The request body is too large.",
+    "415": "Unsupported media type: send application/json.",
+    "429": "Too many requests; see Retry-After.",
+    "500": "Internal server error.",
+}
+
+__all__ = ["PartialDateSerializer", "RegistryAutoSchema", "TokenAuthenticationScheme"]

@@ -1,0 +1,1 @@
+"""Serializers for every resource, one module per area of the domain."""

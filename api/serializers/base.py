@@ -1,0 +1,127 @@
+"""The base of every resource serializer: url, display, sparse fields and expansion.
+
+Query parameters (top-level serializer only):
+
+* ``fields=a,b``: only these fields; ``omit=c``: all but these;
+* ``expand=x``: include the heavy fields listed in ``Meta.expandable`` (citations,
+  labels...), which list responses leave out unless asked; detail responses
+  always include them.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from rest_framework import serializers
+
+from api.errors import ApiError
+from api.fields import BriefRelatedField
+from api.resources import detail_url
+
+
+def model_errors(exc: DjangoValidationError) -> dict:
+    """Django validation errors keyed by API field: ``x_precision``/``x_end`` report on ``x``."""
+    errors: dict[str, list[str]] = {}
+    for name, messages in exc.message_dict.items():
+        key = "non_field_errors" if name == NON_FIELD_ERRORS else name.removesuffix("_precision").removesuffix("_end")
+        errors.setdefault(key, []).extend(messages)
+    return errors
+
+
+def csv_param(request, name: str) -> list[str]:
+    raw = request.query_params.get(name, "") if request is not None else ""
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+class RegistrySerializer(serializers.ModelSerializer):
+    """ModelSerializer with ``url`` and ``display``, sparse fieldsets and model validation."""
+
+    url = serializers.SerializerMethodField(help_text="This record's URL in the API.")
+    display = serializers.SerializerMethodField(help_text="A human-readable one-line description.")
+
+    serializer_related_field = BriefRelatedField
+
+    class Meta:
+        expandable: tuple[str, ...] = ()
+        read_only_fields: tuple[str, ...] = ("created", "last_updated")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._apply_shape()
+
+    def get_url(self, obj) -> str:
+        return detail_url(obj, self.context.get("request"))
+
+    def get_display(self, obj) -> str:
+        return str(obj)
+
+    # --- shape control -------------------------------------------------------------------
+
+    def _apply_shape(self) -> None:
+        request = self.context.get("request")
+        # Only the serializer a view builds gets the request; nested fields never do.
+        if request is None or request.method not in ("GET", "HEAD"):
+            return
+        expandable = set(getattr(self.Meta, "expandable", ()))
+        expand = set(csv_param(request, "expand"))
+        unknown = expand - expandable
+        if unknown:
+            self._reject("expand", unknown, expandable)
+        if not self.context.get("detail", False):
+            for name in expandable - expand:
+                self.fields.pop(name, None)
+        names = set(self.fields)
+        only, omit = set(csv_param(request, "fields")), set(csv_param(request, "omit"))
+        for param, wanted in (("fields", only), ("omit", omit)):
+            unknown = wanted - names - expandable
+            if unknown:
+                self._reject(param, unknown, names)
+        if only:
+            for name in names - only:
+                self.fields.pop(name)
+        for name in omit & names:
+            self.fields.pop(name)
+
+    @staticmethod
+    def _reject(param: str, unknown: set[str], allowed: set[str]) -> None:
+        detail = f"Unknown field(s) in {param}: {', '.join(sorted(unknown))}. Known: {', '.join(sorted(allowed))}."
+        raise ApiError(400, "invalid_parameter", detail, [{"field": param, "code": "invalid", "detail": detail}])
+
+    # --- writes --------------------------------------------------------------------------
+
+    def validate(self, attrs):
+        """Run the model's own ``full_clean`` so the API and the admin share every rule."""
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        # Validate a fresh copy so a rejected request leaves the view's instance untouched.
+        instance = model._default_manager.get(pk=self.instance.pk) if self.instance is not None else model()
+        many_to_many = {f.name for f in model._meta.many_to_many}
+        for name, value in attrs.items():
+            if name not in many_to_many:
+                setattr(instance, name, value)
+        try:
+            instance.full_clean()
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(model_errors(exc)) from exc
+        return attrs
+
+    def create(self, validated_data):
+        with transaction.atomic():
+            return super().create(validated_data)
+
+    def update(self, instance, validated_data):
+        with transaction.atomic():
+            return super().update(instance, validated_data)
+
+
+class NestedSerializer(serializers.ModelSerializer):
+    """A read-only row shown inside its parent record, with its own ``url``."""
+
+    url = serializers.SerializerMethodField(help_text="This row's URL in the API.")
+
+    def get_url(self, obj) -> str:
+        return detail_url(obj, self.context.get("request"))
+
+
+__all__ = ["NestedSerializer", "RegistrySerializer"]

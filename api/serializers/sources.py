@@ -1,0 +1,19 @@
+"""Sources: the documents facts are cited from."""
+
+from rest_framework import serializers
+
+from api.fields import PartialDateField
+from api.serializers.base import RegistrySerializer
+from cooperation.models import Source
+
+
+class SourceSerializer(RegistrySerializer):
+    web_url = serializers.URLField(source="url", allow_blank=True, required=False, help_text="The document's address.")
+    published_on = PartialDateField("published_on")
+
+    class Meta(RegistrySerializer.Meta):
+        model = Source
+        fields = (
+            "id", "url", "display", "slug", "title", "publisher", "author", "web_url", "published_on",
+            "kind", "tier", "language", "document", "notes", "created", "last_updated",
+        )  # fmt: skip

@@ -1,0 +1,29 @@
+"""URLs of API v1: one router for every resource, plus the schema and its docs."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from api.errors import api_not_found
+from api.resources import resource_for
+from api.views.registry import VIEWSETS
+
+app_name = "api"
+
+
+class Router(DefaultRouter):
+    include_format_suffixes = False
+
+
+router = Router(trailing_slash=True)
+for viewset in VIEWSETS:
+    resource = resource_for(viewset.queryset.model)
+    router.register(resource.prefix, viewset, basename=resource.basename)
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    re_path(r"^.*$", api_not_found),
+]

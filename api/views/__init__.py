@@ -1,0 +1,1 @@
+"""Viewsets for every resource, one module per area of the domain."""

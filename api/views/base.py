@@ -1,0 +1,76 @@
+"""The base viewset: queryset, serializer and filterset; behaviour comes from here."""
+
+from __future__ import annotations
+
+from django.http import StreamingHttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import viewsets
+from rest_framework.renderers import JSONRenderer
+
+from api.backends import SearchBackend, StrictOrderingFilter
+from api.optimization import optimize
+from api.params import check_query_parameters
+from api.renderers import CSVRenderer, csv_lines
+from api.resources import resource_for
+
+CSV_CHUNK = 500
+
+
+class RegistryViewSet(viewsets.ModelViewSet):
+    """List, retrieve, create, update, partial update and delete one resource.
+
+    Subclasses set ``queryset``, ``serializer_class``, ``filterset_class`` and
+    ``ordering_fields``; the lookup field, query contract, prefetching, CSV
+    export and error handling come from here.
+    """
+
+    filter_backends = [DjangoFilterBackend, SearchBackend, StrictOrderingFilter]
+    ordering: tuple[str, ...] = ()
+    search = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "queryset", None) is not None:
+            resource = resource_for(cls.queryset.model)
+            cls.lookup_field = resource.lookup_field
+            cls.lookup_url_kwarg = resource.lookup_field
+            cls.lookup_value_regex = "[-a-zA-Z0-9_]+" if resource.has_slug else "[0-9]+"
+            if not cls.search:
+                cls.filter_backends = [b for b in cls.filter_backends if b is not SearchBackend]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        check_query_parameters(self)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["detail"] = self.action != "list"
+        return context
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.request is None or self.request.method not in ("GET", "HEAD"):
+            return queryset
+        return optimize(queryset, self.get_serializer(many=self.action == "list"))
+
+    def list(self, request, *args, **kwargs):
+        if isinstance(request.accepted_renderer, CSVRenderer):
+            return self.csv_response()
+        return super().list(request, *args, **kwargs)
+
+    def csv_response(self) -> StreamingHttpResponse:
+        """Every matching record (no pagination), streamed in chunks."""
+        queryset = self.filter_queryset(self.get_queryset())
+        serializer = self.get_serializer(many=True).child
+        rows = (serializer.to_representation(obj) for obj in queryset.iterator(chunk_size=CSV_CHUNK))
+        response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{resource_for(queryset.model).prefix}.csv"'
+        return response
+
+    def handle_exception(self, exc):
+        """Errors are always JSON, even when CSV was asked for."""
+        response = super().handle_exception(exc)
+        if response.status_code >= 400:
+            self.request.accepted_renderer = JSONRenderer()
+            self.request.accepted_media_type = JSONRenderer.media_type
+        return response

@@ -1,0 +1,53 @@
+"""Text normalisation and the stored search text of searchable records.
+
+Every searchable record keeps ``search_text``: its names and labels in every
+language, normalised by ``normalize`` and one per line (with a newline at each
+end). A query is normalised the same way and matched with a plain substring
+test, which behaves the same on SQLite (whose LIKE folds ASCII only) and on
+PostgreSQL, and ranks exact and prefix matches through the line boundaries.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from django.db import models
+
+_APOSTROPHES = re.compile("['\u2019\u02bc`\u00b4]")  # apostrophe, right single quote, modifier apostrophe, grave, acute
+_SEPARATORS = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def normalize(text: str) -> str:
+    """NFKC, case-folded, apostrophes dropped, other punctuation as single spaces.
+
+    ``"Chang'e-7"`` and ``"change 7"`` both become ``"change 7"``.
+    """
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    text = _APOSTROPHES.sub("", text)
+    return _SEPARATORS.sub(" ", text).strip()
+
+
+def search_text_for(terms: list[str]) -> str:
+    lines = sorted({normalize(t) for t in terms if t and normalize(t)})
+    return "\n" + "\n".join(lines) + "\n" if lines else ""
+
+
+class SearchableModel(models.Model):
+    """Mixin: a derived ``search_text`` column built from ``search_terms()``."""
+
+    search_text = models.TextField(blank=True, default="", editable=False)
+
+    class Meta:
+        abstract = True
+
+    def search_terms(self) -> list[str]:
+        terms = [getattr(self, name, "") for name in self.search_fields]
+        if hasattr(self, "labels"):
+            terms += [label.text for label in self.labels.all()]
+        return terms
+
+    def refresh_search_text(self) -> None:
+        """Recompute and store ``search_text`` without touching ``last_updated``."""
+        self.search_text = search_text_for(self.search_terms())
+        type(self)._default_manager.filter(pk=self.pk).update(search_text=self.search_text)
