@@ -93,7 +93,9 @@ def _apply(record: dict) -> tuple[str, str]:
     model = type(instance)
     existing = model._default_manager.filter(pk=instance.pk).first() if instance.pk else None
     instance._state.adding = existing is None
-    instance.full_clean()
+    # Constraints are enforced by the database at save (and reported like any other error);
+    # checking each one here first would cost a query per constraint per record.
+    instance.full_clean(validate_constraints=False)
     if existing is not None and not _differs(existing, instance):
         return model._meta.label, UNCHANGED
     if existing is not None:

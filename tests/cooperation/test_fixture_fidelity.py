@@ -17,7 +17,6 @@ from cooperation.models import (
     PersonRole,
     claim_statuses,
 )
-from cooperation.seeding import seed
 
 RT, ARC, MT, SF, BRIEF, CURATOR = (
     "rt-globalresearch-2018-03-04",
@@ -36,8 +35,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _seed():
-    seed()
+def _seed(seeded):
+    """Every test here reads the seeded database."""
 
 
 def date(obj, stem: str) -> str:

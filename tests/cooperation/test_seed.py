@@ -79,16 +79,14 @@ def test_seed_reports_an_update_after_a_curator_edit(capsys):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("model", CITED_MODELS, ids=lambda m: m.__name__)
-def test_every_seeded_record_has_a_citation(model):
-    seed()
+def test_every_seeded_record_has_a_citation(model, seeded):
     uncited = model.objects.annotate(n=Count("citations")).filter(n=0)
     assert model.objects.exists()
     assert list(uncited) == []
 
 
 @pytest.mark.django_db
-def test_claims_and_names_carry_their_own_source():
-    seed()
+def test_claims_and_names_carry_their_own_source(seeded):
     assert Milestone.objects.exists() and Label.objects.exists()
     assert not Milestone.objects.filter(source__isnull=True).exists()
     assert not Label.objects.filter(source__isnull=True).exists()
@@ -97,8 +95,7 @@ def test_claims_and_names_carry_their_own_source():
 
 
 @pytest.mark.django_db
-def test_every_source_is_used():
-    seed()
+def test_every_source_is_used(seeded):
     for source in Source.objects.all():
         uses = source.citations.count() + source.labels.count() + source.milestone_claims.count()
         assert uses > 0, f"{source.slug} is never cited"
@@ -109,8 +106,7 @@ SEED_DOCUMENTS = Path(settings.BASE_DIR).parent / "shared" / "seeds"
 
 @pytest.mark.django_db
 @pytest.mark.skipif(not SEED_DOCUMENTS.is_dir(), reason="shared/seeds is not beside this checkout")
-def test_every_seed_document_is_a_source():
-    seed()
+def test_every_seed_document_is_a_source(seeded):
     documents = set(Source.objects.exclude(document="").values_list("document", flat=True))
     assert documents == {p.name for p in SEED_DOCUMENTS.glob("*.txt")}
 
@@ -125,8 +121,7 @@ def test_loaddata_reads_the_same_fixtures_as_seed():
 
 
 @pytest.mark.django_db
-def test_partial_date_ranges_are_derived_on_load():
-    seed()
+def test_partial_date_ranges_are_derived_on_load(seeded):
     program = Agreement.objects.get(slug="roscosmos-cnsa-cooperation-program-2018-2022")
     assert str(program.get_partial_date("signed_on")) == "2017-11"
     assert program.signed_on_end.isoformat() == "2017-11-30"
