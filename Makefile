@@ -16,7 +16,7 @@ BOOTSTRAP_PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v pyth
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv migrate seed run test lint check clean
+.PHONY: help venv migrate seed run test lint check clean schema
 
 help: ## List the available targets
 	@echo "Usage: make <target>   (PORT=$(PORT), PYTEST_ARGS='$(PYTEST_ARGS)')"
@@ -66,3 +66,6 @@ clean: ## Remove the venv, the SQLite database and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
 	rm -f db.sqlite3 db.sqlite3-journal db.sqlite3-wal db.sqlite3-shm
 	find . -type d -name __pycache__ -prune -exec rm -rf {} +
+
+schema: venv ## Regenerate the committed OpenAPI schema (openapi.yaml), validating it
+	$(PY) manage.py spectacular --validate --fail-on-warn --file openapi.yaml

@@ -47,3 +47,16 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
                 param["description"] = "Index of the first result (0-based)."
                 param["schema"] = {"type": "integer", "minimum": 0}
         return params
+
+    def get_paginated_response_schema(self, schema):
+        page_link = {"type": ["string", "null"], "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["count", "next", "previous", "results"],
+            "properties": {
+                "count": {"type": "integer", "description": "Records matching the query, on all pages."},
+                "next": {**page_link, "description": "The next page, or null on the last page."},
+                "previous": {**page_link, "description": "The previous page, or null on the first page."},
+                "results": schema,
+            },
+        }

@@ -68,11 +68,13 @@ class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
         if direction == "response":
             return auto_schema.resolve_serializer(brief_serializer(model), direction).ref
         if resource_for(model).has_slug:
-            return {
+            schema = {
                 "oneOf": [build_basic_type(OpenApiTypes.INT), build_basic_type(OpenApiTypes.STR)],
                 "description": f"The {model._meta.verbose_name}'s id (integer) or slug (string).",
             }
-        return {**build_basic_type(OpenApiTypes.INT), "description": f"The {model._meta.verbose_name}'s id."}
+        else:
+            schema = {**build_basic_type(OpenApiTypes.INT), "description": f"The {model._meta.verbose_name}'s id."}
+        return schema
 
 
 def _related_model(field):
@@ -86,12 +88,14 @@ class PartialDateFieldExtension(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema, direction):
         if direction == "response":
             return auto_schema.resolve_serializer(PartialDateSerializer, direction).ref
-        return {
+        schema = {
             "type": "string",
             "pattern": PARTIAL_DATE_PATTERN,
-            "description": "YYYY, YYYY-MM or YYYY-MM-DD; null clears the date.",
+            "description": "YYYY, YYYY-MM or YYYY-MM-DD"
+            + ("; null clears the date." if self.target.allow_null else "."),
             "example": "2017-11",
         }
+        return schema
 
 
 SHAPE_PARAMETERS = [

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from api.errors import api_not_found
 from api.resources import resource_for
+from api.views.meta import ApiRootView, ThrottleStatusView
 from api.views.registry import VIEWSETS
 
 app_name = "api"
@@ -13,6 +14,7 @@ app_name = "api"
 
 class Router(DefaultRouter):
     include_format_suffixes = False
+    include_root_view = False
 
 
 router = Router(trailing_slash=True)
@@ -21,6 +23,8 @@ for viewset in VIEWSETS:
     router.register(resource.prefix, viewset, basename=resource.basename)
 
 urlpatterns = [
+    path("v1/", ApiRootView.as_view(), name="root"),
+    path("v1/throttle/", ThrottleStatusView.as_view(), name="throttle"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

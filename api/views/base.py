@@ -16,7 +16,22 @@ from api.resources import resource_for
 CSV_CHUNK = 500
 
 
-class RegistryViewSet(viewsets.ModelViewSet):
+class ContractMixin:
+    """Every API view: unknown query parameters are a 400; errors are always JSON."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        check_query_parameters(self)
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if response.status_code >= 400:
+            self.request.accepted_renderer = JSONRenderer()
+            self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
+class RegistryViewSet(ContractMixin, viewsets.ModelViewSet):
     """List, retrieve, create, update, partial update and delete one resource.
 
     Subclasses set ``queryset``, ``serializer_class``, ``filterset_class`` and
@@ -37,10 +52,6 @@ class RegistryViewSet(viewsets.ModelViewSet):
             cls.lookup_value_regex = "[-a-zA-Z0-9_]+" if resource.has_slug else "[0-9]+"
             if not cls.search:
                 cls.filter_backends = [b for b in cls.filter_backends if b is not SearchBackend]
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        check_query_parameters(self)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -65,12 +76,4 @@ class RegistryViewSet(viewsets.ModelViewSet):
         rows = (serializer.to_representation(obj) for obj in queryset.iterator(chunk_size=CSV_CHUNK))
         response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{resource_for(queryset.model).prefix}.csv"'
-        return response
-
-    def handle_exception(self, exc):
-        """Errors are always JSON, even when CSV was asked for."""
-        response = super().handle_exception(exc)
-        if response.status_code >= 400:
-            self.request.accepted_renderer = JSONRenderer()
-            self.request.accepted_media_type = JSONRenderer.media_type
         return response

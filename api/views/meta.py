@@ -1,0 +1,88 @@
+"""Endpoints about the API itself: the root index and the client's rate-limit status."""
+
+from __future__ import annotations
+
+from django.urls import NoReverseMatch, reverse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.resources import RESOURCES
+from api.throttling import throttle_for
+from api.views.base import ContractMixin
+
+EXTRA_ENDPOINTS = ("throttle",)
+
+
+class ApiRootView(ContractMixin, APIView):
+    """Every resource of API v1, by name, with its URL."""
+
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer]
+    throttle_classes = []
+
+    @extend_schema(
+        operation_id="api_root",
+        responses=inline_serializer(
+            "ApiRoot",
+            {
+                **{r.prefix.replace("-", "_"): serializers.URLField() for r in RESOURCES.values()},
+                **{name: serializers.URLField() for name in EXTRA_ENDPOINTS},
+            },
+        ),
+    )
+    def get(self, request):
+        names = [(r.prefix.replace("-", "_"), f"api:{r.basename}-list") for r in RESOURCES.values()]
+        names += [(name, f"api:{name}") for name in EXTRA_ENDPOINTS]
+        data = {}
+        for key, url_name in names:
+            try:
+                data[key] = request.build_absolute_uri(reverse(url_name))
+            except NoReverseMatch:  # an endpoint not routed in this deployment
+                continue
+        return Response(data)
+
+
+class ThrottleStatusView(ContractMixin, APIView):
+    """Your rate limit and current use. Calling it does not count against the limit."""
+
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer]
+    throttle_classes = []
+
+    @extend_schema(
+        operation_id="throttle_status",
+        responses=inline_serializer(
+            "ThrottleStatus",
+            {
+                "scope": serializers.ChoiceField(choices=["anon", "user"], help_text="Which limit applies to you."),
+                "rate": serializers.CharField(help_text='The configured rate, e.g. "120/min".'),
+                "limit": serializers.IntegerField(help_text="Requests allowed per window."),
+                "window_seconds": serializers.IntegerField(),
+                "used": serializers.IntegerField(help_text="Requests counted in the current window."),
+                "remaining": serializers.IntegerField(),
+                "reset_in_seconds": serializers.IntegerField(help_text="Seconds until the oldest request expires."),
+            },
+        ),
+    )
+    def get(self, request):
+        throttle = throttle_for(request)
+        key = throttle.get_cache_key(request, self)
+        history = throttle.cache.get(key, []) if key else []
+        now = throttle.timer()
+        history = [t for t in history if t > now - throttle.duration]
+        reset = int(throttle.duration - (now - history[-1])) + 1 if history else 0
+        return Response(
+            {
+                "scope": throttle.scope,
+                "rate": throttle.rate,
+                "limit": throttle.num_requests,
+                "window_seconds": throttle.duration,
+                "used": len(history),
+                "remaining": max(0, throttle.num_requests - len(history)),
+                "reset_in_seconds": reset,
+            }
+        )
