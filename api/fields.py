@@ -9,6 +9,8 @@ from rest_framework import serializers
 from api.resources import detail_url, resource_for
 from cooperation.partial_dates import PartialDate
 
+MAX_ID = 2**63 - 1  # the range of BigAutoField ids
+
 
 def brief(obj: models.Model | None, request) -> dict | None:
     """The brief form of a record: id, url, slug (when it has one) and display text."""
@@ -44,6 +46,8 @@ class BriefRelatedField(serializers.RelatedField):
             self.fail("incorrect_type", model=name, slug_hint=hint, data_type=type(data).__name__)
         if isinstance(data, str) and not has_slug:
             self.fail("incorrect_type", model=name, slug_hint="", data_type="a string")
+        if isinstance(data, int) and not 1 <= data <= MAX_ID:
+            self.fail("does_not_exist", model=name, kind="id", value=data)
         lookup = {"slug": data} if isinstance(data, str) else {"pk": data}
         try:
             return self.get_queryset().get(**lookup)

@@ -171,3 +171,27 @@ ERROR_DESCRIPTIONS = {
 }
 
 __all__ = ["PartialDateSerializer", "RegistryAutoSchema", "TokenAuthenticationScheme"]
+
+
+def _blank_alternative(schema) -> bool:
+    return schema == {"type": "string", "maxLength": 0}
+
+
+def blank_strings_use_any_of(result, generator, request, public):
+    """``oneOf: [formatted string, empty string]`` becomes ``anyOf``.
+
+    drf-spectacular documents blank-allowed URL fields as a oneOf; but "" also
+    satisfies the first branch when ``format`` is not asserted (JSON Schema's
+    default), which makes a strict oneOf reject valid responses.
+    """
+    stack = [result]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            branches = node.get("oneOf")
+            if isinstance(branches, list) and len(branches) == 2 and _blank_alternative(branches[1]):
+                node["anyOf"] = node.pop("oneOf")
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return result

@@ -140,6 +140,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.blank_strings_use_any_of",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "AgreementKindEnum": "cooperation.models.Agreement.Kind",
         "AgreementStatusEnum": "cooperation.models.Agreement.Status",

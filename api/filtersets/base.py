@@ -15,6 +15,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from api.fields import MAX_ID
 from cooperation.partial_dates import PartialDate
 
 PARTIAL_DATE_HELP = {
@@ -77,8 +78,22 @@ def partial_date_filters(param: str, stem: str | None = None) -> dict[str, Parti
     }
 
 
+class RelatedChoiceField(django_filters.fields.ModelMultipleChoiceField):
+    """Checks ids are ids before they reach the database (an overlong integer is a 400, not a crash)."""
+
+    def _check_values(self, value):
+        if self.to_field_name is None:
+            for item in value:
+                text = str(item).strip()
+                if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+                    raise forms.ValidationError(f"{item!r} is not an id (a whole number).", code="invalid_pk_value")
+        return super()._check_values(value)
+
+
 class RelatedFilter(django_filters.ModelMultipleChoiceFilter):
     """A related record by slug or id, repeatable (OR); ``constraint`` narrows the relation (e.g. role=party)."""
+
+    field_class = RelatedChoiceField
 
     def __init__(self, *args, constraint: dict | None = None, **kwargs):
         self.constraint = constraint or {}
@@ -136,11 +151,33 @@ class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
     """``field__in=a,b`` where every value must be a valid choice."""
 
 
+class IdFormField(forms.IntegerField):
+    """A record id: a whole number within the 64-bit range of the id columns."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not value.strip().isdigit():
+            raise forms.ValidationError(f"{value!r} is not an id (a whole number).", code="invalid")
+        return super().to_python(value)
+
+
+class IdFilter(django_filters.NumberFilter):
+    field_class = IdFormField
+
+
+class IdInFilter(django_filters.BaseInFilter, IdFilter):
+    """``id=1,2``: every value must be an id."""
+
+
 class RegistryFilterSet(django_filters.FilterSet):
     """Generates lookups from ``Meta.lookups`` and adds id and timestamp filters to every resource."""
 
-    id = django_filters.BaseInFilter(field_name="id", help_text="Record ids, comma-separated (any of).")
-    id__n = django_filters.BaseInFilter(field_name="id", exclude=True, help_text="Record ids to leave out.")
+    id = IdInFilter(field_name="id", help_text="Record ids, comma-separated (any of).")
+    id__n = IdInFilter(field_name="id", exclude=True, help_text="Record ids to leave out.")
     created__gte = django_filters.IsoDateTimeFilter(field_name="created", lookup_expr="gte")
     created__lte = django_filters.IsoDateTimeFilter(field_name="created", lookup_expr="lte")
     last_updated__gte = django_filters.IsoDateTimeFilter(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.fields import BriefRelatedField
+from api.fields import MAX_ID, BriefRelatedField
 from api.resources import detail_url
 from api.serializers.base import RegistrySerializer
 from cooperation.models import Citation, Label, Source
@@ -24,7 +24,9 @@ class ArcSerializer(RegistrySerializer):
     subjects: tuple[str, ...] = ()
 
     subject = serializers.SerializerMethodField(help_text="The record this points at.")
-    subject_id = serializers.IntegerField(write_only=True, min_value=1, help_text="Id of the record to point at.")
+    subject_id = serializers.IntegerField(
+        write_only=True, min_value=1, max_value=MAX_ID, help_text="Id of the record to point at."
+    )
 
     @extend_schema_field(SubjectSerializer)
     def get_subject(self, obj) -> dict:

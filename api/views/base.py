@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 
 from api.backends import SearchBackend, StrictOrderingFilter
+from api.fields import MAX_ID
 from api.optimization import optimize
 from api.params import check_query_parameters
 from api.renderers import CSVRenderer, csv_lines
@@ -52,6 +54,14 @@ class RegistryViewSet(ContractMixin, viewsets.ModelViewSet):
             cls.lookup_value_regex = "[-a-zA-Z0-9_]+" if resource.has_slug else "[0-9]+"
             if not cls.search:
                 cls.filter_backends = [b for b in cls.filter_backends if b is not SearchBackend]
+
+    def get_object(self):
+        """Ids out of the id columns' range are simply not found (never a database error)."""
+        if self.lookup_field == "pk":
+            value = self.kwargs.get(self.lookup_url_kwarg, "")
+            if not value.isdigit() or not 1 <= int(value) <= MAX_ID:
+                raise NotFound()
+        return super().get_object()
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

@@ -1,0 +1,78 @@
+"""Query counts are pinned per endpoint and do not grow with the page size.
+
+Each count includes the SAVEPOINT and RELEASE of the request's atomic block
+(``ATOMIC_REQUESTS``), then: COUNT, the page, and one query per prefetched relation.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from api.resources import RESOURCES
+from api.views.registry import VIEWSETS
+
+EXPANDABLE = {
+    v.queryset.model: ",".join(v.serializer_class.Meta.expandable)
+    for v in VIEWSETS
+    if getattr(v.serializer_class.Meta, "expandable", ())
+}
+BY_PREFIX = {r.prefix: model for model, r in RESOURCES.items()}
+
+# prefix: (list, list with every expandable field, detail)
+PINNED = {
+    "organizations": (4, 6, 5),
+    "persons": (5, 7, 6),
+    "roles": (4, 5, 4),
+    "agreements": (6, 11, 10),
+    "parties": (4, 5, 4),
+    "signatories": (4, 5, 4),
+    "relations": (4, 5, 4),
+    "agreement-missions": (4, 5, 4),
+    "missions": (7, 9, 8),
+    "participants": (4, 5, 4),
+    "milestones": (5, 5, 4),
+    "sources": (4, 4, 3),
+    "citations": (4, 4, 3),
+    "labels": (4, 4, 3),
+}
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, response.content
+    return len(ctx.captured_queries)
+
+
+def test_every_resource_is_pinned():
+    assert set(PINNED) == {r.prefix for r in RESOURCES.values()}
+
+
+@pytest.mark.parametrize("prefix", PINNED)
+def test_list_queries_do_not_grow_with_page_size(prefix, api, seeded):
+    model = BY_PREFIX[prefix]
+    assert model.objects.count() >= 2, "need a full small page"
+    expected_list, expected_expanded, _ = PINNED[prefix]
+    assert count_queries(api, f"/api/v1/{prefix}/?limit=1") == expected_list
+    assert count_queries(api, f"/api/v1/{prefix}/?limit=100") == expected_list
+    expand = EXPANDABLE.get(model)
+    if expand:
+        assert count_queries(api, f"/api/v1/{prefix}/?limit=1&expand={expand}") == expected_expanded
+        assert count_queries(api, f"/api/v1/{prefix}/?limit=100&expand={expand}") == expected_expanded
+
+
+@pytest.mark.parametrize("prefix", PINNED)
+def test_detail_queries_are_pinned(prefix, api, seeded):
+    model = BY_PREFIX[prefix]
+    resource = RESOURCES[model]
+    for obj in model.objects.order_by("pk")[:3]:  # records with more and fewer relations alike
+        key = obj.slug if resource.has_slug else obj.pk
+        assert count_queries(api, f"/api/v1/{prefix}/{key}/") == PINNED[prefix][2]
+
+
+def test_sparse_fields_drop_the_prefetches_they_do_not_need(seeded):
+    plain = APIClient()  # the schema-checked client would add its own full request to the count
+    full = count_queries(plain, "/api/v1/agreements/?limit=100")
+    sparse = count_queries(plain, "/api/v1/agreements/?limit=100&fields=id,slug,title")
+    assert sparse == full - 2  # no parties, no signatories prefetch
