@@ -9,7 +9,8 @@ body, or the query parameter's name); it is empty when there are none.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
@@ -94,10 +95,13 @@ def _dependants(exc: ProtectedError | RestrictedError) -> list[dict]:
 
 def exception_handler(exc, context):
     """DRF exception handler producing the one error shape."""
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     if isinstance(exc, ProtectedError | RestrictedError):
+        dependants = _dependants(exc)  # before the rollback mark: naming them reads the database
         set_rollback()
         detail = "This record cannot be deleted while other records depend on it; remove or repoint them first."
-        return Response(body(409, "protected", detail, _dependants(exc)), status=409)
+        return Response(body(409, "protected", detail, dependants), status=409)
     if isinstance(exc, IntegrityError):
         set_rollback()
         return Response(body(409, "conflict", f"The change conflicts with existing data: {exc}"), status=409)

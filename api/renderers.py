@@ -14,10 +14,13 @@ def flat(value) -> str:
     if value is None:
         return ""
     if isinstance(value, dict):
-        for key in ("value", "slug", "display", "id"):
+        for key in ("value", "slug"):
             if key in value:
                 return flat(value[key])
-        return "; ".join(f"{k}={flat(v)}" for k, v in value.items())
+        for nested in value.values():  # a link row: name it by the record it links to
+            if isinstance(nested, dict) and "slug" in nested:
+                return flat(nested["slug"])
+        return flat(value.get("display", value.get("id")))
     if isinstance(value, list | tuple):
         return "; ".join(flat(item) for item in value)
     if isinstance(value, bool):

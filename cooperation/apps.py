@@ -8,4 +8,10 @@ class CooperationConfig(AppConfig):
     verbose_name = "Space cooperation"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from cooperation import signals  # noqa: F401  (connects receivers)
+        from cooperation.roles import sync_roles
+
+        # Models added later get their permissions into the roles too.
+        post_migrate.connect(lambda **kwargs: sync_roles(), sender=self, dispatch_uid="sync_roles")

@@ -20,7 +20,8 @@ def sync_roles(apps=None, verbosity: int = 0) -> dict[str, int]:
 
     for label in ROLE_APPS:
         config = apps.get_app_config(label)
-        config.models_module = config.models_module or True
+        if not getattr(config, "models_module", None):  # a migration state stub
+            config.models_module = True
         create_permissions(config, apps=apps, verbosity=verbosity)
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")

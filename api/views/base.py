@@ -9,6 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 
 from api.backends import SearchBackend, StrictOrderingFilter
+from api.errors import ApiError
 from api.fields import MAX_ID
 from api.optimization import optimize
 from api.params import check_query_parameters
@@ -24,6 +25,15 @@ class ContractMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         check_query_parameters(self)
+
+    def perform_content_negotiation(self, request, force=False):
+        """An unknown ``format`` is a 400 naming it (DRF would answer 404)."""
+        wanted = request.query_params.get("format")
+        formats = {renderer.format for renderer in self.get_renderers()}
+        if wanted is not None and wanted not in formats:
+            detail = f"Unknown format {wanted!r}; use one of: {', '.join(sorted(formats))}."
+            raise ApiError(400, "invalid_parameter", detail, [{"field": "format", "code": "invalid", "detail": detail}])
+        return super().perform_content_negotiation(request, force)
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)

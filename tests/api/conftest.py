@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group, User
 from django.core.cache import cache as django_cache
 from openapi_core import OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
+from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 from rest_framework.test import APIClient
 
 from api.models import ApiToken
@@ -34,8 +35,17 @@ def validate_against_schema(response) -> None:
     if response.streaming:
         assert response["Content-Type"].startswith("text/csv"), "only CSV exports are streamed"
         return
+    if response.status_code == 413:
+        # openapi-core would re-read the oversized body; every write documents 413 (test_schema.py).
+        assert set(response.json()) == {"status", "code", "detail", "errors"}
+        return
     request = DjangoOpenAPIRequest(response.wsgi_request)
-    openapi().validate_response(request, DjangoOpenAPIResponse(response))
+    try:
+        openapi().validate_response(request, DjangoOpenAPIResponse(response))
+    except (PathNotFound, OperationNotFound):
+        # A URL or method the API does not have: only the error shape can be checked.
+        assert response.status_code in (404, 405), f"{request.path} is served but not in the schema"
+        assert set(response.json()) == {"status", "code", "detail", "errors"}
 
 
 SPARSE = ("fields", "omit")
