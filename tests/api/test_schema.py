@@ -42,3 +42,14 @@ def test_docs_are_served_offline(client, db):
     assert client.get("/api/schema/").status_code == 200
     bundle = next(p for p in html.split('"') if p.startswith("/static/drf_spectacular_sidecar/") and p.endswith(".js"))
     assert client.get(bundle).status_code == 200, f"{bundle} is not served"
+
+
+def test_root_lists_every_resource_by_url(api):
+    from api.resources import RESOURCES
+
+    root = api.get("/api/v1/").json()
+    for resource in RESOURCES.values():
+        url = root[resource.prefix.replace("-", "_")]
+        assert url.endswith(f"/api/v1/{resource.prefix}/")
+        assert api.get(url).status_code == 200
+    assert root["throttle"].endswith("/api/v1/throttle/")
