@@ -123,6 +123,21 @@ class RegistryAutoSchema(AutoSchema):
                 params.append(FORMAT_PARAMETER)
         return params
 
+    def get_auth(self):
+        """Reads are open to anyone (RolePermission): say so, so SDKs allow an anonymous client."""
+        auths = super().get_auth()
+        if self.method in ("GET", "HEAD") and {} not in auths:
+            auths.append({})
+        return auths
+
+    def _map_basic_serializer(self, serializer, direction):
+        """Expandable fields are documented, but not required: lists leave them out unless expanded."""
+        schema = super()._map_basic_serializer(serializer, direction)
+        expandable = set(getattr(getattr(serializer, "Meta", None), "expandable", ()))
+        if expandable and "required" in schema:
+            schema["required"] = [name for name in schema["required"] if name not in expandable]
+        return schema
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for code, response in responses.items():

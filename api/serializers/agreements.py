@@ -18,6 +18,8 @@ from cooperation.models import (
 
 
 class PartyInAgreementSerializer(NestedSerializer):
+    """A party, as shown inside its agreement."""
+
     organization = BriefRelatedField(read_only=True)
     withdrawn_on = PartialDateField("withdrawn_on", read_only=True)
 
@@ -28,6 +30,8 @@ class PartyInAgreementSerializer(NestedSerializer):
 
 
 class SignatoryInAgreementSerializer(NestedSerializer):
+    """A signatory, as shown inside its agreement."""
+
     person = BriefRelatedField(read_only=True)
     on_behalf_of = BriefRelatedField(read_only=True)
 
@@ -38,6 +42,8 @@ class SignatoryInAgreementSerializer(NestedSerializer):
 
 
 class OutgoingRelationSerializer(NestedSerializer):
+    """A link from this agreement to another."""
+
     to_agreement = BriefRelatedField(read_only=True)
 
     class Meta:
@@ -47,6 +53,8 @@ class OutgoingRelationSerializer(NestedSerializer):
 
 
 class IncomingRelationSerializer(NestedSerializer):
+    """A link from another agreement to this one."""
+
     from_agreement = BriefRelatedField(read_only=True)
 
     class Meta:
@@ -56,6 +64,8 @@ class IncomingRelationSerializer(NestedSerializer):
 
 
 class MissionInAgreementSerializer(NestedSerializer):
+    """A mission, as linked from an agreement."""
+
     mission = BriefRelatedField(read_only=True)
 
     class Meta:
@@ -65,6 +75,8 @@ class MissionInAgreementSerializer(NestedSerializer):
 
 
 class AgreementSerializer(RegistrySerializer):
+    """An agreement, memorandum, program, accords or protocol, with its parties and signatories."""
+
     authorized_on = PartialDateField("authorized_on")
     signed_on = PartialDateField("signed_on")
     entered_into_force_on = PartialDateField("entered_into_force_on")
@@ -99,6 +111,8 @@ class AgreementSerializer(RegistrySerializer):
 
 
 class AgreementPartySerializer(RegistrySerializer):
+    """An organization bound by (role party) or authorizing (role authorizing_body) an agreement."""
+
     agreement = BriefRelatedField(queryset=Agreement.objects.all())
     organization = BriefRelatedField(queryset=Organization.objects.all())
     withdrawn_on = PartialDateField("withdrawn_on")
@@ -114,6 +128,8 @@ class AgreementPartySerializer(RegistrySerializer):
 
 
 class SignatorySerializer(RegistrySerializer):
+    """A person who signed an agreement on behalf of an organization that is a party, or part of one."""
+
     agreement = BriefRelatedField(queryset=Agreement.objects.all())
     person = BriefRelatedField(queryset=Person.objects.all())
     on_behalf_of = BriefRelatedField(
@@ -131,6 +147,8 @@ class SignatorySerializer(RegistrySerializer):
 
 
 class AgreementRelationSerializer(RegistrySerializer):
+    """A typed link between two agreements: from_agreement <kind> to_agreement."""
+
     from_agreement = BriefRelatedField(queryset=Agreement.objects.all())
     to_agreement = BriefRelatedField(queryset=Agreement.objects.all())
     citations = CitationBriefSerializer(many=True, read_only=True)
@@ -145,6 +163,8 @@ class AgreementRelationSerializer(RegistrySerializer):
 
 
 class AgreementMissionSerializer(RegistrySerializer):
+    """A mission an agreement covers, with the agreement's role towards it."""
+
     agreement = BriefRelatedField(queryset=Agreement.objects.all())
     mission = BriefRelatedField(queryset=Mission.objects.all())
     citations = CitationBriefSerializer(many=True, read_only=True)

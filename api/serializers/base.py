@@ -61,7 +61,7 @@ class RegistrySerializer(serializers.ModelSerializer):
     def _apply_shape(self) -> None:
         request = self.context.get("request")
         # Only the serializer a view builds gets the request; nested fields never do.
-        if request is None or request.method not in ("GET", "HEAD"):
+        if request is None or request.method not in ("GET", "HEAD") or not self.context.get("shape", True):
             return
         expandable = set(getattr(self.Meta, "expandable", ()))
         expand = set(csv_param(request, "expand"))

@@ -13,6 +13,8 @@ from cooperation.models.missions import current_claims
 
 
 class ParticipantInMissionSerializer(NestedSerializer):
+    """A participant, as shown inside its mission."""
+
     organization = BriefRelatedField(read_only=True)
     joined_on = PartialDateField("joined_on", read_only=True)
     left_on = PartialDateField("left_on", read_only=True)
@@ -55,6 +57,8 @@ def claims_context(claims: list[Milestone], context: dict) -> dict:
 
 
 class MissionSerializer(RegistrySerializer):
+    """A spacecraft, crewed flight, station, facility or program, with participants and milestone claims."""
+
     parent = BriefRelatedField(queryset=Mission.objects.all(), required=False, allow_null=True)
     participants = ParticipantInMissionSerializer(source="participant_links", many=True, read_only=True)
     current_milestones = serializers.SerializerMethodField(
@@ -94,6 +98,8 @@ class MissionSerializer(RegistrySerializer):
 
 
 class MissionParticipantSerializer(RegistrySerializer):
+    """An organization taking part in a mission, with its role and dates."""
+
     mission = BriefRelatedField(queryset=Mission.objects.all())
     organization = BriefRelatedField(queryset=Organization.objects.all())
     joined_on = PartialDateField("joined_on")
@@ -128,6 +134,8 @@ def sibling_context(items: list[Milestone], context: dict) -> dict:
 
 
 class MilestoneSerializer(RegistrySerializer):
+    """One source's claim that a mission event is planned for, or happened on, a date."""
+
     mission = BriefRelatedField(queryset=Mission.objects.all())
     source = BriefRelatedField(queryset=Source.objects.all(), help_text="The source that makes this claim.")
     date = PartialDateField("date", required=True, allow_null=False)

@@ -7,6 +7,8 @@ from cooperation.models import Organization, Person, PersonRole
 
 
 class OrganizationSerializer(RegistrySerializer):
+    """A space agency, government, state corporation, company, forum or alliance."""
+
     countries = CountryCodesField(required=False, help_text="ISO 3166-1 alpha-2 codes, upper case.")
     parent = BriefRelatedField(queryset=Organization.objects.all(), required=False, allow_null=True)
     founded_on = PartialDateField("founded_on")
@@ -36,6 +38,8 @@ class RoleInPersonSerializer(NestedSerializer):
 
 
 class PersonSerializer(RegistrySerializer):
+    """A person who signs, leads or speaks for an organization, with their dated roles."""
+
     roles = RoleInPersonSerializer(many=True, read_only=True)
     labels = LabelBriefSerializer(many=True, read_only=True)
     citations = CitationBriefSerializer(many=True, read_only=True)
@@ -50,6 +54,8 @@ class PersonSerializer(RegistrySerializer):
 
 
 class PersonRoleSerializer(RegistrySerializer):
+    """A dated title held by a person at an organization."""
+
     person = BriefRelatedField(queryset=Person.objects.all())
     organization = BriefRelatedField(queryset=Organization.objects.all())
     started_on = PartialDateField("started_on")

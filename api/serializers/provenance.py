@@ -55,6 +55,8 @@ class ArcSerializer(RegistrySerializer):
 
 
 class CitationSerializer(ArcSerializer):
+    """A link from a record (or one field of it) to the source that states it."""
+
     subjects = CITATION_SUBJECTS
 
     subject_type = serializers.ChoiceField(choices=CITATION_SUBJECTS, write_only=True)
@@ -77,6 +79,8 @@ class CitationSerializer(ArcSerializer):
 
 
 class LabelSerializer(ArcSerializer):
+    """A name of an organization, person, agreement or mission in one language."""
+
     subjects = LABEL_SUBJECTS
 
     subject_type = serializers.ChoiceField(choices=LABEL_SUBJECTS, write_only=True)

@@ -8,6 +8,8 @@ from cooperation.models import Source
 
 
 class SourceSerializer(RegistrySerializer):
+    """A document that facts are cited from, with its publisher, date, kind and tier."""
+
     web_url = serializers.URLField(source="url", allow_blank=True, required=False, help_text="The document's address.")
     published_on = PartialDateField("published_on")
 

@@ -76,6 +76,8 @@ class RegistryViewSet(ContractMixin, viewsets.ModelViewSet):
     def get_serializer_context(self):
         context = super().get_serializer_context()
         context["detail"] = self.action != "list"
+        # drf-spectacular builds serializers on a fake view: document every field, shape nothing.
+        context["shape"] = not getattr(self, "swagger_fake_view", False)
         return context
 
     def get_queryset(self):
