@@ -124,11 +124,14 @@ class RegistryAutoSchema(AutoSchema):
         return params
 
     def get_auth(self):
-        """Reads are open to anyone (RolePermission): say so, so SDKs allow an anonymous client."""
-        auths = super().get_auth()
-        if self.method in ("GET", "HEAD") and {} not in auths:
-            auths.append({})
-        return auths
+        """Reads need no authentication (RolePermission), so they carry no security requirement.
+
+        (An optional ``{}`` alternative would be more literal, but SDK generators such as
+        openapi-python-client read any security entry as mandatory.)
+        """
+        if self.method in ("GET", "HEAD"):
+            return []
+        return super().get_auth()
 
     def _map_basic_serializer(self, serializer, direction):
         """Expandable fields are documented, but not required: lists leave them out unless expanded."""
