@@ -30,7 +30,7 @@ class Precision(models.TextChoices):
     YEAR = "year", "year"
 
 
-_ISO = re.compile(r"^(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?$")
+_ISO = re.compile(r"(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?")
 
 
 @dataclass(frozen=True, order=True)
@@ -51,7 +51,7 @@ class PartialDate:
     @classmethod
     def parse(cls, text: str) -> PartialDate:
         """Parse ISO 8601 reduced precision: ``2018-03-03``, ``2017-11`` or ``2022``."""
-        match = _ISO.match(text.strip()) if isinstance(text, str) else None
+        match = _ISO.fullmatch(text) if isinstance(text, str) else None
         if not match:
             raise ValueError(f"{text!r} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD")
         year, month, day = match.group("year", "month", "day")

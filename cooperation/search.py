@@ -38,12 +38,14 @@ class SearchableModel(models.Model):
 
     search_text = models.TextField(blank=True, default="", editable=False)
 
+    labelled = True  # whether Label rows name this model (a Source is cited by labels, not named by them)
+
     class Meta:
         abstract = True
 
     def search_terms(self) -> list[str]:
         terms = [getattr(self, name, "") for name in self.search_fields]
-        if hasattr(self, "labels"):
+        if self.labelled:
             terms += [label.text for label in self.labels.all()]
         return terms
 

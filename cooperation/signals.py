@@ -29,10 +29,18 @@ def refresh_own_search_text(sender, instance, **kwargs) -> None:
         instance.refresh_search_text()
 
 
+@receiver(pre_save, sender=Label)
+def remember_previous_subject(sender, instance, raw=False, **kwargs) -> None:
+    """A label moved to another subject must leave the old subject's search text too."""
+    previous = sender._default_manager.filter(pk=instance.pk).first() if instance.pk else None
+    instance._previous_subject = previous.subject if previous is not None else None
+
+
 @receiver(post_save, sender=Label)
 @receiver(post_delete, sender=Label)
 def refresh_subject_search_text(sender, instance, **kwargs) -> None:
     """A label is part of its subject's search text."""
-    subject = instance.subject
-    if isinstance(subject, SearchableModel):
-        subject.refresh_search_text()
+    subjects = {instance.subject, getattr(instance, "_previous_subject", None)}
+    for subject in subjects:
+        if isinstance(subject, SearchableModel):
+            subject.refresh_search_text()

@@ -39,5 +39,12 @@ class CountryCodesField(serializers.ListField):
     def to_representation(self, data):
         return [getattr(country, "code", country) for country in data]
 
+    def to_internal_value(self, data):
+        codes = super().to_internal_value(data)
+        duplicates = sorted({code for code in codes if codes.count(code) > 1})
+        if duplicates:
+            raise serializers.ValidationError(f"Duplicate country codes: {', '.join(duplicates)}.")
+        return codes
+
 
 __all__ = ["CitationBriefSerializer", "CountryCodesField", "LabelBriefSerializer", "Source"]

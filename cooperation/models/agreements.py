@@ -1,8 +1,10 @@
 """Agreements, their parties and signatories, and typed links between agreements."""
 
+from __future__ import annotations
+
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, ProtectedError, Q
 
 from cooperation.models.base import RegistryModel, SluggedModel
 from cooperation.models.organizations import Organization, Person, check_range, range_not_reversed
@@ -122,6 +124,40 @@ class AgreementParty(RegistryModel):
 
     def __str__(self) -> str:
         return f"{self.organization} ({self.get_role_display()}) in {self.agreement}"
+
+    def delete(self, *args, **kwargs):
+        stranded = self.stranded_signatories(without_self=True)
+        if stranded:
+            raise ProtectedError(
+                f"Cannot remove {self.organization} as a party: signatories act for it. Remove them first.",
+                set(stranded),
+            )
+        return super().delete(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pk is None:
+            return
+        stranded = self.stranded_signatories(without_self=True, replacement=self)
+        if stranded:
+            names = ", ".join(str(s.person) for s in stranded)
+            raise ValidationError(f"Signatories act for this party ({names}); change or remove them first.")
+
+    def stranded_signatories(self, *, without_self: bool, replacement: AgreementParty | None = None) -> list:
+        """Signatories of the agreement no party link would cover if this link changed (or went away)."""
+        links = AgreementParty.objects.filter(agreement_id=self.agreement_id, role=self.Role.PARTY)
+        if without_self:
+            links = links.exclude(pk=self.pk)
+        party_ids = set(links.values_list("organization_id", flat=True))
+        if replacement is not None and replacement.role == self.Role.PARTY:
+            party_ids.add(replacement.organization_id)
+        stranded = []
+        for signatory in Signatory.objects.filter(agreement_id=self.agreement_id).select_related("on_behalf_of"):
+            try:
+                signatory.check_on_behalf_of(party_ids)
+            except ValidationError:
+                stranded.append(signatory)
+        return stranded
 
 
 class Signatory(RegistryModel):

@@ -189,11 +189,19 @@ class Milestone(RegistryModel):
             return "?"
         return f"{date}/{until}" if until else str(date)
 
+    def save(self, *args, **kwargs) -> None:
+        self.default_stated_on()
+        super().save(*args, **kwargs)
+
+    def default_stated_on(self) -> None:
+        """A claim is stated when its source was published, unless told otherwise."""
+        if self.stated_on is None and self.source_id is not None and self.source.published_on is not None:
+            self.set_partial_date("stated_on", self.source.get_partial_date("published_on"))
+
     def clean(self) -> None:
         if self.date is None and not self.date_precision:
             raise ValidationError({"date": "A milestone claim needs a date."})
-        if self.stated_on is None and self.source_id is not None and self.source.published_on is not None:
-            self.set_partial_date("stated_on", self.source.get_partial_date("published_on"))
+        self.default_stated_on()
         super().clean()
         check_range(self, "date", "window_end")
 

@@ -11,6 +11,7 @@ class Source(SearchableModel, SluggedModel):
     """A document (article, press release, official text) that facts are cited from."""
 
     search_fields = ("title", "publisher", "author", "slug")
+    labelled = False
 
     class Kind(models.TextChoices):
         NEWS = "news", "news article"

@@ -96,6 +96,8 @@ def expected_values(model: type[models.Model], data: dict) -> dict[str, Any]:
             out[name] = PartialDate.parse(value) if value else None
         elif field.is_relation:
             out[name] = related(field, value)
+        elif name == "countries":
+            out[name] = sorted(value)  # stored (and read) in order
         else:
             out[name] = value
     return out
@@ -108,7 +110,7 @@ def stored_values(obj: models.Model, names) -> dict[str, Any]:
         if name in stems:
             out[name] = obj.get_partial_date(name)
         elif name == "countries":
-            out[name] = [getattr(country, "code", country) for country in obj.countries]
+            out[name] = sorted(getattr(country, "code", country) for country in obj.countries)
         else:
             out[name] = getattr(obj, name)
     return out
@@ -132,7 +134,9 @@ def assert_body_matches(body: dict, model: type[models.Model], data: dict) -> No
         elif ALIASES.get((model, key), key) in stems:
             shown = body[key]["value"] if body[key] else None
             assert shown == (PartialDate.parse(value).isoformat() if value else None), key
-        elif model._meta.get_field(key).is_relation and value is not None:
+        elif key == "countries":
+            assert body[key] == sorted(value)
+        elif model._meta.get_field(ALIASES.get((model, key), key)).is_relation and value is not None:
             assert body[key]["slug" if isinstance(value, str) else "id"] == value, key
         else:
             assert body[key] == value, key
@@ -235,9 +239,13 @@ class ResourceTests:
         assert body["url"] == HOST + self.detail_url(obj)
         assert body["display"] == self.expected_display(obj)
 
-    def test_missing_record_is_404(self, api, seeded):
-        missing = "no-such-record" if self.lookup == "slug" else "987654"
-        assert_error(api.get(f"{self.list_url}{missing}/"), 404, "not_found")
+    def test_missing_record_is_404(self, api, as_role, seeded):
+        url = f"{self.list_url}{'no-such-record' if self.lookup == 'slug' else '987654'}/"
+        assert_error(api.get(url), 404, "not_found")
+        curator = as_role("curator")
+        assert_error(curator.patch(url, materialize(self.update_data), format="json"), 404, "not_found")
+        assert_error(curator.put(url, materialize(self.put_data()), format="json"), 404, "not_found")
+        assert_error(curator.delete(url), 404, "not_found")
 
     def test_unknown_query_parameter_on_list(self, api, seeded):
         body = assert_error(api.get(self.list_url, {"limit": 5, "colour": "red"}), 400, "unknown_parameter")
@@ -252,10 +260,19 @@ class ResourceTests:
         body = assert_error(api.get(url, {"limit": 5}), 400, "unknown_parameter")
         assert [e["field"] for e in body["errors"]] == ["limit"]
 
-    def test_unknown_query_parameter_on_delete_deletes_nothing(self, as_role, seeded):
-        obj = self.get_existing()
-        assert_error(as_role("curator").delete(f"{self.detail_url(obj)}?colour=red"), 400, "unknown_parameter")
-        assert self.model.objects.filter(pk=obj.pk).exists()
+    def test_unknown_query_parameter_on_a_write_writes_nothing(self, as_role, seeded):
+        client, obj = as_role("curator"), self.get_existing()
+        before = rows(self.model)
+        for method, url, data in (
+            ("post", self.list_url, self.create_data),
+            ("patch", self.detail_url(obj), self.update_data),
+            ("delete", self.detail_url(obj), None),
+        ):
+            kwargs = {"data": materialize(data), "format": "json"} if data is not None else {}
+            response = getattr(client, method)(f"{url}?colour=red", **kwargs)
+            body = assert_error(response, 400, "unknown_parameter")
+            assert [e["field"] for e in body["errors"]] == ["colour"], method
+        assert rows(self.model) == before
 
     def test_sparse_fields(self, api, seeded):
         response = api.get(self.list_url, {"fields": "id,url"})
@@ -285,6 +302,23 @@ class ResourceTests:
         assert_stored(obj, self.create_data)
         assert_body_matches(body, self.model, self.create_data)
 
+    def test_create_with_related_records_by_id(self, as_role, seeded):
+        """The same body with every related record given by id instead of slug."""
+        data, swapped = dict(materialize(self.create_data)), []
+        for key, value in data.items():
+            if key not in ARC_KEYS and isinstance(value, str):
+                field = self.model._meta.get_field(ALIASES.get((self.model, key), key))
+                if field.is_relation:
+                    data[key] = related(field, value).pk
+                    swapped.append(key)
+        if not swapped:
+            pytest.skip("create_data names no related record")
+        response = as_role("curator").post(self.list_url, data, format="json")
+        assert response.status_code == 201, response.content
+        obj = self.model.objects.get(pk=response.json()["id"])
+        assert_stored(obj, self.create_data)  # the same records as the slugs name
+        assert_body_matches(response.json(), self.model, data)
+
     def test_create_as_editor(self, as_role, seeded):
         before = self.model.objects.count()
         response = as_role("editor").post(self.list_url, materialize(self.create_data), format="json")
@@ -304,7 +338,7 @@ class ResourceTests:
         assert_body_matches(response.json(), self.model, self.update_data)
         # A PATCH leaves every field it does not name alone.
         after = self.model.objects.filter(pk=obj.pk).values().get()
-        touched = {"last_updated"}
+        touched = {"last_updated", "search_text"}  # derived columns
         for name in expected_values(self.model, self.update_data):
             touched |= {name, f"{name}_id", f"{name}_precision", f"{name}_end"}
         assert {k: v for k, v in after.items() if k not in touched} == {
@@ -319,6 +353,8 @@ class ResourceTests:
 
     def test_put_as_curator(self, as_role, seeded):
         obj = build_record(self.model, self.create_data)
+        expected = expected_values(self.model, self.put_data())
+        assert stored_values(obj, expected) != expected, "the PUT must change the record"
         response = as_role("curator").put(self.detail_url(obj), materialize(self.put_data()), format="json")
         assert response.status_code == 200, response.content
         obj = self.model.objects.get(pk=obj.pk)
@@ -454,7 +490,7 @@ class TestRoles(ResourceTests):
         "started_on": "2009",
         "ended_on": "2013-10",
     }
-    update_data = {"title": "Director General of Roscosmos", "started_on": "2015-01-21"}
+    update_data = {"title": "Director General of Roscosmos", "started_on": "2012-05-21"}
 
 
 class TestAgreements(BriefFormTests, ResourceTests):
@@ -684,7 +720,7 @@ class TestSignatoryMustActForAParty:
         [
             pytest.param("nasa", id="not-a-party"),
             pytest.param("kremlin", id="authorizing-body-only"),
-            pytest.param("rsc-energia", id="part-of-a-non-party"),
+            pytest.param("spacex", id="unrelated-company"),
         ],
     )
     def test_create_on_behalf_of_a_non_party(self, curator, seeded, organization):
@@ -694,11 +730,14 @@ class TestSignatoryMustActForAParty:
         assert [e["field"] for e in body["errors"]] == ["on_behalf_of"]
         assert rows(m.Signatory) == before
 
-    def test_create_on_behalf_of_part_of_a_party(self, curator, seeded):
-        data = {"agreement": ILRS, "person": "igor-komarov", "on_behalf_of": "roscosmos"}
+    @pytest.mark.parametrize("organization", ["government-of-russia", "roscosmos", "rsc-energia"])
+    def test_create_on_behalf_of_a_party_or_part_of_one(self, curator, seeded, organization):
+        # roscosmos is part of the Russian government (a party); RSC Energia is part of roscosmos.
+        data = {"agreement": ILRS, "person": "igor-komarov", "on_behalf_of": organization}
         response = curator.post(f"{API}/signatories/", data, format="json")
         assert response.status_code == 201, response.content
-        assert response.json()["on_behalf_of"]["slug"] == "roscosmos"
+        assert response.json()["on_behalf_of"]["slug"] == organization
+        assert m.Signatory.objects.get(pk=response.json()["id"]).on_behalf_of.slug == organization
 
     def test_patch_on_behalf_of_to_a_non_party(self, curator, seeded):
         obj = m.Signatory.objects.get(agreement__slug=ILRS, person__slug="zhang-kejian")
@@ -713,6 +752,24 @@ class TestSignatoryMustActForAParty:
         response = curator.patch(f"{API}/signatories/{obj.pk}/", {"agreement": "artemis-accords"}, format="json")
         assert_error(response, 400, "invalid", ["on_behalf_of"])
         assert rows(m.Signatory) == before
+
+    @pytest.mark.parametrize(
+        ("method", "data"),
+        [
+            pytest.param("patch", {"role": "authorizing_body"}, id="demote-to-authorizing-body"),
+            pytest.param("patch", {"organization": "nasa"}, id="repoint-to-another-organization"),
+            pytest.param("delete", None, id="delete"),
+        ],
+    )
+    def test_party_a_signatory_acts_for_cannot_be_taken_away(self, curator, seeded, method, data):
+        party = m.AgreementParty.objects.get(agreement__slug=ILRS, organization__slug="government-of-china")
+        signatory = m.Signatory.objects.get(agreement__slug=ILRS, on_behalf_of__slug="government-of-china")
+        before = rows(m.AgreementParty)
+        kwargs = {"data": data, "format": "json"} if data is not None else {}
+        response = getattr(curator, method)(f"{API}/parties/{party.pk}/", **kwargs)
+        assert response.status_code in (400, 409), (response.status_code, response.content)
+        assert rows(m.AgreementParty) == before
+        signatory.full_clean()  # still acts for a party
 
 
 class TestPartialDateWrites:
@@ -791,11 +848,11 @@ class TestEnumWrites:
         before = all_rows()
         data = {**materialize(cls.create_data), field: value}
         body = assert_error(curator.post(f"{API}/{prefix}/", data, format="json"), 400, "invalid")
-        assert {e["field"] for e in body["errors"]} in ({field}, {f"{field}[0]"}), body
+        assert {e["field"] for e in body["errors"]} in ({field}, {f"{field}.0"}), body
         obj = cls().get_existing()
         cls_url = cls().detail_url(obj)
         body = assert_error(curator.patch(cls_url, {field: value}, format="json"), 400, "invalid")
-        assert {e["field"] for e in body["errors"]} in ({field}, {f"{field}[0]"}), body
+        assert {e["field"] for e in body["errors"]} in ({field}, {f"{field}.0"}), body
         assert all_rows() == before
 
 
@@ -884,6 +941,15 @@ class TestRelatedBySlugOrId:
 
 
 class TestProtectedDeletes:
+    def test_protected_delete_whose_dependants_need_no_query(self, curator, seeded):
+        # The US government's only protecting dependant is NASA (a child organization); its cascading
+        # labels and citations must survive the refused delete too.
+        before = all_rows()
+        body = assert_error(curator.delete(f"{API}/organizations/government-of-usa/"), 409, "protected")
+        assert [(e["field"], e["code"]) for e in body["errors"]] == [("organization", "protected")]
+        assert "NASA" in body["errors"][0]["detail"]
+        assert all_rows() == before
+
     def test_deleting_roscosmos_is_refused_and_lists_dependants(self, curator, seeded):
         before = all_rows()
         body = assert_error(curator.delete(f"{API}/organizations/roscosmos/"), 409, "protected")
@@ -975,3 +1041,39 @@ class TestOtherWriteRules:
         assert response.json()["stated_on"]["value"] == "2018-03-07"
         claim = m.Milestone.objects.get(pk=response.json()["id"])
         assert claim.get_partial_date("stated_on") == PartialDate.parse("2018-03-07")
+
+
+class TestSearchTextAfterWrites:
+    """``q`` searches names and labels; writes through the API keep the stored search text true."""
+
+    @staticmethod
+    def found(api, prefix: str, q: str) -> list[str]:
+        response = api.get(f"{API}/{prefix}/", {"q": q})
+        assert response.status_code == 200
+        return [r["slug"] for r in response.json()["results"]]
+
+    def test_a_new_label_makes_its_subject_findable(self, curator, api, seeded):
+        assert self.found(api, "missions", "luna glob") == []
+        data = {**materialize(TestLabels.create_data), "language": "en", "text": "Luna-Glob lander"}
+        assert curator.post(f"{API}/labels/", data, format="json").status_code == 201
+        assert self.found(api, "missions", "luna glob") == ["luna-26"]
+
+    def test_a_deleted_label_no_longer_finds_its_subject(self, curator, api, seeded):
+        label = m.Label.objects.get(organization__slug="roscosmos", text="Roskosmos")
+        assert self.found(api, "organizations", "roskosmos") == ["roscosmos"]
+        assert curator.delete(f"{API}/labels/{label.pk}/").status_code == 204
+        assert self.found(api, "organizations", "roskosmos") == []
+
+    def test_saving_a_source_does_not_index_the_labels_it_supports(self, curator, api, seeded):
+        # 'Roskosmos' is a label of roscosmos whose source is parabolicarc-2018-03-07.
+        assert self.found(api, "sources", "roskosmos") == []
+        url = f"{API}/sources/parabolicarc-2018-03-07/"
+        assert curator.patch(url, {"notes": "Checked."}, format="json").status_code == 200
+        assert self.found(api, "sources", "roskosmos") == []
+
+    def test_moving_a_label_drops_it_from_the_old_subject(self, curator, api, seeded):
+        label = m.Label.objects.get(organization__slug="roscosmos", text="Roskosmos")
+        nasa = m.Organization.objects.get(slug="nasa")
+        data = {"subject_type": "organization", "subject_id": nasa.pk}
+        assert curator.patch(f"{API}/labels/{label.pk}/", data, format="json").status_code == 200
+        assert self.found(api, "organizations", "roskosmos") == ["nasa"]

@@ -21,7 +21,6 @@ D = dt.date
         ("2018-03-03", D(2018, 3, 3), Precision.DAY),
         ("2017-11", D(2017, 11, 1), Precision.MONTH),
         ("2022", D(2022, 1, 1), Precision.YEAR),
-        ("  2017-11\n", D(2017, 11, 1), Precision.MONTH),
     ],
 )
 def test_parse_normalises_to_first_day_with_precision(text, start, precision):
@@ -60,6 +59,13 @@ def test_parse_rejects_non_strings(value):
 
 def test_parse_accepts_leap_day():
     assert PartialDate.parse("2020-02-29") == PartialDate(D(2020, 2, 29), Precision.DAY)
+
+
+@pytest.mark.parametrize("text", [" 2017-11", "2017-11\n", " 2022 "])
+def test_parse_rejects_surrounding_whitespace(text):
+    """The API's schema pattern has no room for spaces, so the parser has none either."""
+    with pytest.raises(ValueError):
+        PartialDate.parse(text)
 
 
 @pytest.mark.parametrize("text", ["\u0662\u0660\u0661\u0668", "\uff12\uff10\uff11\uff18-\uff10\uff13"])
