@@ -1,7 +1,9 @@
 """Django admin for curators: every model registered, with inlines where work happens."""
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms.models import BaseInlineFormSet
 
 from cooperation.models import (
     Agreement,
@@ -48,8 +50,27 @@ class LabelInline(admin.TabularInline):
     autocomplete_fields = ("source",)
 
 
+class PartyFormSet(BaseInlineFormSet):
+    """Refuses to remove a party that signatories act for, with a message instead of an error page."""
+
+    def clean(self):
+        super().clean()
+        for form in self.deleted_forms:
+            party = form.instance
+            if party.pk is None:
+                continue
+            stranded = party.stranded_signatories(without_self=True)
+            if stranded:
+                names = ", ".join(str(s.person) for s in stranded)
+                raise ValidationError(
+                    f"{party.organization} cannot be removed: {names} signed on its behalf. "
+                    "Remove or change those signatories first, save, then remove the party."
+                )
+
+
 class PartyInline(admin.TabularInline):
     model = AgreementParty
+    formset = PartyFormSet
     extra = 0
     fields = ("organization", "role", "withdrawn_on", "withdrawn_on_precision", "note")
     autocomplete_fields = ("organization",)

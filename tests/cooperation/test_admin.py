@@ -59,3 +59,42 @@ def test_admin_rejects_a_signatory_who_is_not_for_a_party(admin_client, seeded):
     assert response.status_code == 200
     assert "is not a party to this agreement" in response.content.decode()
     assert not Signatory.objects.filter(agreement=agreement, person__slug="elon-musk").exists()
+
+
+@pytest.mark.django_db
+def test_removing_a_party_that_signatories_act_for_is_a_form_error(admin_client, seeded):
+    from cooperation.models import Agreement, AgreementParty
+
+    agreement = Agreement.objects.get(slug="russia-china-ilrs-mou-2021")
+    url = reverse("admin:cooperation_agreement_change", args=[agreement.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(_inline_management_data(admin_client.get(url).context["inline_admin_formsets"]))
+    china = AgreementParty.objects.get(agreement=agreement, organization__slug="government-of-china")
+    prefix = next(p for p, pk in _party_forms(admin_client.get(url).context["inline_admin_formsets"]) if pk == china.pk)
+    data[f"{prefix}-DELETE"] = "on"
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "signed on its behalf" in response.content.decode()
+    assert AgreementParty.objects.filter(pk=china.pk).exists()
+
+
+def _inline_management_data(inline_formsets) -> dict:
+    data = {}
+    for inline in inline_formsets:
+        formset = inline.formset
+        data.update({f"{formset.prefix}-{k}": v for k, v in formset.management_form.initial.items()})
+        for form in formset.initial_forms:
+            for name, field in form.fields.items():
+                value = form.initial.get(name, field.initial)
+                if value is None:
+                    continue
+                data[f"{form.prefix}-{name}"] = getattr(value, "pk", value)
+    return data
+
+
+def _party_forms(inline_formsets):
+    for inline in inline_formsets:
+        if inline.formset.model.__name__ == "AgreementParty":
+            for form in inline.formset.initial_forms:
+                yield form.prefix, form.instance.pk
