@@ -185,11 +185,18 @@ class Signatory(RegistryModel):
 
     def clean(self) -> None:
         super().clean()
-        if self.agreement_id is None or self.on_behalf_of_id is None:
+        if self.on_behalf_of_id is None:
             return
-        party_ids = set(
-            self.agreement.party_links.filter(role=AgreementParty.Role.PARTY).values_list("organization_id", flat=True)
-        )
+        # A form saving parties and signatories together tells us the parties it is about to save.
+        party_ids = getattr(self, "pending_party_ids", None)
+        if party_ids is None:
+            if self.agreement_id is None:
+                return
+            party_ids = set(
+                self.agreement.party_links.filter(role=AgreementParty.Role.PARTY).values_list(
+                    "organization_id", flat=True
+                )
+            )
         self.check_on_behalf_of(party_ids)
 
     def check_on_behalf_of(self, party_ids: set[int]) -> None:

@@ -1,0 +1,86 @@
+"""Admin forms: partial dates typed as one value ("2018-03-03", "2017-11", "2022")."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db import models
+
+from cooperation.partial_dates import PartialDate, partial_date_stems
+
+PARTIAL_DATE_HELP = "YYYY-MM-DD, YYYY-MM or YYYY, e.g. 2018-03-03, 2017-11 or 2022."
+
+
+class PartialDateFormField(forms.CharField):
+    """A date known to the day, the month or the year, typed as ISO 8601 reduced precision."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 10)
+        kwargs.setdefault("help_text", PARTIAL_DATE_HELP)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 10, "placeholder": "YYYY-MM-DD"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            return PartialDate.parse(value)
+        except ValueError:
+            raise forms.ValidationError(
+                f"“{value}” is not a date. Enter {PARTIAL_DATE_HELP}", code="invalid_partial_date"
+            ) from None
+
+
+class LinesField(forms.CharField):
+    """A list of strings edited as text, one item per line (for JSON list fields such as topics)."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def clean(self, value):
+        text = super().clean(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class PartialDateModelForm(forms.ModelForm):
+    """Shows each partial date as one text field; its precision column is set from what is typed.
+
+    JSON list fields (``topics``) are edited one item per line.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self._meta.model._meta.fields:
+            if isinstance(field, models.JSONField) and field.default is list and field.name in self.fields:
+                old = self.fields[field.name]
+                self.fields[field.name] = LinesField(
+                    required=False, label=old.label, help_text="One per line.", initial=old.initial
+                )
+        for stem in partial_date_stems(self._meta.model):
+            if stem not in self.fields:
+                continue
+            old = self.fields[stem]
+            current = self.instance.get_partial_date(stem)
+            self.fields[stem] = PartialDateFormField(
+                required=old.required,
+                label=old.label,
+                initial=current.isoformat() if current else None,
+            )
+            if current:
+                self.initial[stem] = current.isoformat()
+            precision = f"{stem}_precision"
+            if precision in self.fields:
+                self.fields[precision].widget = forms.HiddenInput()
+                self.fields[precision].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        for stem in partial_date_stems(self._meta.model):
+            if stem in self.fields and stem in cleaned:
+                value = cleaned[stem]
+                cleaned[stem] = value.start if value else None
+                cleaned[f"{stem}_precision"] = value.precision if value else ""
+                self.instance.set_partial_date(stem, value)
+        return cleaned

@@ -1,0 +1,447 @@
+"""ModelAdmins for every registry model, designed for the curators' work."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+
+from cooperation.admin.actions import export_csv, mark_expired
+from cooperation.admin.filters import CitedSourceFilter, CountryFilter
+from cooperation.admin.forms import PartialDateModelForm
+from cooperation.models import (
+    Agreement,
+    AgreementMission,
+    AgreementParty,
+    AgreementRelation,
+    Citation,
+    Label,
+    Milestone,
+    Mission,
+    MissionParticipant,
+    Organization,
+    Person,
+    PersonRole,
+    Signatory,
+    Source,
+    current_claims,
+)
+
+admin.site.site_header = "Space Cooperation Registry"
+admin.site.site_title = "Space Cooperation Registry"
+admin.site.index_title = "Curate the registry"
+
+TIMESTAMPS = ("created", "last_updated")
+
+
+class RegistryAdmin(admin.ModelAdmin):
+    """Defaults shared by every registry admin page."""
+
+    form = PartialDateModelForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    readonly_fields = TIMESTAMPS
+    actions = (export_csv,)
+    list_per_page = 50
+
+
+class RegistryInline(admin.TabularInline):
+    form = PartialDateModelForm
+    extra = 0
+    show_change_link = True
+
+
+# --- inlines ------------------------------------------------------------------------------
+
+
+class CitationInline(RegistryInline):
+    model = Citation
+    fields = ("source", "field", "locator", "claim", "quote", "note")
+    autocomplete_fields = ("source",)
+
+
+class LabelInline(RegistryInline):
+    model = Label
+    fields = ("language", "kind", "text", "source", "note")
+    autocomplete_fields = ("source",)
+    verbose_name = "name or alias"
+    verbose_name_plural = "names and aliases (labels)"
+
+
+class PartyFormSet(BaseInlineFormSet):
+    """Refuses to remove a party that signatories act for, with a message instead of an error page."""
+
+    def clean(self):
+        super().clean()
+        for form in self.deleted_forms:
+            party = form.instance
+            if party.pk is None:
+                continue
+            stranded = party.stranded_signatories(without_self=True)
+            if stranded:
+                names = ", ".join(str(s.person) for s in stranded)
+                raise ValidationError(
+                    f"{party.organization} cannot be removed: {names} signed on its behalf. "
+                    "Remove or change those signatories first, save, then remove the party."
+                )
+
+    def pending_party_ids(self) -> set[int]:
+        """The organizations that will be parties once this form is saved."""
+        ids = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("DELETE") or data.get("role") != AgreementParty.Role.PARTY or not data.get("organization"):
+                continue
+            ids.add(data["organization"].pk)
+        return ids
+
+
+class SignatoryFormSet(BaseInlineFormSet):
+    """Checks each signatory against the parties being saved in the same form, not only those already saved."""
+
+    party_formset: PartyFormSet | None = None
+
+    def full_clean(self):
+        if self.party_formset is not None:
+            pending = self.party_formset.pending_party_ids()
+            for form in self.forms:
+                form.instance.pending_party_ids = pending
+        super().full_clean()
+
+
+class PartyInline(RegistryInline):
+    model = AgreementParty
+    formset = PartyFormSet
+    fields = ("organization", "role", "withdrawn_on", "withdrawn_on_precision", "note")
+    autocomplete_fields = ("organization",)
+
+
+class SignatoryInline(RegistryInline):
+    model = Signatory
+    formset = SignatoryFormSet
+    fields = ("person", "on_behalf_of", "title", "note")
+    autocomplete_fields = ("person", "on_behalf_of")
+
+
+class RelationInline(RegistryInline):
+    model = AgreementRelation
+    fk_name = "from_agreement"
+    fields = ("kind", "to_agreement", "note")
+    autocomplete_fields = ("to_agreement",)
+    verbose_name_plural = "links to other agreements"
+
+
+class AgreementMissionInline(RegistryInline):
+    model = AgreementMission
+    fields = ("mission", "role", "note")
+    autocomplete_fields = ("mission",)
+    verbose_name_plural = "missions"
+
+
+class ParticipantInline(RegistryInline):
+    model = MissionParticipant
+    fields = ("organization", "role", "joined_on", "joined_on_precision", "left_on", "left_on_precision", "note")
+    autocomplete_fields = ("organization",)
+
+
+class MilestoneInline(RegistryInline):
+    model = Milestone
+    fields = (
+        "kind", "status", "date", "date_precision", "window_end", "window_end_precision", "source",
+        "stated_on", "stated_on_precision", "locator", "quote",
+    )  # fmt: skip
+    autocomplete_fields = ("source",)
+    verbose_name_plural = "milestone claims (one per source; never overwrite, add)"
+
+
+class RoleInline(RegistryInline):
+    model = PersonRole
+    fields = ("person", "organization", "title", "started_on", "started_on_precision", "ended_on", "ended_on_precision")
+    autocomplete_fields = ("person", "organization")
+
+
+# --- sources, organizations, persons --------------------------------------------------------
+
+
+@admin.register(Source)
+class SourceAdmin(RegistryAdmin):
+    list_display = ("slug", "title", "publisher", "published", "kind", "tier", "language")
+    list_filter = ("kind", "tier", "language", "published_on_precision")
+    search_fields = ("slug", "title", "publisher", "author", "url", "notes")
+    date_hierarchy = "published_on"
+
+    @admin.display(description="published", ordering="published_on")
+    def published(self, obj):
+        return obj.get_partial_date("published_on") or "—"
+
+
+@admin.register(Organization)
+class OrganizationAdmin(RegistryAdmin):
+    list_display = ("name", "short_name", "slug", "kind", "countries", "parent")
+    list_filter = ("kind", CountryFilter, CitedSourceFilter)
+    list_select_related = ("parent",)
+    search_fields = ("name", "short_name", "slug", "labels__text")
+    autocomplete_fields = ("parent",)
+    inlines = (LabelInline, RoleInline, CitationInline)
+
+
+@admin.register(Person)
+class PersonAdmin(RegistryAdmin):
+    list_display = ("name", "slug", "current_titles")
+    list_filter = (CitedSourceFilter,)
+    search_fields = ("name", "slug", "labels__text")
+    inlines = (RoleInline, LabelInline, CitationInline)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("roles__organization")
+
+    @admin.display(description="roles")
+    def current_titles(self, obj):
+        return "; ".join(f"{r.title} ({r.organization.short_name or r.organization.name})" for r in obj.roles.all())
+
+
+@admin.register(PersonRole)
+class PersonRoleAdmin(RegistryAdmin):
+    list_display = ("person", "title", "organization", "started", "ended")
+    list_select_related = ("person", "organization")
+    list_filter = ("started_on_precision",)
+    search_fields = ("person__name", "title", "organization__name")
+    autocomplete_fields = ("person", "organization")
+    inlines = (CitationInline,)
+
+    @admin.display(description="from", ordering="started_on")
+    def started(self, obj):
+        return obj.get_partial_date("started_on") or "—"
+
+    @admin.display(description="to", ordering="ended_on")
+    def ended(self, obj):
+        return obj.get_partial_date("ended_on") or "—"
+
+
+# --- agreements ---------------------------------------------------------------------------------
+
+
+@admin.register(Agreement)
+class AgreementAdmin(RegistryAdmin):
+    list_display = ("title", "kind", "status", "signed", "signed_place", "party_names")
+    list_filter = ("kind", "status", "signed_on_precision", "signing_mode", CitedSourceFilter)
+    date_hierarchy = "signed_on"
+    search_fields = (
+        "title", "short_title", "slug", "labels__text", "signatories__person__name",
+        "signatories__person__labels__text", "party_links__organization__name",
+    )  # fmt: skip
+    autocomplete_fields = ("forum",)
+    inlines = (PartyInline, SignatoryInline, RelationInline, AgreementMissionInline, LabelInline, CitationInline)
+    actions = (export_csv, mark_expired)
+    fieldsets = (
+        (None, {"fields": ("title", "short_title", "slug", "kind", "status")}),
+        (
+            "Signing",
+            {
+                "fields": (
+                    "authorized_on",
+                    "authorized_on_precision",
+                    "signed_on",
+                    "signed_on_precision",
+                    "signed_place",
+                    "signing_mode",
+                    "signing_event",
+                    "forum",
+                )
+            },
+        ),
+        (
+            "In force",
+            {
+                "fields": (
+                    "entered_into_force_on",
+                    "entered_into_force_on_precision",
+                    "entry_into_force_condition",
+                    "valid_from",
+                    "valid_from_precision",
+                    "valid_until",
+                    "valid_until_precision",
+                )
+            },
+        ),
+        ("Content", {"fields": ("summary", "topics")}),
+        ("Record", {"fields": TIMESTAMPS, "classes": ("collapse",)}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("party_links__organization")
+
+    @admin.display(description="signed", ordering="signed_on")
+    def signed(self, obj):
+        return obj.get_partial_date("signed_on") or "—"
+
+    @admin.display(description="parties")
+    def party_names(self, obj):
+        return ", ".join(
+            p.organization.short_name or p.organization.name for p in obj.party_links.all() if p.role == "party"
+        )
+
+    def _create_formsets(self, request, obj, change):
+        """Let the signatories see the parties saved alongside them."""
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        parties = next((f for f in formsets if isinstance(f, PartyFormSet)), None)
+        for formset in formsets:
+            if isinstance(formset, SignatoryFormSet):
+                formset.party_formset = parties
+        return formsets, inline_instances
+
+
+class LinkAdmin(RegistryAdmin):
+    """Admin for a link table that is usually edited as an inline."""
+
+    inlines = (CitationInline,)
+
+
+@admin.register(AgreementParty)
+class AgreementPartyAdmin(LinkAdmin):
+    list_display = ("agreement", "organization", "role", "withdrawn")
+    list_filter = ("role",)
+    list_select_related = ("agreement", "organization")
+    search_fields = ("agreement__title", "organization__name")
+    autocomplete_fields = ("agreement", "organization")
+
+    @admin.display(description="withdrawn", ordering="withdrawn_on")
+    def withdrawn(self, obj):
+        return obj.get_partial_date("withdrawn_on") or "—"
+
+
+@admin.register(Signatory)
+class SignatoryAdmin(LinkAdmin):
+    list_display = ("person", "on_behalf_of", "title", "agreement")
+    list_select_related = ("person", "on_behalf_of", "agreement")
+    search_fields = ("person__name", "person__labels__text", "on_behalf_of__name", "agreement__title")
+    autocomplete_fields = ("agreement", "person", "on_behalf_of")
+
+
+@admin.register(AgreementRelation)
+class AgreementRelationAdmin(LinkAdmin):
+    list_display = ("from_agreement", "kind", "to_agreement")
+    list_filter = ("kind",)
+    list_select_related = ("from_agreement", "to_agreement")
+    search_fields = ("from_agreement__title", "to_agreement__title")
+    autocomplete_fields = ("from_agreement", "to_agreement")
+
+
+@admin.register(AgreementMission)
+class AgreementMissionAdmin(LinkAdmin):
+    list_display = ("agreement", "role", "mission")
+    list_filter = ("role",)
+    list_select_related = ("agreement", "mission")
+    search_fields = ("agreement__title", "mission__name")
+    autocomplete_fields = ("agreement", "mission")
+
+
+# --- missions -------------------------------------------------------------------------------------
+
+
+@admin.register(Mission)
+class MissionAdmin(RegistryAdmin):
+    list_display = ("name", "slug", "kind", "target", "status", "parent", "current_dates")
+    list_filter = ("kind", "status", "target", CitedSourceFilter)
+    list_select_related = ("parent",)
+    search_fields = ("name", "slug", "labels__text")
+    autocomplete_fields = ("parent",)
+    readonly_fields = ("current_dates", *TIMESTAMPS)
+    inlines = (ParticipantInline, MilestoneInline, LabelInline, CitationInline)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("milestones__source")
+
+    @admin.display(description="current dates")
+    def current_dates(self, obj):
+        """The current claim for each kind of milestone: achieved if any, else the latest planned."""
+        claims = sorted(current_claims(obj.milestones.all()).values(), key=lambda c: c.date)
+        if not claims:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {} ({}, per {})",
+            ((c.get_kind_display(), c.date_display, c.status, c.source.slug) for c in claims),
+        )
+
+
+@admin.register(MissionParticipant)
+class MissionParticipantAdmin(LinkAdmin):
+    list_display = ("mission", "organization", "role", "joined", "left")
+    list_filter = ("role",)
+    list_select_related = ("mission", "organization")
+    search_fields = ("mission__name", "organization__name")
+    autocomplete_fields = ("mission", "organization")
+
+    @admin.display(description="joined", ordering="joined_on")
+    def joined(self, obj):
+        return obj.get_partial_date("joined_on") or "—"
+
+    @admin.display(description="left", ordering="left_on")
+    def left(self, obj):
+        return obj.get_partial_date("left_on") or "—"
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(RegistryAdmin):
+    list_display = ("mission", "kind", "status", "claimed_date", "date_precision", "source", "stated")
+    list_filter = ("kind", "status", "date_precision", "source")
+    list_select_related = ("mission", "source")
+    search_fields = ("mission__name", "mission__labels__text", "quote", "source__title")
+    autocomplete_fields = ("mission", "source")
+    date_hierarchy = "date"
+
+    @admin.display(description="date", ordering="date")
+    def claimed_date(self, obj):
+        return obj.date_display
+
+    @admin.display(description="stated", ordering="stated_on")
+    def stated(self, obj):
+        return obj.get_partial_date("stated_on") or "—"
+
+
+# --- provenance -----------------------------------------------------------------------------------
+
+CITATION_SUBJECT_JOINS = (
+    "source", "organization", "person", "agreement", "mission",
+    "person_role__person", "person_role__organization",
+    "agreement_party__agreement", "agreement_party__organization",
+    "signatory__agreement", "signatory__person", "signatory__on_behalf_of",
+    "agreement_relation__from_agreement", "agreement_relation__to_agreement",
+    "agreement_mission__agreement", "agreement_mission__mission",
+    "mission_participant__mission", "mission_participant__organization",
+)  # fmt: skip
+
+
+@admin.register(Citation)
+class CitationAdmin(RegistryAdmin):
+    list_display = ("id", "subject_display", "field", "source", "locator", "claim")
+    list_filter = ("source", "field")
+    list_select_related = CITATION_SUBJECT_JOINS
+    search_fields = ("quote", "claim", "note", "locator", "source__title")
+    autocomplete_fields = ("source", "organization", "person", "agreement", "mission")
+    raw_id_fields = (
+        "person_role", "agreement_party", "signatory", "agreement_relation", "agreement_mission", "mission_participant",
+    )  # fmt: skip
+
+    @admin.display(description="cites for")
+    def subject_display(self, obj):
+        return f"{obj.subject_kind.replace('_', ' ')}: {obj.subject}"
+
+
+@admin.register(Label)
+class LabelAdmin(RegistryAdmin):
+    list_display = ("text", "language", "kind", "subject_display", "source")
+    list_filter = ("language", "kind", "source")
+    list_select_related = ("organization", "person", "agreement", "mission", "source")
+    search_fields = ("text", "note")
+    autocomplete_fields = ("organization", "person", "agreement", "mission", "source")
+
+    @admin.display(description="names")
+    def subject_display(self, obj):
+        return f"{obj.subject_kind}: {obj.subject}"
+
+
+__all__ = ["RegistryAdmin"]
