@@ -9,3 +9,7 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         from api import schema  # noqa: F401  (registers drf-spectacular extensions)
+        from api.resources import detail_url
+        from cooperation import links
+
+        links.register(detail_url)  # the admin links records to their API URL

@@ -6,12 +6,13 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from cooperation.admin.actions import export_csv, mark_expired
 from cooperation.admin.filters import CitedSourceFilter, CountryFilter
 from cooperation.admin.forms import PartialDateModelForm
+from cooperation.links import public_url
 from cooperation.models import (
     Agreement,
     AgreementMission,
@@ -42,9 +43,18 @@ class RegistryAdmin(admin.ModelAdmin):
 
     form = PartialDateModelForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    readonly_fields = TIMESTAMPS
+    readonly_fields = (*TIMESTAMPS, "api_record")
     actions = (export_csv,)
     list_per_page = 50
+
+    def view_on_site(self, obj):
+        """ "View on site" opens the record in the public API."""
+        return public_url(obj)
+
+    @admin.display(description="API record")
+    def api_record(self, obj):
+        url = public_url(obj)
+        return format_html('<a href="{}">{}</a>', url, url) if url else "—"
 
 
 class RegistryInline(admin.TabularInline):
@@ -267,7 +277,7 @@ class AgreementAdmin(RegistryAdmin):
             },
         ),
         ("Content", {"fields": ("summary", "topics")}),
-        ("Record", {"fields": TIMESTAMPS, "classes": ("collapse",)}),
+        ("Record", {"fields": (*TIMESTAMPS, "api_record"), "classes": ("collapse",)}),
     )
 
     def get_queryset(self, request):
@@ -348,7 +358,7 @@ class MissionAdmin(RegistryAdmin):
     list_select_related = ("parent",)
     search_fields = ("name", "slug", "labels__text")
     autocomplete_fields = ("parent",)
-    readonly_fields = ("current_dates", *TIMESTAMPS)
+    readonly_fields = ("current_dates", *TIMESTAMPS, "api_record")
     inlines = (ParticipantInline, MilestoneInline, LabelInline, CitationInline)
 
     def get_queryset(self, request):

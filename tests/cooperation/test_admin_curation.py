@@ -179,3 +179,13 @@ def test_removing_a_party_that_a_signatory_acts_for_is_a_form_error(seeded):
     assert response.status_code == 200
     assert "signed on its behalf" in response.content.decode()
     assert AgreementParty.objects.filter(pk=china.pk).exists()
+
+
+def test_records_link_to_their_public_api_url(seeded):
+    curator = staff_client("curator")
+    org = Organization.objects.get(slug="roscosmos")
+    page = curator.get(admin_url(Organization, "change", org.pk)).content.decode()
+    assert "/api/v1/organizations/roscosmos/" in page
+    party = AgreementParty.objects.first()
+    assert f"/api/v1/parties/{party.pk}/" in curator.get(admin_url(AgreementParty, "change", party.pk)).content.decode()
+    assert "Created" in page and "Last updated" in page
