@@ -40,8 +40,14 @@ class LinesField(forms.CharField):
         return "\n".join(value) if isinstance(value, list) else value
 
     def clean(self, value):
-        text = super().clean(value) or ""
-        return [line.strip() for line in text.splitlines() if line.strip()]
+        return self.lines(super().clean(value))
+
+    def has_changed(self, initial, data):
+        return (initial or []) != self.lines(data)
+
+    @staticmethod
+    def lines(text) -> list[str]:
+        return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 class PartialDateModelForm(forms.ModelForm):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms import Textarea
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -61,6 +62,7 @@ class RegistryInline(admin.TabularInline):
     form = PartialDateModelForm
     extra = 0
     show_change_link = True
+    formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 40})}}
 
 
 # --- inlines ------------------------------------------------------------------------------

@@ -68,9 +68,13 @@ class ArcModel(RegistryModel):
     class Meta:
         abstract = True
 
+    def _points_at(self, name: str) -> bool:
+        """Set by id, or by an object not saved yet (an admin inline under a new parent)."""
+        return getattr(self, f"{name}_id") is not None or self._state.fields_cache.get(name) is not None
+
     @property
     def subject_kind(self) -> str | None:
-        return next((name for name in self.arc_fields if getattr(self, f"{name}_id") is not None), None)
+        return next((name for name in self.arc_fields if self._points_at(name)), None)
 
     @property
     def subject(self) -> models.Model | None:
@@ -89,7 +93,7 @@ class ArcModel(RegistryModel):
 
     def clean(self) -> None:
         super().clean()
-        chosen = [name for name in self.arc_fields if getattr(self, f"{name}_id") is not None]
+        chosen = [name for name in self.arc_fields if self._points_at(name)]
         if len(chosen) != 1:
             raise ValidationError(f"Point at exactly one subject ({', '.join(self.arc_fields)}); got {len(chosen)}.")
 

@@ -189,3 +189,33 @@ def test_records_link_to_their_public_api_url(seeded):
     party = AgreementParty.objects.first()
     assert f"/api/v1/parties/{party.pk}/" in curator.get(admin_url(AgreementParty, "change", party.pk)).content.decode()
     assert "Created" in page and "Last updated" in page
+
+
+def test_citations_and_labels_can_be_added_with_a_new_record(seeded):
+    curator = staff_client("curator")
+    page = curator.get(admin_url(Organization, "add"))
+    data = form_data(page)
+    data.update({"name": "European Space Agency", "short_name": "ESA", "slug": "esa", "kind": "space_agency"})
+    source = Organization._meta.apps.get_model("cooperation", "Source").objects.get(slug="curator-knowledge").pk
+    add_inline_row(data, inline_prefix(page, "citation"), {"source": source, "locator": "founding convention"})
+    add_inline_row(
+        data, inline_prefix(page, "label"), {"language": "ru", "kind": "name", "text": "ЕКА", "source": source}
+    )
+    response = curator.post(admin_url(Organization, "add"), data)
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    esa = Organization.objects.get(slug="esa")
+    assert esa.citations.get().locator == "founding convention"
+    assert esa.labels.get().text == "ЕКА"
+
+
+def test_saving_without_touching_topics_does_not_change_them(seeded):
+    from django.contrib.admin.models import LogEntry
+
+    curator = staff_client("curator")
+    agreement = Agreement.objects.get(slug="russia-china-ilrs-mou-2021")
+    url = admin_url(Agreement, "change", agreement.pk)
+    data = form_data(curator.get(url))
+    data["title"] = "Renamed memorandum"
+    assert curator.post(url, data).status_code == 302
+    message = LogEntry.objects.filter(object_id=str(agreement.pk)).latest("action_time").get_change_message()
+    assert "Title" in message and "Topics" not in message
