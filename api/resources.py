@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from django.apps import apps
 from django.db import models
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Cast
 from django.urls import reverse
 
 from cooperation import models as m
+from cooperation.history.models import ChangeRecord
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,7 @@ class Resource:
         return self.lookup_field == "slug"
 
 
+# The registry's records: readable by anyone, writable by role.
 RESOURCES: dict[type[models.Model], Resource] = {
     m.Organization: Resource("organizations", "organization", "slug"),
     m.Person: Resource("persons", "person", "slug"),
@@ -39,14 +46,20 @@ RESOURCES: dict[type[models.Model], Resource] = {
     m.Label: Resource("labels", "label", "pk"),
 }
 
+# Read-only resources about the registry rather than in it: readable by role only.
+LOG_RESOURCES: dict[type[models.Model], Resource] = {
+    ChangeRecord: Resource("changes", "change", "pk"),
+}
+
+ALL_RESOURCES = {**RESOURCES, **LOG_RESOURCES}
+
 
 def resource_for(model: type[models.Model]) -> Resource:
-    return RESOURCES[model._meta.concrete_model]
+    return ALL_RESOURCES[model._meta.concrete_model]
 
 
-def detail_url(obj: models.Model, request=None) -> str:
-    """Absolute (with a request) URL of a record's detail endpoint, built without a reverse() per row."""
-    resource = resource_for(type(obj))
+def _list_url(resource: Resource, request) -> str:
+    """The resource's list URL (absolute with a request), reversed once per request."""
     cache = getattr(request, "_detail_url_prefixes", None) if request is not None else None
     if cache is None:
         cache = {}
@@ -57,5 +70,45 @@ def detail_url(obj: models.Model, request=None) -> str:
         path = reverse(f"api:{resource.basename}-list")
         prefix = request.build_absolute_uri(path) if request is not None else path
         cache[resource.basename] = prefix
+    return prefix
+
+
+def detail_url(obj: models.Model, request=None) -> str:
+    """Absolute (with a request) URL of a record's detail endpoint, built without a reverse() per row."""
+    resource = resource_for(type(obj))
     value = obj.slug if resource.has_slug else obj.pk
-    return f"{prefix}{quote(str(value))}/"
+    return f"{_list_url(resource, request)}{quote(str(value))}/"
+
+
+def live_record_urls(keys: Iterable[tuple[str, int]], request=None) -> dict[tuple[str, int], str]:
+    """API URLs of the registry records named by ``(model label, id)`` that still exist.
+
+    One query whatever the number of records and models (a UNION ALL of one
+    select per model); records that are gone, or not served by the API, are left out.
+    """
+    ids_by_model: dict[type[models.Model], set[int]] = defaultdict(set)
+    for label, pk in keys:
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
+            continue
+        if model in RESOURCES:
+            ids_by_model[model].add(pk)
+    selects = [
+        model._default_manager.filter(pk__in=ids)
+        .order_by()
+        .annotate(
+            change_model=Value(model._meta.label_lower, output_field=CharField()),
+            change_key=F("slug") if RESOURCES[model].has_slug else Cast("pk", output_field=CharField()),
+        )
+        .values_list("change_model", "pk", "change_key")
+        for model, ids in sorted(ids_by_model.items(), key=lambda item: item[0]._meta.label_lower)
+    ]
+    if not selects:
+        return {}
+    rows = selects[0].union(*selects[1:], all=True) if len(selects) > 1 else selects[0]
+    urls = {}
+    for label, pk, key in rows:
+        resource = RESOURCES[apps.get_model(label)]
+        urls[(label, pk)] = f"{_list_url(resource, request)}{quote(str(key))}/"
+    return urls

@@ -129,9 +129,13 @@ class RegistryAutoSchema(AutoSchema):
         (An optional ``{}`` alternative would be more literal, but SDK generators such as
         openapi-python-client read any security entry as mandatory.)
         """
-        if self.method in ("GET", "HEAD"):
+        if self.method in ("GET", "HEAD") and not self._reads_need_a_role():
             return []
         return super().get_auth()
+
+    def _reads_need_a_role(self) -> bool:
+        """Whether even reads need authentication here (the change log: ``protects_reads`` permissions)."""
+        return any(getattr(p, "protects_reads", False) for p in getattr(self.view, "permission_classes", ()))
 
     def _map_basic_serializer(self, serializer, direction):
         """Expandable fields are documented, but not required: lists leave them out unless expanded."""
@@ -167,7 +171,7 @@ class RegistryAutoSchema(AutoSchema):
         codes = ["400", "429", "500"]
         if self.method != "GET" or self.path.rstrip("/").count("{"):
             codes.append("404")
-        if self.method not in ("GET", "HEAD", "OPTIONS"):
+        if self.method not in ("GET", "HEAD", "OPTIONS") or self._reads_need_a_role():
             codes += ["401", "403"]
         if self.method == "DELETE":
             codes.append("409")

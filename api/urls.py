@@ -1,4 +1,4 @@
-"""URLs of API v1: one router for every resource, plus the schema and its docs."""
+"""URLs of API v1: one router for every resource and the change log, plus the schema and its docs."""
 
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from api.errors import api_not_found
 from api.resources import resource_for
+from api.views.changes import ChangeViewSet
 from api.views.meta import ApiRootView, ThrottleStatusView
 from api.views.registry import VIEWSETS
 
@@ -18,7 +19,7 @@ class Router(DefaultRouter):
 
 
 router = Router(trailing_slash=True)
-for viewset in VIEWSETS:
+for viewset in [*VIEWSETS, ChangeViewSet]:
     resource = resource_for(viewset.queryset.model)
     router.register(resource.prefix, viewset, basename=resource.basename)
 

@@ -35,7 +35,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_countries",
+    "simple_history",
     "cooperation",
+    "cooperation.history",
     "api",
 ]
 
@@ -47,6 +49,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Exposes the request to django-simple-history, which records request.user with each change.
+    # API views authenticate later (tokens), so they attribute their writes themselves (api.history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -165,6 +170,8 @@ SPECTACULAR_SETTINGS = {
         "LabelKindEnum": "cooperation.models.Label.Kind",
         "LanguageEnum": "cooperation.models.Language",
         "PrecisionEnum": "cooperation.partial_dates.Precision",
+        "ChangeActionEnum": "cooperation.history.models.ChangeRecord.Action",
+        "ChangeModelEnum": "api.filtersets.changes.MODEL_CHOICES",
     },
 }
 

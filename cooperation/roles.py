@@ -1,6 +1,13 @@
-"""Curator roles as Django groups: curator (everything), editor (no deletes), reader (read only)."""
+"""Curator roles as Django groups: curator (everything), editor (no deletes), reader (read only).
+
+Every role may also read the change history (the ``history`` app: historical
+records and the change log); nobody may add, change or delete it, since only the
+application writes it.
+"""
 
 from __future__ import annotations
+
+from django.db.models import Q
 
 ROLE_ACTIONS = {
     "curator": ("add", "change", "delete", "view"),
@@ -8,6 +15,7 @@ ROLE_ACTIONS = {
     "reader": ("view",),
 }
 ROLE_APPS = ("cooperation",)
+READ_ONLY_APPS = ("history",)
 
 
 def sync_roles(apps=None, verbosity: int = 0) -> dict[str, int]:
@@ -18,8 +26,11 @@ def sync_roles(apps=None, verbosity: int = 0) -> dict[str, int]:
         apps = global_apps
     from django.contrib.auth.management import create_permissions
 
-    for label in ROLE_APPS:
-        config = apps.get_app_config(label)
+    for label in (*ROLE_APPS, *READ_ONLY_APPS):
+        try:
+            config = apps.get_app_config(label)
+        except LookupError:  # a migration state from before the app had models
+            continue
         if not getattr(config, "models_module", None):  # a migration state stub
             config.models_module = True
         create_permissions(config, apps=apps, verbosity=verbosity)
@@ -29,7 +40,8 @@ def sync_roles(apps=None, verbosity: int = 0) -> dict[str, int]:
     for role, actions in ROLE_ACTIONS.items():
         group, _ = group_model.objects.get_or_create(name=role)
         wanted = permission_model.objects.filter(
-            content_type__app_label__in=ROLE_APPS, codename__regex=rf"^({'|'.join(actions)})_"
+            Q(content_type__app_label__in=ROLE_APPS, codename__regex=rf"^({'|'.join(actions)})_")
+            | Q(content_type__app_label__in=READ_ONLY_APPS, codename__startswith="view_")
         )
         group.permissions.set(wanted)
         counts[role] = wanted.count()

@@ -173,17 +173,11 @@ class IdInFilter(django_filters.BaseInFilter, IdFilter):
     """``id=1,2``: every value must be an id."""
 
 
-class RegistryFilterSet(django_filters.FilterSet):
-    """Generates lookups from ``Meta.lookups`` and adds id and timestamp filters to every resource."""
+class LookupFilterSet(django_filters.FilterSet):
+    """Generates lookups from ``Meta.lookups`` (and takes ``Meta.extra`` filters); adds id filters."""
 
     id = IdInFilter(field_name="id", help_text="Record ids, comma-separated (any of).")
     id__n = IdInFilter(field_name="id", exclude=True, help_text="Record ids to leave out.")
-    created__gte = django_filters.IsoDateTimeFilter(field_name="created", lookup_expr="gte")
-    created__lte = django_filters.IsoDateTimeFilter(field_name="created", lookup_expr="lte")
-    last_updated__gte = django_filters.IsoDateTimeFilter(
-        field_name="last_updated", lookup_expr="gte", help_text="Changed at or after (ISO 8601), for incremental sync."
-    )
-    last_updated__lte = django_filters.IsoDateTimeFilter(field_name="last_updated", lookup_expr="lte")
 
     class Meta:
         fields: list[str] = []
@@ -210,3 +204,17 @@ class RegistryFilterSet(django_filters.FilterSet):
         for key, new in getattr(cls.Meta, "extra", {}).items():
             filters.setdefault(key, new)
         return filters
+
+
+class RegistryFilterSet(LookupFilterSet):
+    """The filters of every registry resource: lookups, ids, and the ``created``/``last_updated`` timestamps."""
+
+    created__gte = django_filters.IsoDateTimeFilter(field_name="created", lookup_expr="gte")
+    created__lte = django_filters.IsoDateTimeFilter(field_name="created", lookup_expr="lte")
+    last_updated__gte = django_filters.IsoDateTimeFilter(
+        field_name="last_updated", lookup_expr="gte", help_text="Changed at or after (ISO 8601), for incremental sync."
+    )
+    last_updated__lte = django_filters.IsoDateTimeFilter(field_name="last_updated", lookup_expr="lte")
+
+    class Meta(LookupFilterSet.Meta):
+        pass

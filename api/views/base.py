@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 
 from api.backends import SearchBackend, StrictOrderingFilter
 from api.errors import ApiError
 from api.fields import MAX_ID
+from api.history import AttributedWritesMixin
 from api.optimization import optimize
 from api.params import check_query_parameters
 from api.renderers import CSVRenderer, csv_lines
@@ -43,8 +44,8 @@ class ContractMixin:
         return response
 
 
-class RegistryViewSet(ContractMixin, viewsets.ModelViewSet):
-    """List, retrieve, create, update, partial update and delete one resource.
+class ResourceViewSet(ContractMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """List and retrieve one resource; read-only resources use this directly, the registry's ``RegistryViewSet``.
 
     Subclasses set ``queryset``, ``serializer_class``, ``filterset_class`` and
     ``ordering_fields``; the lookup field, query contract, prefetching, CSV
@@ -99,3 +100,21 @@ class RegistryViewSet(ContractMixin, viewsets.ModelViewSet):
         response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{resource_for(queryset.model).prefix}.csv"'
         return response
+
+
+class RegistryViewSet(
+    AttributedWritesMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    ResourceViewSet,
+):
+    """List, retrieve, create, update, partial update and delete one resource.
+
+    Subclasses set ``queryset``, ``serializer_class``, ``filterset_class`` and
+    ``ordering_fields``; the lookup field, query contract, prefetching, CSV
+    export and error handling come from here.
+    """
+
+    # (This docstring is the description of the resources that have none.)
+    # AttributedWritesMixin: writes are recorded in the change history as the API user's.

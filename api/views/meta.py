@@ -10,7 +10,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.resources import RESOURCES
+from api.resources import ALL_RESOURCES
 from api.throttling import throttle_for
 from api.views.base import ContractMixin
 
@@ -18,7 +18,7 @@ EXTRA_ENDPOINTS = ("throttle",)
 
 
 class ApiRootView(ContractMixin, APIView):
-    """Every resource of API v1, by name, with its URL."""
+    """Every resource of API v1 (the change log too), by name, with its URL."""
 
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer]
@@ -29,13 +29,13 @@ class ApiRootView(ContractMixin, APIView):
         responses=inline_serializer(
             "ApiRoot",
             {
-                **{r.prefix.replace("-", "_"): serializers.URLField() for r in RESOURCES.values()},
+                **{r.prefix.replace("-", "_"): serializers.URLField() for r in ALL_RESOURCES.values()},
                 **{name: serializers.URLField() for name in EXTRA_ENDPOINTS},
             },
         ),
     )
     def get(self, request):
-        names = [(r.prefix.replace("-", "_"), f"api:{r.basename}-list") for r in RESOURCES.values()]
+        names = [(r.prefix.replace("-", "_"), f"api:{r.basename}-list") for r in ALL_RESOURCES.values()]
         names += [(name, f"api:{name}") for name in EXTRA_ENDPOINTS]
         data = {}
         for key, url_name in names:

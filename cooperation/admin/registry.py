@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.forms import Textarea
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from simple_history.admin import SimpleHistoryAdmin
 
 from cooperation.admin.actions import export_csv, mark_expired
 from cooperation.admin.filters import CitedSourceFilter, CountryFilter
@@ -39,14 +40,20 @@ admin.site.index_title = "Curate the registry"
 TIMESTAMPS = ("created", "last_updated")
 
 
-class RegistryAdmin(admin.ModelAdmin):
-    """Defaults shared by every registry admin page."""
+class RegistryAdmin(SimpleHistoryAdmin):
+    """Defaults shared by every registry admin page; History shows field-level changes and can revert."""
 
     form = PartialDateModelForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = (*TIMESTAMPS, "api_record")
     actions = (export_csv,)
     list_per_page = 50
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """Reverting is a change: simple-history lets anyone who may view history post the form."""
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def view_on_site(self, obj):
         """ "View on site" opens the record in the public API."""

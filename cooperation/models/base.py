@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from cooperation.partial_dates import PartialDateModel
+
+HISTORY_APP = "history"  # the app label of every historical model (see cooperation.history)
 
 
 class NaturalKeyManager(models.Manager):
@@ -21,11 +24,43 @@ class NaturalKeyManager(models.Manager):
         return self.get(**dict(zip(fields, values, strict=True)))
 
 
+class RegistryHistory(HistoricalRecords):
+    """Change history for every concrete registry model, kept in the ``history`` app.
+
+    Declared once on ``RegistryModel`` (``inherit=True``), so a model added later is
+    tracked without anyone remembering to. ``search_text`` is derived, so it is not
+    recorded; the exclusion is narrowed per model, because simple-history looks
+    excluded fields up on the model when it rebuilds an instance from history.
+    """
+
+    def copy_fields(self, model):
+        """Qualify foreign keys still given as a bare model name (``"Mission"``) with their app.
+
+        A not yet resolved reference would otherwise be resolved in the ``history`` app.
+        """
+        fields = super().copy_fields(model)
+        for field in fields.values():
+            target = field.remote_field.model if field.is_relation else None
+            if isinstance(target, str) and "." not in target:
+                field.remote_field.model = f"{model._meta.app_label}.{target}"
+        return fields
+
+    def create_history_model(self, model, inherited):
+        history_model = super().create_history_model(model, inherited)
+        names = {f.name for f in model._meta.fields}
+        history_model._history_excluded_fields = [name for name in self.excluded_fields if name in names]
+        return history_model
+
+
 class RegistryModel(PartialDateModel):
-    """Base of every registry table: ``created``/``last_updated`` and a natural key.
+    """Base of every registry table: ``created``/``last_updated``, a natural key and a history.
 
     ``natural_key_fields`` are lookup paths such as ``("agreement__slug", "role")``;
     fixtures refer to records through them instead of bare integer ids.
+
+    ``history`` records every create, update and delete (``HistoricalAgreement`` and so
+    on, in the ``history`` app), with the user and time; raw saves (``loaddata``) are not
+    recorded.
     """
 
     natural_key_fields: tuple[str, ...] = ("slug",)
@@ -34,6 +69,7 @@ class RegistryModel(PartialDateModel):
     last_updated = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = NaturalKeyManager()
+    history = RegistryHistory(inherit=True, app=HISTORY_APP, excluded_fields=["search_text"])
 
     class Meta:
         abstract = True

@@ -24,7 +24,8 @@ def form_data(response) -> dict:
     adminform = response.context["adminform"].form
     for name in adminform.fields:
         _put(data, adminform.add_prefix(name), adminform[name].value())
-    for inline in response.context["inline_admin_formsets"]:
+    inlines = response.context.get("inline_admin_formsets", [])
+    for inline in inlines:
         formset = inline.formset
         for key, value in formset.management_form.initial.items():
             data[f"{formset.prefix}-{key}"] = value

@@ -219,3 +219,37 @@ def test_saving_without_touching_topics_does_not_change_them(seeded):
     assert curator.post(url, data).status_code == 302
     message = LogEntry.objects.filter(object_id=str(agreement.pk)).latest("action_time").get_change_message()
     assert "Title" in message and "Topics" not in message
+
+
+def test_history_shows_field_level_changes_and_reverts(seeded):
+    curator = staff_client("curator")
+    org = Organization.objects.get(slug="cnsa")
+    url = admin_url(Organization, "change", org.pk)
+    for name in ("CNSA renamed once", "CNSA renamed twice"):
+        data = form_data(curator.get(url))
+        data["name"] = name
+        assert curator.post(url, data).status_code == 302
+    history = curator.get(admin_url(Organization, "history", org.pk))
+    assert history.status_code == 200
+    text = history.content.decode()
+    assert "CNSA renamed once" in text and "CNSA renamed twice" in text  # the diff column shows old and new
+    assert "curator-staff" in text  # who
+
+    first_edit = org.history.get(name="CNSA renamed once")
+    revert_url = reverse("admin:cooperation_organization_simple_history", args=[org.pk, first_edit.history_id])
+    data = form_data(curator.get(revert_url))
+    assert curator.post(revert_url, data).status_code == 302
+    org.refresh_from_db()
+    assert org.name == "CNSA renamed once"
+    assert org.history.count() >= 3  # the revert is itself recorded
+
+
+def test_readers_can_read_history_but_not_revert(seeded):
+    reader = staff_client("reader")
+    org = Organization.objects.get(slug="nasa")
+    org.name = "Edited for history"
+    org.save()
+    assert reader.get(admin_url(Organization, "history", org.pk)).status_code == 200
+    record = org.history.first()
+    revert_url = reverse("admin:cooperation_organization_simple_history", args=[org.pk, record.history_id])
+    assert reader.post(revert_url, {"name": "Hijacked"}).status_code == 403
