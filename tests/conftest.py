@@ -10,6 +10,12 @@ from django.db import connection, transaction
 from cooperation.seeding import seed
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Users are created in many tests; the default PBKDF2 would dominate the run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _registry_models():
     return list(apps.get_app_config("cooperation").get_models())
 

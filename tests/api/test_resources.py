@@ -38,12 +38,6 @@ ALIASES = {(m.Source, "web_url"): "url"}
 ARC_KEYS = ("subject_type", "subject_id")
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Role users are created per test; the default PBKDF2 would dominate the run time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # --- helpers -------------------------------------------------------------------------------
 
 
