@@ -40,6 +40,16 @@ admin.site.index_title = "Curate the registry"
 TIMESTAMPS = ("created", "last_updated")
 
 
+def partial_date_column(stem: str, description: str):
+    """A changelist column showing a partial date as typed ("2017-11"), sortable by its start."""
+
+    @admin.display(description=description, ordering=stem)
+    def column(self, obj):
+        return obj.get_partial_date(stem) or "—"
+
+    return column
+
+
 class RegistryAdmin(SimpleHistoryAdmin):
     """Defaults shared by every registry admin page; History shows field-level changes and can revert."""
 
@@ -191,9 +201,7 @@ class SourceAdmin(RegistryAdmin):
     search_fields = ("slug", "title", "publisher", "author", "url", "notes")
     date_hierarchy = "published_on"
 
-    @admin.display(description="published", ordering="published_on")
-    def published(self, obj):
-        return obj.get_partial_date("published_on") or "—"
+    published = partial_date_column("published_on", "published")
 
 
 @admin.register(Organization)
@@ -230,13 +238,9 @@ class PersonRoleAdmin(RegistryAdmin):
     autocomplete_fields = ("person", "organization")
     inlines = (CitationInline,)
 
-    @admin.display(description="from", ordering="started_on")
-    def started(self, obj):
-        return obj.get_partial_date("started_on") or "—"
+    started = partial_date_column("started_on", "from")
 
-    @admin.display(description="to", ordering="ended_on")
-    def ended(self, obj):
-        return obj.get_partial_date("ended_on") or "—"
+    ended = partial_date_column("ended_on", "to")
 
 
 # --- agreements ---------------------------------------------------------------------------------
@@ -292,9 +296,7 @@ class AgreementAdmin(RegistryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("party_links__organization")
 
-    @admin.display(description="signed", ordering="signed_on")
-    def signed(self, obj):
-        return obj.get_partial_date("signed_on") or "—"
+    signed = partial_date_column("signed_on", "signed")
 
     @admin.display(description="parties")
     def party_names(self, obj):
@@ -326,9 +328,7 @@ class AgreementPartyAdmin(LinkAdmin):
     search_fields = ("agreement__title", "organization__name")
     autocomplete_fields = ("agreement", "organization")
 
-    @admin.display(description="withdrawn", ordering="withdrawn_on")
-    def withdrawn(self, obj):
-        return obj.get_partial_date("withdrawn_on") or "—"
+    withdrawn = partial_date_column("withdrawn_on", "withdrawn")
 
 
 @admin.register(Signatory)
@@ -394,13 +394,9 @@ class MissionParticipantAdmin(LinkAdmin):
     search_fields = ("mission__name", "organization__name")
     autocomplete_fields = ("mission", "organization")
 
-    @admin.display(description="joined", ordering="joined_on")
-    def joined(self, obj):
-        return obj.get_partial_date("joined_on") or "—"
+    joined = partial_date_column("joined_on", "joined")
 
-    @admin.display(description="left", ordering="left_on")
-    def left(self, obj):
-        return obj.get_partial_date("left_on") or "—"
+    left = partial_date_column("left_on", "left")
 
 
 @admin.register(Milestone)
@@ -416,9 +412,7 @@ class MilestoneAdmin(RegistryAdmin):
     def claimed_date(self, obj):
         return obj.date_display
 
-    @admin.display(description="stated", ordering="stated_on")
-    def stated(self, obj):
-        return obj.get_partial_date("stated_on") or "—"
+    stated = partial_date_column("stated_on", "stated")
 
 
 # --- provenance -----------------------------------------------------------------------------------
