@@ -16,7 +16,7 @@ LIST_ONLY = {"limit", "offset", "ordering"}
 def allowed_parameters(view) -> set[str]:
     allowed = set(COMMON)
     action = getattr(view, "action", None)
-    if view.request.method in ("GET", "HEAD"):
+    if view.request.method in ("GET", "HEAD") and getattr(view, "supports_shape", True):
         allowed |= SHAPE
     if action == "list":
         allowed |= LIST_ONLY

@@ -117,7 +117,7 @@ class RegistryAutoSchema(AutoSchema):
 
     def get_override_parameters(self):
         params = list(super().get_override_parameters())
-        if self.method == "GET":
+        if self.method == "GET" and getattr(self.view, "supports_shape", True):
             params += SHAPE_PARAMETERS
             if self._is_list_view():
                 params.append(FORMAT_PARAMETER)

@@ -7,8 +7,11 @@ from rest_framework.routers import DefaultRouter
 from api.errors import api_not_found
 from api.resources import resource_for
 from api.views.changes import ChangeViewSet
+from api.views.graph import GraphView
 from api.views.meta import ApiRootView, ThrottleStatusView
 from api.views.registry import VIEWSETS
+from api.views.search import SearchView
+from api.views.timeline import TimelineView
 
 app_name = "api"
 
@@ -26,6 +29,9 @@ for viewset in [*VIEWSETS, ChangeViewSet]:
 urlpatterns = [
     path("v1/", ApiRootView.as_view(), name="root"),
     path("v1/throttle/", ThrottleStatusView.as_view(), name="throttle"),
+    path("v1/timeline/", TimelineView.as_view(), name="timeline"),
+    path("v1/search/", SearchView.as_view(), name="search"),
+    path("v1/graph/", GraphView.as_view(), name="graph"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

@@ -14,11 +14,13 @@ from api.resources import ALL_RESOURCES
 from api.throttling import throttle_for
 from api.views.base import ContractMixin
 
-EXTRA_ENDPOINTS = ("throttle",)
+EXTRA_ENDPOINTS = ("throttle", "graph", "search", "timeline")
 
 
 class ApiRootView(ContractMixin, APIView):
     """Every resource of API v1 (the change log too), by name, with its URL."""
+
+    supports_shape = False  # fields/omit/expand do not apply
 
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer]
@@ -48,6 +50,8 @@ class ApiRootView(ContractMixin, APIView):
 
 class ThrottleStatusView(ContractMixin, APIView):
     """Your rate limit and current use. Calling it does not count against the limit."""
+
+    supports_shape = False  # fields/omit/expand do not apply
 
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer]

@@ -1,0 +1,389 @@
+"""One ranked search across organizations, persons, agreements, missions and sources.
+
+``search(query, types, offset, limit)`` serves ``GET /api/v1/search/?q=``.
+
+What matches
+    A record's stored ``search_text`` (its names, titles, labels and aliases in
+    every language, normalised one per line: ``cooperation.search``), and its
+    summary or description (``Agreement.summary``; ``description`` of the
+    others; sources have neither). The query is normalised like ``search_text``;
+    summaries and descriptions, which are not stored normalised, are matched with
+    ``text_pattern``: a case-insensitive regular expression that, like
+    ``normalize``, ignores punctuation and apostrophes (``Luna Resurs`` finds
+    "Luna-Resurs-1"). ``cooperation.search`` and the stored columns are unchanged.
+
+Ranking (``score``)
+    * 3.0: a whole name or label equals the query;
+    * 2.0: a name or label starts with it;
+    * 1.0: it occurs inside a name or label (on PostgreSQL also: every word of
+      the query occurs among the names, in any order: full-text, ``simple``);
+    * 0.5: only the summary or description matches (on PostgreSQL also through
+      English full-text search, so ``agreements`` finds "agreement");
+    * PostgreSQL only, below 0.5: a near miss: no name contains the query, but
+      one is similar (pg_trgm ``word_similarity`` of at least
+      ``NEAR_MISS_THRESHOLD``, queries of ``NEAR_MISS_MIN_LENGTH`` characters or
+      more); the score is ``NEAR_MISS_WEIGHT`` times the similarity, so
+      ``q=Rogozn`` finds Rogozin.
+    Equal scores are ordered by type (organization, person, agreement, mission,
+    source), then by name (titles for agreements and sources), then by id.
+
+SQLite fallback
+    Only the plain tiers: ``search_text`` contains the normalised query (3, 2,
+    1), or the summary/description matches ``text_pattern`` (0.5; Django runs
+    SQLite's REGEXP with Python's ``re``, so case folding covers every script).
+    No word-order-free or stemmed full-text matching, no near misses.
+
+Queries
+    One per searched type, whatever the number of matches or the page: it
+    filters, scores, counts every match (``COUNT(*) OVER ()``), aggregates the
+    record's labels for the snippet and returns only the type's first
+    ``offset + limit`` rows; the page is merged from those in Python (types tie
+    before names, so each type's own order is all the merge needs).
+
+Snippets
+    Where the query matched, as HTML: the best matching name or label, else a
+    window of the summary or description, else (a near miss) the most similar
+    name; the matched text is wrapped in ``<mark>…</mark>``, everything else is
+    HTML-escaped, and a cut window is marked with "…".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import connections, models, router
+from django.db.models import Case, Count, F, FloatField, OuterRef, Q, Subquery, TextField, Value, When, Window
+from django.db.models.functions import Coalesce, Lower, NullIf
+from django.utils.html import escape
+
+from api.errors import ApiError
+from cooperation import models as m
+from cooperation.search import normalize
+
+EXACT, PREFIX, SUBSTRING, TEXT = 3.0, 2.0, 1.0, 0.5
+NEAR_MISS_THRESHOLD = 0.6  # pg_trgm word_similarity (its own default threshold for the <% operator)
+NEAR_MISS_WEIGHT = 0.4  # a near miss scores at most 0.4: below every real match
+NEAR_MISS_MIN_LENGTH = 4  # shorter queries share trigrams with too many names
+MAX_QUERY_LENGTH = 200
+SNIPPET_CONTEXT = 60  # characters of context shown either side of a match
+ELLIPSIS = "…"
+
+
+class Lines(models.Aggregate):
+    """The values of a text column, one per line (``STRING_AGG``; ``GROUP_CONCAT`` on SQLite)."""
+
+    function = "STRING_AGG"
+    output_field = TextField()
+
+    def __init__(self, expression, **extra):
+        super().__init__(expression, Value("\n"), **extra)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
+
+
+@dataclass(frozen=True)
+class SearchType:
+    name: str  # the result's ``type``
+    model: type[models.Model]
+    text_field: str | None  # the summary or description, if the model has one
+    label_field: str | None  # the Label foreign key naming this model, if labels name it
+    sort: models.Expression  # "then by name"
+
+    @property
+    def name_fields(self) -> tuple[str, ...]:
+        """The model's own searchable fields, slug last (a snippet prefers a real name to a slug)."""
+        fields = self.model.search_fields
+        return tuple(f for f in fields if f != "slug") + tuple(f for f in fields if f == "slug")
+
+
+SEARCH_TYPES: dict[str, SearchType] = {
+    t.name: t
+    for t in (
+        SearchType("organization", m.Organization, "description", "organization", Lower("name")),
+        SearchType("person", m.Person, "description", "person", Lower("name")),
+        SearchType(
+            "agreement", m.Agreement, "summary", "agreement", Lower(Coalesce(NullIf("short_title", Value("")), "title"))
+        ),
+        SearchType("mission", m.Mission, "description", "mission", Lower("name")),
+        SearchType("source", m.Source, None, None, Lower("title")),
+    )
+}
+TYPE_NAMES = tuple(SEARCH_TYPES)
+
+
+@dataclass(frozen=True)
+class Hit:
+    type: str
+    obj: models.Model
+    score: float
+    snippet: str
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    count: int  # matches on all pages
+    hits: list[Hit]
+
+
+# --- parameters -------------------------------------------------------------------------------
+
+
+def _invalid(field: str, detail: str) -> ApiError:
+    return ApiError(400, "invalid_parameter", detail, [{"field": field, "code": "invalid", "detail": detail}])
+
+
+def parse_query(raw: str | None) -> str:
+    """The normalised query; a 400 naming ``q`` when it is missing, empty or too long."""
+    if raw is None or not raw.strip():
+        raise _invalid("q", "q is required: the text to search for.")
+    if len(raw) > MAX_QUERY_LENGTH:
+        raise _invalid("q", f"q must be at most {MAX_QUERY_LENGTH} characters.")
+    query = normalize(raw)
+    if not query:
+        raise _invalid("q", "q must contain at least one letter or digit.")
+    return query
+
+
+def parse_types(values: Sequence[str] | None) -> list[str]:
+    """``type__in=organization,mission`` (repeatable) as type names in canonical order; all types when absent."""
+    if values is None:
+        return list(TYPE_NAMES)
+    wanted = {part.strip() for value in values for part in value.split(",") if part.strip()}
+    unknown = sorted(wanted - set(TYPE_NAMES))
+    if unknown or not wanted:
+        given = ", ".join(unknown) if unknown else "nothing"
+        raise _invalid("type__in", f"Unknown type(s): {given}. Use any of: {', '.join(TYPE_NAMES)}.")
+    return [name for name in TYPE_NAMES if name in wanted]
+
+
+# --- the queries ------------------------------------------------------------------------------
+
+
+_APOSTROPHES = "['\u2019\u02bc`\u00b4]*"  # what normalize() drops inside words (cooperation.search)
+_SEPARATORS = r"(?:\W|_)+"  # what it turns into one space
+
+
+def _word_pattern(word: str) -> str:
+    return _APOSTROPHES.join(re.escape(char) for char in word)
+
+
+def text_pattern(query: str) -> str:
+    """A regular expression finding the normalised ``query`` in text as written (used case-insensitively).
+
+    ``"change 7"`` finds "Chang'e-7": apostrophes may separate letters, and any run of punctuation or
+    spaces separates words. The same in Python, in SQLite (Django's REGEXP is Python's ``re``) and in
+    PostgreSQL (``~*``): the query holds letters, digits and single spaces only.
+    """
+    return _SEPARATORS.join(_word_pattern(word) for word in query.split(" "))
+
+
+def _matches(spec: SearchType, query: str, postgres: bool) -> models.QuerySet:
+    """The type's matching records, scored (``search_score``) and counted (``search_total``), best first."""
+    queryset = spec.model._default_manager.all()
+    names = Q(search_text__contains=query)
+    text = Q(**{f"{spec.text_field}__iregex": text_pattern(query)}) if spec.text_field else None
+    name_words = near_miss = None
+    default: models.Expression = Value(TEXT)
+    if postgres:
+        from django.contrib.postgres.search import SearchQuery, SearchVector, TrigramWordSimilarity
+
+        queryset = queryset.alias(search_names=SearchVector("search_text", config="simple"))
+        name_words = Q(search_names=SearchQuery(query, config="simple"))
+        if spec.text_field:
+            queryset = queryset.alias(search_body=SearchVector(spec.text_field, config="english"))
+            text |= Q(search_body=SearchQuery(query, config="english"))
+        if len(query) >= NEAR_MISS_MIN_LENGTH:
+            queryset = queryset.alias(search_similarity=TrigramWordSimilarity(query, "search_text"))
+            near_miss = Q(search_similarity__gte=NEAR_MISS_THRESHOLD)
+            default = F("search_similarity") * Value(NEAR_MISS_WEIGHT)
+    condition = names
+    for extra in (name_words, text, near_miss):
+        if extra is not None:
+            condition |= extra
+    whens = [
+        When(search_text__contains=f"\n{query}\n", then=Value(EXACT)),
+        When(search_text__contains=f"\n{query}", then=Value(PREFIX)),
+        When(names, then=Value(SUBSTRING)),
+    ]
+    if name_words is not None:
+        whens.append(When(name_words, then=Value(SUBSTRING)))
+    if text is not None:
+        whens.append(When(text, then=Value(TEXT)))
+    queryset = (
+        queryset.filter(condition)
+        .alias(search_sort=spec.sort)
+        .annotate(
+            search_score=Case(*whens, default=default, output_field=FloatField()),
+            search_total=Window(Count("pk")),
+        )
+    )
+    if spec.label_field:
+        labels = (
+            m.Label.objects.filter(**{spec.label_field: OuterRef("pk")})
+            .order_by()
+            .values(spec.label_field)
+            .annotate(lines=Lines("text"))
+            .values("lines")
+        )
+        queryset = queryset.annotate(search_labels=Subquery(labels, output_field=TextField()))
+    return queryset.order_by("-search_score", "search_sort", "pk")
+
+
+def search(query: str, types: Iterable[str], offset: int, limit: int) -> SearchPage:
+    """One page of results for the normalised ``query`` over ``types``.
+
+    One query per type; each returns at most ``offset + limit`` rows.
+    """
+    rows = []
+    count = 0
+    for name in types:
+        spec = SEARCH_TYPES[name]
+        vendor = connections[router.db_for_read(spec.model)].vendor
+        found = list(_matches(spec, query, vendor == "postgresql")[: offset + limit])
+        if found:
+            count += found[0].search_total
+        rows += [(-obj.search_score, TYPE_NAMES.index(name), index, spec, obj) for index, obj in enumerate(found)]
+    rows.sort(key=lambda row: row[:3])
+    hits = [
+        Hit(spec.name, obj, round(obj.search_score, 3), snippet(spec, obj, query))
+        for _, _, _, spec, obj in rows[offset : offset + limit]
+    ]
+    return SearchPage(count, hits)
+
+
+# --- snippets ---------------------------------------------------------------------------------
+
+
+def _clean(text: str) -> str:
+    """The text as shown in a snippet: NFKC, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text or "").split())
+
+
+def _phrase_spans(text: str, query: str) -> list[tuple[int, int]]:
+    """Where the normalised query occurs in ``text``, ignoring case, punctuation and apostrophes."""
+    found = re.search(text_pattern(query), text, re.IGNORECASE)
+    return [found.span()] if found else []
+
+
+def _word_spans(text: str, query: str, stems: bool = False) -> list[tuple[int, int]]:
+    """Each query word's first occurrence; with ``stems``, a shortened word at a word start too."""
+    spans = []
+    for word in query.split(" "):
+        found = re.search(_word_pattern(word), text, re.IGNORECASE)
+        length = len(word) - 1
+        while found is None and stems and length >= 4:
+            found = re.search(r"(?<!\w)" + _word_pattern(word[:length]), text, re.IGNORECASE)
+            length -= 1
+        if found:
+            spans.append(found.span())
+    return _merge(spans)
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def render(text: str, spans: list[tuple[int, int]], context: int = SNIPPET_CONTEXT) -> str:
+    """``text`` around its first span, HTML-escaped, spans in ``<mark>``; cuts at word boundaries, shown by …."""
+    if not spans:
+        end = min(len(text), 2 * context)
+        return escape(text[:end]) + (ELLIPSIS if end < len(text) else "")
+    first_start, first_end = spans[0]
+    start, end = max(0, first_start - context), min(len(text), first_end + context)
+    if start > 0 and not text[start - 1].isspace():
+        space = text.find(" ", start, first_start)
+        start = space + 1 if space != -1 else start
+    spans = [(s, e) for s, e in spans if s >= start and e <= end]
+    if end < len(text) and not text[end].isspace():
+        space = text.rfind(" ", spans[-1][1], end)
+        end = space if space != -1 else end
+    out = [ELLIPSIS] if start > 0 else []
+    position = start
+    for span_start, span_end in spans:
+        out += [escape(text[position:span_start]), "<mark>", escape(text[span_start:span_end]), "</mark>"]
+        position = span_end
+    out.append(escape(text[position:end]))
+    if end < len(text):
+        out.append(ELLIPSIS)
+    return "".join(out).strip()
+
+
+def _name_terms(spec: SearchType, obj: models.Model) -> list[str]:
+    """The record's names as written: its own name fields, its labels, its slug last."""
+    own = [getattr(obj, field) for field in spec.name_fields]
+    labels = sorted(set((getattr(obj, "search_labels", None) or "").split("\n")))
+    terms = [*own[:-1], *labels, own[-1]] if spec.name_fields[-1] == "slug" else [*own, *labels]
+    return [_clean(term) for term in terms if term and _clean(term)]
+
+
+def _term_rank(term: str, query: str) -> float:
+    normal = normalize(term)
+    if normal == query:
+        return EXACT
+    if normal.startswith(query):
+        return PREFIX
+    if query in normal:
+        return SUBSTRING
+    if all(word in normal for word in query.split(" ")):
+        return TEXT  # every word, in another order (PostgreSQL full-text over the names)
+    return 0.0
+
+
+def snippet(spec: SearchType, obj: models.Model, query: str) -> str:
+    """Where ``query`` (normalised) matched ``obj``: see the module docstring."""
+    terms = _name_terms(spec, obj)
+    slug = len(terms) - 1 if spec.name_fields[-1] == "slug" else -1
+    # The best match; of those, a name rather than the slug, then the shortest.
+    ranked = [(_term_rank(term, query), i != slug, -len(term), -i, term) for i, term in enumerate(terms)]
+    rank, *_, term = max(ranked, default=(0.0, False, 0, 0, ""))
+    if rank > 0:
+        spans = _phrase_spans(term, query) if rank >= SUBSTRING else _word_spans(term, query)
+        if spans:
+            return render(term, spans)
+        normal = normalize(term)  # a spelling the patterns miss (e.g. "ß" folded to "ss"): show it normalised
+        at = normal.find(query)
+        return render(normal, [(at, at + len(query))] if at != -1 else [])
+    text = _clean(getattr(obj, spec.text_field)) if spec.text_field else ""
+    if text:
+        spans = _phrase_spans(text, query) or _word_spans(text, query, stems=True)
+        if spans:
+            return render(text, spans)
+    near = _near_miss(terms, query)
+    if near is not None:
+        return render(*near)
+    return render(_clean(str(obj)), [])
+
+
+def _trigrams(text: str) -> set[str]:
+    """pg_trgm's trigrams: each word padded with two spaces in front and one behind."""
+    grams = set()
+    for word in normalize(text).split():
+        padded = f"  {word} "
+        grams |= {padded[i : i + 3] for i in range(len(padded) - 2)}
+    return grams
+
+
+def _near_miss(terms: list[str], query: str) -> tuple[str, list[tuple[int, int]]] | None:
+    """The run of words, as many as the query has, most similar to it (trigrams) in any name."""
+    wanted = _trigrams(query)
+    size = len(query.split(" "))
+    best: tuple[float, str, tuple[int, int]] | None = None
+    for term in terms:
+        words = [found.span() for found in re.finditer(r"\w+", term)]
+        for i in range(len(words)):
+            span = (words[i][0], words[min(len(words), i + size) - 1][1])
+            grams = _trigrams(term[span[0] : span[1]])
+            similarity = len(wanted & grams) / len(wanted | grams) if grams else 0.0
+            if best is None or similarity > best[0]:
+                best = (similarity, term, span)
+    return (best[1], [best[2]]) if best is not None and best[0] > 0 else None

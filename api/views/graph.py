@@ -1,0 +1,156 @@
+"""``/api/v1/graph/``: the registry as a node-link graph (see ``api.graph`` for how it is built)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.graph import EDGE_TYPES, MAX_DEPTH, NODE_TYPES, build_graph, parse_query
+from api.schema import PARTIAL_DATE_PATTERN
+from api.views.base import ContractMixin
+
+PARTIAL_DATE_HELP = "A partial date (YYYY, YYYY-MM or YYYY-MM-DD), or null when unknown."
+
+
+class GraphNodeSerializer(serializers.Serializer):
+    """A node: an organization, agreement, mission or person."""
+
+    id = serializers.CharField(help_text="`<type>:<slug>`, e.g. `organization:roscosmos`; unique in the document.")
+    type = serializers.ChoiceField(choices=[(name, f"{name} node") for name in NODE_TYPES])
+    label = serializers.CharField(help_text="Display text, as in the record's `display`.")
+    url = serializers.URLField(help_text="The record in the API.")
+
+
+class GraphEdgeAttributesSerializer(serializers.Serializer):
+    """What an edge says beyond its ends; which keys appear depends on the edge's type."""
+
+    role = serializers.CharField(
+        required=False, help_text="party: `party` or `authorizing_body`; participant: the participant's role."
+    )
+    withdrawn_on = serializers.CharField(
+        required=False, allow_null=True, help_text=f"party: when the party withdrew. {PARTIAL_DATE_HELP}"
+    )
+    on_behalf_of = serializers.CharField(
+        required=False, help_text="signed: the organization signed for, as a node id (it may not be in `nodes`)."
+    )
+    title = serializers.CharField(required=False, help_text="signed: the signatory's title when signing.")
+    joined_on = serializers.CharField(
+        required=False, allow_null=True, help_text=f"participant: when it joined. {PARTIAL_DATE_HELP}"
+    )
+    left_on = serializers.CharField(
+        required=False, allow_null=True, help_text=f"participant: when it left. {PARTIAL_DATE_HELP}"
+    )
+
+
+class GraphEdgeSerializer(serializers.Serializer):
+    """A relation between two nodes, directed from ``source`` to ``target``."""
+
+    id = serializers.CharField(
+        help_text=(
+            "Unique in the document: `<resource>:<id>` names the API record behind the edge "
+            "(`parties:7` is /api/v1/parties/7/); parent edges are `parent:organization:<slug of the child>`."
+        )
+    )
+    source = serializers.CharField(help_text="The id of the node the edge starts at.")
+    target = serializers.CharField(help_text="The id of the node the edge ends at.")
+    type = serializers.ChoiceField(
+        choices=EDGE_TYPES,
+        help_text="What the edge says, from source to target.",
+    )
+    attributes = GraphEdgeAttributesSerializer()
+
+
+class GraphSerializer(serializers.Serializer):
+    """A node-link document, as d3-force, Cytoscape or networkx's ``node_link_graph(data, edges="edges")`` read it."""
+
+    directed = serializers.BooleanField(help_text="Always true: edges go from `source` to `target`.")
+    multigraph = serializers.BooleanField(help_text="Always true: two nodes may be joined by several edges.")
+    nodes = GraphNodeSerializer(many=True, help_text="In breadth-first order from the scope.")
+    edges = GraphEdgeSerializer(many=True, help_text="Every edge between two of the nodes (active in the period).")
+    truncated = serializers.BooleanField(help_text="True when nodes were left out because of `max_nodes`.")
+    node_count = serializers.IntegerField()
+    edge_count = serializers.IntegerField()
+
+
+def _scope_parameter(name: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        name,
+        {"type": "string", "minLength": 1},
+        description=f"Start from this {name} (its slug). At most one of organization, agreement and mission.",
+    )
+
+
+GRAPH_PARAMETERS = [
+    _scope_parameter("organization"),
+    _scope_parameter("agreement"),
+    _scope_parameter("mission"),
+    OpenApiParameter(
+        "depth",
+        {"type": "integer", "minimum": 1, "maximum": MAX_DEPTH, "default": 1},
+        description="How many edges away from the scope to go (breadth-first, either direction). Needs a scope.",
+    ),
+    OpenApiParameter(
+        "date_from",
+        {"type": "string", "pattern": PARTIAL_DATE_PATTERN},
+        description="Start of the period (YYYY, YYYY-MM or YYYY-MM-DD): only edges that may be active in it.",
+    ),
+    OpenApiParameter(
+        "date_to",
+        {"type": "string", "pattern": PARTIAL_DATE_PATTERN},
+        description="End of the period (YYYY, YYYY-MM or YYYY-MM-DD), inclusive of the whole period it names.",
+    ),
+    OpenApiParameter(
+        "types",
+        {"type": "string"},
+        description=(
+            f"Comma-separated node kinds to include (default all: {', '.join(NODE_TYPES)}); edges only between "
+            "included nodes, and the expansion only goes through them. Must include the scope's kind."
+        ),
+    ),
+    OpenApiParameter(
+        "max_nodes",
+        {"type": "integer", "minimum": 1, "maximum": settings.API_GRAPH_MAX_NODES},
+        description=(
+            f"At most this many nodes (default and maximum {settings.API_GRAPH_MAX_NODES}); "
+            "the first reached are kept and `truncated` is true."
+        ),
+    ),
+]
+
+
+class GraphView(ContractMixin, APIView):
+    """The registry as a graph: organizations, agreements, missions and persons, and how they are related.
+
+    **Scope.** `organization`, `agreement` or `mission` (a slug) and `depth` (1 to 3, default 1):
+    the nodes at most `depth` edges away, following edges in either direction, and every edge
+    between them. Without a scope: the whole graph, each connected component from its best
+    connected node.
+
+    **Period.** `date_from`/`date_to` keep the edges that may be active on some day of the
+    period (partial dates compare by the whole range they cover). A party edge runs from the
+    agreement's signing to the party's withdrawal; signed, agreement–agreement and
+    agreement–mission edges from the signing of the agreement(s), without end; a participant
+    edge from `joined_on` to `left_on`; parent edges are undated. An unknown date never
+    excludes an edge. The expansion only follows active edges; the unscoped graph in a period
+    holds only the nodes with an active edge.
+
+    **Bound.** At most `max_nodes` nodes: the first reached, in breadth-first order (within a
+    level, by the node they were reached from, then edge kind, then slug); `truncated` tells
+    when some were left out.
+    """
+
+    supports_shape = False  # fields/omit/expand do not apply
+
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer]
+    extra_query_parameters = tuple(parameter.name for parameter in GRAPH_PARAMETERS)
+
+    @extend_schema(operation_id="graph_retrieve", parameters=GRAPH_PARAMETERS, responses=GraphSerializer)
+    def get(self, request):
+        query = parse_query(request.query_params, settings.API_GRAPH_MAX_NODES)
+        return Response(build_graph(query, request))  # already in GraphSerializer's shape (see the schema tests)

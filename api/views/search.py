@@ -1,0 +1,138 @@
+"""``GET /api/v1/search/?q=``: one ranked search across organizations, persons, agreements, missions and sources."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.views import APIView
+
+from api.errors import ApiError
+from api.global_search import MAX_QUERY_LENGTH, TYPE_NAMES, Hit, parse_query, parse_types, search
+from api.pagination import LimitOffsetPagination
+from api.resources import detail_url
+from api.serializers.base import csv_param
+from api.views.base import ContractMixin
+
+SNIPPET_HELP = (
+    "Where the query matched, as HTML: the best matching name or label (in its own language), else a window "
+    "of the summary or description, else (PostgreSQL near misses) the most similar name. The matched text is "
+    "wrapped in <mark>…</mark>; everything else is HTML-escaped; … marks text cut from a long summary."
+)
+SCORE_HELP = (
+    "Relevance: 3 a name or label equals the query, 2 one starts with it, 1 it occurs inside one, "
+    "0.5 only the summary or description matches; below 0.5 (PostgreSQL only) a near miss, "
+    "0.4 × its trigram similarity to a name."
+)
+
+
+class SearchResultSerializer(serializers.Serializer):
+    """A matching record in brief, with its type, relevance and a highlighted snippet.
+
+    `fields=a,b` / `omit=c` shape results as on every list; nothing is expandable.
+    """
+
+    type = serializers.ChoiceField(choices=TYPE_NAMES, help_text="The kind of record.")
+    id = serializers.IntegerField(source="obj.pk")
+    url = serializers.SerializerMethodField(help_text="The record's URL in the API.")
+    slug = serializers.SlugField(source="obj.slug")
+    display = serializers.CharField(source="obj", help_text="A human-readable one-line description.")
+    score = serializers.FloatField(help_text=SCORE_HELP)
+    snippet = serializers.CharField(help_text=SNIPPET_HELP)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self._apply_shape(request)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, hit: Hit) -> str:
+        return detail_url(hit.obj, self.context.get("request"))
+
+    def _apply_shape(self, request) -> None:
+        names = set(self.fields)
+        expand = csv_param(request, "expand")
+        if expand:
+            self._reject("expand", f"Nothing to expand in search results: {', '.join(expand)}.")
+        only, omit = set(csv_param(request, "fields")), set(csv_param(request, "omit"))
+        for param, wanted in (("fields", only), ("omit", omit)):
+            if wanted - names:
+                unknown = ", ".join(sorted(wanted - names))
+                self._reject(param, f"Unknown field(s) in {param}: {unknown}. Known: {', '.join(sorted(names))}.")
+        for name in (names - only if only else set()) | (omit & names):
+            self.fields.pop(name)
+
+    @staticmethod
+    def _reject(param: str, detail: str) -> None:
+        raise ApiError(400, "invalid_parameter", detail, [{"field": param, "code": "invalid", "detail": detail}])
+
+
+class PaginatedSearchResultListSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Records matching the query, on all pages.")
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null on the last page.")
+    previous = serializers.URLField(allow_null=True, help_text="The previous page, or null on the first page.")
+    results = SearchResultSerializer(many=True)
+
+
+def _pagination_parameters() -> list[OpenApiParameter]:
+    """``limit`` and ``offset`` documented exactly as on every list."""
+    return [
+        OpenApiParameter(p["name"], p["schema"], description=p["description"])
+        for p in LimitOffsetPagination().get_schema_operation_parameters(None)
+    ]
+
+
+class SearchView(ContractMixin, APIView):
+    """Search organizations, persons, agreements, missions and sources at once, ranked.
+
+    Matches names, titles, labels and aliases in every language (case- and
+    punctuation-insensitive: `q=Рогозин`, `q=嫦娥`, `q=Luna-Resurs`), and summaries and
+    descriptions. Ranking: a whole name or label equal to the query first, then names
+    starting with it, then names containing it, then summary/description-only matches;
+    equal scores by type (organization, person, agreement, mission, source), then name.
+
+    On PostgreSQL, full-text search also matches the query's words in any order (names)
+    and English word forms (summaries and descriptions), and trigram similarity finds
+    near misses and transliteration typos (`q=Rogozn`), ranked last. On SQLite the
+    search is the plain normalised substring match described above.
+    """
+
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer]
+    pagination_class = LimitOffsetPagination
+    extra_query_parameters = ("q", "type__in", "limit", "offset")
+
+    @extend_schema(
+        operation_id="search_list",
+        parameters=[
+            OpenApiParameter(
+                "q",
+                {"type": "string", "minLength": 1, "maxLength": MAX_QUERY_LENGTH},
+                required=True,
+                description=(
+                    "The text to search for, in any language; case- and punctuation-insensitive. "
+                    "Missing, empty, or without a letter or digit: a 400."
+                ),
+            ),
+            OpenApiParameter(
+                "type__in",
+                {"type": "array", "items": {"type": "string", "enum": list(TYPE_NAMES)}},
+                explode=False,
+                description="Only these types (comma-separated). An unknown type is a 400. Default: all.",
+            ),
+            *_pagination_parameters(),
+        ],
+        responses=PaginatedSearchResultListSerializer,
+    )
+    def get(self, request):
+        query = parse_query(request.query_params.get("q"))
+        types = parse_types(request.query_params.getlist("type__in") if "type__in" in request.query_params else None)
+        paginator = self.pagination_class()
+        limit, offset = paginator.get_limit(request), paginator.get_offset(request)
+        serializer = SearchResultSerializer(many=True, context={"request": request, "view": self})
+        page = search(query, types, offset, limit)
+        paginator.request, paginator.limit, paginator.offset, paginator.count = request, limit, offset, page.count
+        return paginator.get_paginated_response(serializer.to_representation(page.hits))

@@ -1,0 +1,330 @@
+"""``/api/v1/timeline/``: agreements, withdrawals, milestone claims and roles as one dated feed.
+
+The events are derived from the registry on every request (see ``api.timeline``);
+this module parses the query, paginates, and documents the event shape.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import StreamingHttpResponse
+from django_filters.utils import translate_validation
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.views import APIView
+
+from api.errors import ApiError
+from api.fields import BriefRelatedField, brief, partial_date_data
+from api.filtersets.base import PartialDateFormField
+from api.pagination import LimitOffsetPagination
+from api.renderers import CSVRenderer, csv_lines
+from api.schema import PARTIAL_DATE_PATTERN, PartialDateSerializer
+from api.serializers.base import csv_param
+from api.timeline import ORDER_RULE, RECORD_TYPES, EventKind, TimelineQuery, timeline
+from api.views.base import ContractMixin
+from cooperation.models import Agreement, Milestone, Mission, Organization, Source
+
+
+def invalid_parameter(param: str, detail: str) -> ApiError:
+    return ApiError(400, "invalid_parameter", detail, [{"field": param, "code": "invalid", "detail": detail}])
+
+
+# --- the event shape ---------------------------------------------------------------------
+
+
+class TimelineRecordSerializer(serializers.Serializer):
+    """A record in brief, with its type."""
+
+    type = serializers.CharField(
+        help_text="The kind of record: agreement, agreement_party, milestone, mission, person or person_role."
+    )
+    id = serializers.IntegerField()
+    url = serializers.URLField(help_text="The record's URL in the API.")
+    slug = serializers.SlugField(required=False, help_text="Only for records addressed by slug.")
+    display = serializers.CharField()
+
+
+@extend_schema_field(TimelineRecordSerializer)
+class TimelineRecordField(serializers.Field):
+    def to_representation(self, value):
+        return {"type": RECORD_TYPES[type(value)], **brief(value, self.context.get("request"))}
+
+
+@extend_schema_field(PartialDateSerializer)
+class TimelineDateField(serializers.Field):
+    def to_representation(self, value):
+        return partial_date_data(value)
+
+
+class TimelineCitationSerializer(serializers.Serializer):
+    """A source for an event."""
+
+    source = BriefRelatedField(queryset=Source.objects.all())
+    field = serializers.CharField(help_text="The field the source supports; blank for the whole record.")
+    locator = serializers.CharField(help_text="Where in the source, e.g. 'para 4'; may be blank.")
+
+
+class TimelineEventSerializer(serializers.Serializer):
+    """One dated event, derived from one record of the registry."""
+
+    id = serializers.CharField(
+        help_text=(
+            'Stable: "<record>:<record id>[:<what>]", e.g. "agreement:12:signed", "party:7:withdrawn", '
+            '"milestone:34", "role:5:started".'
+        )
+    )
+    kind = serializers.ChoiceField(choices=EventKind.choices)
+    date = TimelineDateField(help_text="When: a partial date with the range of days it covers.")
+    title = serializers.CharField(help_text="A one-line human-readable description.")
+    subject = TimelineRecordField(help_text="What the event is about: the agreement, the mission or the person.")
+    record = TimelineRecordField(
+        help_text="The record the date is read from: the agreement, the party link, the milestone claim or the role."
+    )
+    organizations = serializers.ListField(
+        child=BriefRelatedField(queryset=Organization.objects.all()),
+        help_text=(
+            "The organizations involved: the parties (and, when authorized, the authorizing bodies) of an agreement; "
+            "the withdrawing party; the mission's participants; the role's organization."
+        ),
+    )
+    status = serializers.ChoiceField(
+        choices=Milestone.ClaimStatus.choices,
+        allow_null=True,
+        help_text="Milestone claims: planned (the current plan), achieved or superseded. Null for other events.",
+    )
+    milestone_kind = serializers.ChoiceField(
+        choices=Milestone.Kind.choices, allow_null=True, help_text="Milestone claims: which milestone. Null otherwise."
+    )
+    is_current = serializers.BooleanField(
+        allow_null=True,
+        help_text="Milestone claims: whether this is the current claim for its mission and milestone. Null otherwise.",
+    )
+    window_end = TimelineDateField(
+        allow_null=True,
+        help_text="Milestone claims for a window (e.g. 2024 to 2026): its last period. Null otherwise.",
+    )
+    citations = TimelineCitationSerializer(
+        many=True,
+        help_text=(
+            "Sources: for agreement, withdrawal and role events the citations of that date where there are some, "
+            "else of the whole record; for a milestone claim, its own source."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._apply_shape()
+
+    def _apply_shape(self) -> None:
+        """``fields``/``omit`` as on every resource; events have no expandable fields."""
+        request = self.context.get("request")
+        if request is None:
+            return
+        names = set(self.fields)
+        for param in ("expand", "fields", "omit"):
+            wanted = set(csv_param(request, param))
+            unknown = wanted if param == "expand" else wanted - names
+            if unknown:
+                known = "none" if param == "expand" else ", ".join(sorted(names))
+                detail = f"Unknown field(s) in {param}: {', '.join(sorted(unknown))}. Known: {known}."
+                raise invalid_parameter(param, detail)
+        only, omit = set(csv_param(request, "fields")), set(csv_param(request, "omit"))
+        for name in names:
+            if (only and name not in only) or name in omit:
+                self.fields.pop(name)
+
+
+# --- the query ---------------------------------------------------------------------------
+
+
+class KindsField(forms.CharField):
+    """``kind__in=signed,expired``: every value must be an event kind."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        kinds = [part.strip() for part in value.split(",")]
+        unknown = [kind for kind in kinds if kind not in EventKind.values]
+        if unknown:
+            raise forms.ValidationError(
+                f"Unknown event kind(s): {', '.join(map(repr, unknown))}. Use: {', '.join(EventKind.values)}.",
+                code="invalid_choice",
+            )
+        return frozenset(kinds)
+
+
+class StrictBooleanField(forms.Field):
+    """``true`` or ``false`` (or ``1``/``0``); anything else is an error, never silently false."""
+
+    def clean(self, value):
+        if value in (None, ""):
+            return False
+        lowered = value.strip().lower()
+        if lowered in ("true", "1"):
+            return True
+        if lowered in ("false", "0"):
+            return False
+        raise forms.ValidationError(f"Give true or false, not {value!r}.", code="invalid")
+
+
+def _by_slug(model) -> forms.ModelMultipleChoiceField:
+    name = model._meta.verbose_name
+    return forms.ModelMultipleChoiceField(
+        queryset=model.objects.all(),
+        to_field_name="slug",
+        required=False,
+        error_messages={"invalid_choice": f"No {name} with slug %(value)r."},
+    )
+
+
+class TimelineQueryForm(forms.Form):
+    date_from = PartialDateFormField(required=False)
+    date_to = PartialDateFormField(required=False)
+    kind__in = KindsField(required=False)
+    organization = _by_slug(Organization)
+    mission = _by_slug(Mission)
+    agreement = _by_slug(Agreement)
+    include_superseded = StrictBooleanField(required=False)
+
+
+ORDERINGS = ("date", "-date")
+
+PARAMETERS = [
+    OpenApiParameter(
+        "date_from",
+        str,
+        pattern=PARTIAL_DATE_PATTERN,
+        description=(
+            "Partial date (YYYY, YYYY-MM or YYYY-MM-DD). On or after it, by range overlap: an event matches when "
+            "the last day its date covers is on or after the first day of the bound (an event dated 2017 matches "
+            "`date_from=2017-06-01`)."
+        ),
+    ),
+    OpenApiParameter(
+        "date_to",
+        str,
+        pattern=PARTIAL_DATE_PATTERN,
+        description=(
+            "Partial date. On or before it, by range overlap: an event matches when the first day its date covers "
+            "is on or before the last day of the bound (`date_to=2018` includes all of 2018)."
+        ),
+    ),
+    OpenApiParameter(
+        "kind__in",
+        str,
+        many=True,
+        explode=False,
+        style="form",
+        enum=EventKind.values,
+        description="Event kinds, comma-separated (any of). "
+        + "; ".join(f"`{kind.value}`: {kind.label}" for kind in EventKind)
+        + ".",
+    ),
+    OpenApiParameter(
+        "organization",
+        str,
+        many=True,
+        explode=True,
+        style="form",
+        description="Organization slug (repeatable: any of): events listing it among their `organizations`.",
+    ),
+    OpenApiParameter(
+        "mission",
+        str,
+        many=True,
+        explode=True,
+        style="form",
+        description="Mission slug (repeatable: any of): that mission's milestone claims.",
+    ),
+    OpenApiParameter(
+        "agreement",
+        str,
+        many=True,
+        explode=True,
+        style="form",
+        description="Agreement slug (repeatable: any of): that agreement's dates and its parties' withdrawals.",
+    ),
+    OpenApiParameter(
+        "include_superseded",
+        bool,
+        default=False,
+        description=(
+            "Include milestone claims superseded by a later claim for the same mission and milestone "
+            "(`status: superseded`). Default false: only the planned and achieved claims."
+        ),
+    ),
+    OpenApiParameter("ordering", str, enum=list(ORDERINGS), description=f"Default `date`. {ORDER_RULE}"),
+]
+
+DESCRIPTION = f"""A chronological feed of what happened, and what is planned, in the registry.
+
+Events are derived from the records on every request, never stored: agreements being authorized, signed, \
+entering into force and expiring (their `valid_until`), parties withdrawing, each milestone claim (superseded \
+claims only with `include_superseded=true`), and people taking up and leaving roles.
+
+**Order.** {ORDER_RULE}
+
+Filters combine with AND. `date_from` and `date_to` compare by the range each date covers, like the \
+partial-date filters of the other endpoints; a milestone claim is dated by its `date` (the `window_end` of a \
+window is shown, not filtered on).
+"""
+
+
+class TimelineView(ContractMixin, APIView):
+    """Agreements, withdrawals, milestone claims and roles, in date order."""
+
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    pagination_class = LimitOffsetPagination
+    extra_query_parameters = (*TimelineQueryForm.base_fields, "ordering", "limit", "offset")
+
+    @extend_schema(
+        operation_id="timeline_list",
+        summary="Timeline of events",
+        description=DESCRIPTION,
+        parameters=PARAMETERS,
+        responses=TimelineEventSerializer(many=True),
+    )
+    def get(self, request):
+        events = timeline(self.parse_query(request))
+        context = {"request": request, "view": self}
+        if isinstance(request.accepted_renderer, CSVRenderer):
+            serializer = TimelineEventSerializer(context=context)
+            response = StreamingHttpResponse(
+                csv_lines(serializer.to_representation(event) for event in events),
+                content_type="text/csv; charset=utf-8",
+            )
+            response["Content-Disposition"] = 'attachment; filename="timeline.csv"'
+            return response
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(events, request, view=self)
+        return paginator.get_paginated_response(TimelineEventSerializer(page, many=True, context=context).data)
+
+    @staticmethod
+    def parse_query(request) -> TimelineQuery:
+        """The query parameters as a ``TimelineQuery``; a malformed value is a 400 naming its parameter."""
+        form = TimelineQueryForm(request.query_params)
+        if not form.is_valid():
+            raise translate_validation(form.errors)
+        ordering = request.query_params.get("ordering", "").strip() or "date"
+        if ordering not in ORDERINGS:
+            detail = f"Cannot order by {ordering!r}. Allowed: {', '.join(ORDERINGS)}."
+            raise invalid_parameter("ordering", detail)
+        data = form.cleaned_data
+
+        def ids(name: str) -> frozenset[int]:
+            return frozenset(record.pk for record in data[name] or ())
+
+        return TimelineQuery(
+            kinds=data["kind__in"],
+            organization_ids=ids("organization"),
+            mission_ids=ids("mission"),
+            agreement_ids=ids("agreement"),
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            include_superseded=data["include_superseded"],
+            descending=ordering == "-date",
+        )

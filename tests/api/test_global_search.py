@@ -1,0 +1,294 @@
+"""``GET /api/v1/search/?q=``: one ranked search across organizations, persons, agreements, missions and sources.
+
+Every response is also checked against ``openapi.yaml`` by the ``api`` client.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from api.global_search import TYPE_NAMES
+from cooperation.models import Label, Mission, Organization, Person, Source
+
+pytestmark = pytest.mark.usefixtures("seeded")
+
+URL = "/api/v1/search/"
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm and full-text search")
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite fallback")
+
+
+def results(client, **params) -> list[dict]:
+    response = client.get(URL, params)
+    assert response.status_code == 200, response.content
+    return response.json()["results"]
+
+
+def keys(hits) -> list[tuple[str, str]]:
+    return [(hit["type"], hit["slug"]) for hit in hits]
+
+
+def error_fields(response) -> list[str]:
+    assert response.status_code == 400, response.content
+    return [error["field"] for error in response.json()["errors"]]
+
+
+# --- finding records in every language ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("Рогозин", ("person", "dmitry-rogozin")),
+        ("рогозин", ("person", "dmitry-rogozin")),  # case-folded beyond ASCII, on SQLite too
+        ("嫦娥", ("mission", "change-7")),
+        ("Luna-Resurs", ("mission", "luna-26")),  # an alias
+        ("luna resurs", ("mission", "luna-26")),  # punctuation-insensitive
+        ("Chang'e 7", ("mission", "change-7")),
+        ("Роскосмос", ("organization", "roscosmos")),
+        ("Federal Space Agency", ("organization", "roscosmos")),  # a former name
+        ("吴艳华", ("person", "wu-yanhua")),
+        ("ILRS memorandum", ("agreement", "russia-china-ilrs-mou-2021")),
+        ("Parabolic", ("source", "parabolicarc-2018-03-07")),
+    ],
+)
+def test_finds_records_by_names_and_labels_in_every_language(api, q, expected):
+    hits = results(api, q=q)
+    assert keys(hits)[0] == expected
+
+
+def test_result_shape(api):
+    hit = results(api, q="Рогозин")[0]
+    assert list(hit) == ["type", "id", "url", "slug", "display", "score", "snippet"]
+    assert hit["url"].endswith("/api/v1/persons/dmitry-rogozin/")
+    assert hit["id"] == Person.objects.get(slug="dmitry-rogozin").pk
+    assert hit["display"] == "Dmitry Rogozin"
+    assert hit["score"] == 1.0  # inside a name
+    assert hit["snippet"] == "Дмитрий <mark>Рогозин</mark>"  # the matching label, in its own language
+
+
+def test_summaries_and_descriptions_match_after_names(api):
+    # "memorandum" starts two agreement titles; other records only mention one in their summary or description.
+    hits = results(api, q="memorandum")
+    by_score = [hit["score"] for hit in hits]
+    assert by_score[:2] == [2.0, 2.0]
+    assert {hit["type"] for hit in hits[:2]} == {"agreement"}
+    described = [hit for hit in hits if hit["score"] == 0.5]
+    assert ("person", "dmitry-rogozin") in keys(described)  # "...signed the 2021 lunar station memorandum."
+    assert all("<mark>memorandum</mark>" in hit["snippet"].lower() for hit in hits)
+
+
+def test_a_description_only_match(api):
+    hits = results(api, q="interoperable", type__in="mission")
+    assert keys(hits) == [("mission", "beidou"), ("mission", "glonass")]
+    assert all(hit["score"] == 0.5 for hit in hits)
+    assert "<mark>interoperable</mark>" in hits[0]["snippet"]
+
+
+# --- ranking ----------------------------------------------------------------------------------------
+
+
+def test_exact_names_rank_first(api):
+    iss = results(api, q="ISS")
+    assert keys(iss)[0] == ("mission", "iss")
+    assert iss[0]["score"] == 3.0 and iss[0]["snippet"] == "<mark>ISS</mark>"
+    assert len(iss) > 1  # "mission" contains "iss": substring and description matches follow
+    nasa = results(api, q="NASA")
+    assert keys(nasa)[0] == ("organization", "nasa")
+    assert nasa[0]["score"] == 3.0
+    assert len(nasa) > 1 and all(hit["score"] < 3.0 for hit in nasa[1:])
+
+
+def test_exact_then_prefix_then_substring_then_description_ties_by_type_then_name(api):
+    Organization.objects.create(name="Probe", slug="probe", kind="company")  # exact
+    Source.objects.create(title="Probe", slug="probe-source", kind="news", tier="commentary")  # exact, later type
+    Organization.objects.create(name="Probe Watchers", slug="probe-watchers", kind="company")  # prefix
+    for name in ("Zeta Probe", "Alpha Probe", "Mid Probe"):  # substring, in name order
+        Mission.objects.create(name=name, slug=name.lower().replace(" ", "-"), kind="orbiter", status="planned")
+    Person.objects.create(name="Anonymous", slug="anonymous", description="Built a probe.")  # description only
+    hits = results(api, q="probe")
+    assert keys(hits) == [
+        ("organization", "probe"),
+        ("source", "probe-source"),
+        ("organization", "probe-watchers"),
+        ("mission", "alpha-probe"),
+        ("mission", "mid-probe"),
+        ("mission", "zeta-probe"),
+        ("person", "anonymous"),
+    ]
+    assert [hit["score"] for hit in hits] == [3.0, 3.0, 2.0, 1.0, 1.0, 1.0, 0.5]
+
+
+def test_results_are_ordered_by_score_then_type(api):
+    hits = results(api, q="a", limit=1000)
+    order = [(-hit["score"], TYPE_NAMES.index(hit["type"])) for hit in hits]
+    assert order == sorted(order)
+    assert len({hit["type"] for hit in hits}) == len(TYPE_NAMES)
+
+
+# --- type__in -----------------------------------------------------------------------------------------
+
+
+def test_type_filter(api):
+    everything = results(api, q="china", limit=1000)
+    assert {hit["type"] for hit in everything} == set(TYPE_NAMES)
+    only = results(api, q="china", type__in="source,organization", limit=1000)
+    assert {hit["type"] for hit in only} == {"organization", "source"}
+    assert keys(only) == [k for k in keys(everything) if k[0] in ("organization", "source")]
+    repeated = api.get(f"{URL}?q=china&type__in=organization&type__in=source&limit=1000")
+    assert keys(repeated.json()["results"]) == keys(only)
+
+
+@pytest.mark.parametrize("value", ["planet", "organization,planet", "", ",", "Organization"])
+def test_type_filter_is_validated(api, value):
+    response = api.get(URL, {"q": "roscosmos", "type__in": value})
+    assert error_fields(response) == ["type__in"]
+    assert "organization, person, agreement, mission, source" in response.json()["detail"]
+
+
+# --- snippets ------------------------------------------------------------------------------------------
+
+
+def test_snippet_marks_the_match_and_escapes_html(api):
+    Organization.objects.create(name="Tom & Jerry <b>Space</b> Agency", slug="tom-jerry", kind="company")
+    hit = results(api, q="jerry")[0]
+    assert hit["slug"] == "tom-jerry"
+    assert hit["snippet"] == "Tom &amp; <mark>Jerry</mark> &lt;b&gt;Space&lt;/b&gt; Agency"
+
+
+def test_snippet_of_a_description_is_a_window_escaped_and_marked(api):
+    before = "Worked on many things <i>before</i>, " * 5
+    after = " and then <script>alert(1)</script> much more, " * 5
+    Person.objects.create(name="Jane Roe", slug="jane-roe", description=f"{before}the zebra-crossing project{after}")
+    hit = results(api, q="Zebra Crossing")[0]
+    assert (hit["slug"], hit["score"]) == ("jane-roe", 0.5)
+    snippet = hit["snippet"]
+    assert "the <mark>zebra-crossing</mark> project" in snippet
+    assert snippet.startswith("…") and snippet.endswith("…")
+    assert "<script>" not in snippet and "<i>" not in snippet
+    assert "&lt;" in snippet
+    assert len(snippet) < 250
+
+
+def test_snippet_marks_a_label_in_its_own_script(api):
+    hit = results(api, q="嫦娥")[0]
+    assert hit["snippet"] == "<mark>嫦娥</mark>七号"
+    hit = results(api, q="luna resurs")[0]
+    assert "<mark>" in hit["snippet"] and "resurs" in hit["snippet"].lower()
+
+
+def test_snippet_marks_a_match_across_an_apostrophe(api):
+    Label.objects.create(
+        mission=Mission.objects.get(slug="change-7"),
+        language="en",
+        text="Chang’e Seven",
+        kind="alias",
+        source=Source.objects.first(),
+    )
+    hit = results(api, q="change seven")[0]
+    assert hit["snippet"] == "<mark>Chang’e Seven</mark>"
+
+
+# --- parameters and pagination ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["", "q=", "q=%20%20", "q=---", "q=" + "x" * 201])
+def test_q_is_required_and_must_have_a_letter_or_digit(api, query):
+    assert error_fields(api.get(f"{URL}?{query}")) == ["q"]
+
+
+def test_unknown_parameter_is_a_400(api):
+    assert error_fields(api.get(URL, {"q": "nasa", "type": "organization"})) == ["type"]
+    assert error_fields(api.get(URL, {"q": "nasa", "ordering": "name"})) == ["ordering"]
+
+
+def test_pagination(api):
+    everything = api.get(URL, {"q": "a", "limit": 1000}).json()
+    assert everything["count"] == len(everything["results"]) > 10
+    assert everything["next"] is None and everything["previous"] is None
+    paged, url = [], f"{URL}?q=a&limit=4"
+    while url:
+        page = api.get(url).json()
+        assert page["count"] == everything["count"]
+        assert len(page["results"]) <= 4
+        paged += page["results"]
+        url = page["next"]
+    assert paged == everything["results"]
+    middle = api.get(URL, {"q": "a", "limit": 3, "offset": 5}).json()
+    assert middle["results"] == everything["results"][5:8]
+    assert "offset=2" in middle["previous"] and "offset=8" in middle["next"]
+    past_the_end = api.get(URL, {"q": "a", "offset": 5000}).json()
+    assert past_the_end["results"] == [] and past_the_end["count"] == everything["count"]
+
+
+@pytest.mark.parametrize(("param", "value"), [("limit", "0"), ("limit", "1001"), ("offset", "-1"), ("limit", "x")])
+def test_pagination_values_are_validated(api, param, value):
+    assert error_fields(api.get(URL, {"q": "nasa", param: value})) == [param]
+
+
+def test_nothing_found_is_an_empty_page(api):
+    body = api.get(URL, {"q": "zzzz-no-such-name"}).json()
+    assert body == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+def test_sparse_results(api):
+    hits = results(api, q="nasa", fields="type,slug")
+    assert hits[0] == {"type": "organization", "slug": "nasa"}
+    assert "snippet" not in results(api, q="nasa", omit="snippet")[0]
+    assert error_fields(api.get(URL, {"q": "nasa", "fields": "name"})) == ["fields"]
+    assert error_fields(api.get(URL, {"q": "nasa", "expand": "labels"})) == ["expand"]
+
+
+def test_root_lists_search(api):
+    assert api.get("/api/v1/").json()["search"].endswith("/api/v1/search/")
+
+
+# --- queries ---------------------------------------------------------------------------------------------
+
+
+def data_queries(client, **params) -> int:
+    """Queries of one request, leaving out the request's own SAVEPOINT and RELEASE (ATOMIC_REQUESTS)."""
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(URL, params)
+    assert response.status_code == 200, response.content
+    return sum(1 for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"].upper())
+
+
+def test_one_query_per_type_whatever_the_number_of_results(api):
+    for i in range(60):
+        Mission.objects.create(name=f"Bulk Probe {i}", slug=f"bulk-probe-{i}", kind="orbiter", status="planned")
+    assert data_queries(api, q="Рогозин") == len(TYPE_NAMES)
+    assert data_queries(api, q="zzzz-no-such-name") == len(TYPE_NAMES)
+    assert data_queries(api, q="probe", limit=1000) == len(TYPE_NAMES)
+    assert data_queries(api, q="a", limit=1000) == len(TYPE_NAMES)
+    assert data_queries(api, q="a", limit=5, offset=40) == len(TYPE_NAMES)
+    assert data_queries(api, q="probe", type__in="mission,organization") == 2
+    assert len(results(api, q="bulk probe", limit=1000)) == 60
+
+
+# --- PostgreSQL and SQLite ---------------------------------------------------------------------------
+
+
+@postgres_only
+@pytest.mark.parametrize("q", ["Rogozn", "Rogozine", "Dmitriy Rogozin"])  # a typo, French, a transliteration
+def test_near_misses_match_on_postgresql(api, q):
+    hits = results(api, q=q)
+    rogozin = next(hit for hit in hits if hit["slug"] == "dmitry-rogozin")
+    assert 0 < rogozin["score"] < 0.5  # ranked below every real match
+    assert "Rogozin</mark>" in rogozin["snippet"]
+    if q != "Rogozine":  # English stemming finds "Rogozin" in an agreement's summary: a real match, first
+        assert hits[0] == rogozin
+
+
+@postgres_only
+def test_full_text_matches_word_forms_and_word_order_on_postgresql(api):
+    hits = results(api, q="memorandum deep space", type__in="agreement")
+    assert ("agreement", "russia-china-lunar-deep-space-mou-2018") in keys(hits)
+    hits = results(api, q="agreements", type__in="person")  # English stemming: "...signed the March 2018 agreement"
+    assert ("person", "igor-komarov") in keys(hits)
+    assert "<mark>agreement</mark>" in next(h["snippet"] for h in hits if h["slug"] == "igor-komarov")
+
+
+@sqlite_only
+def test_the_sqlite_fallback_is_a_plain_substring_match(api):
+    assert results(api, q="Rogozn") == []
+    assert ("person", "igor-komarov") not in keys(results(api, q="agreements", type__in="person"))

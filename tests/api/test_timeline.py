@@ -1,0 +1,330 @@
+"""/api/v1/timeline/: events derived from agreements, withdrawals, milestone claims and roles.
+
+Every response goes through the schema-checked ``api`` client, so each is also
+validated against ``openapi.yaml``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from api.timeline import EventKind
+from cooperation.models import Agreement
+
+pytestmark = pytest.mark.usefixtures("seeded")
+
+URL = "/api/v1/timeline/"
+EVERYTHING = f"{URL}?limit=1000&include_superseded=true"
+
+MOU_2021 = "russia-china-ilrs-mou-2021"
+TECH_2016 = "russia-china-technology-protection-agreement-2016"
+PROGRAM = "roscosmos-cnsa-cooperation-program-2018-2022"
+GATEWAY_2017 = "us-russia-gateway-joint-statement-2017"
+PROTOCOLS_2014 = "russia-china-space-navigation-protocols-2014"
+
+
+def events(client, query: str = "") -> list[dict]:
+    response = client.get(f"{URL}?limit=1000{'&' if query else ''}{query}")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["count"] == len(body["results"])
+    return body["results"]
+
+
+def one(found: list[dict], **wanted) -> dict:
+    """The only event whose fields (``subject__slug`` reaches into nested objects) have these values."""
+
+    def value(event, path):
+        for part in path.split("__"):
+            event = event.get(part) if isinstance(event, dict) else None
+        return event
+
+    matches = [e for e in found if all(value(e, path) == v for path, v in wanted.items())]
+    assert len(matches) == 1, f"{len(matches)} events match {wanted}"
+    return matches[0]
+
+
+def slugs(items: list[dict]) -> list[str]:
+    return [item["slug"] for item in items]
+
+
+def sources(event: dict) -> list[tuple[str, str, str]]:
+    return [(c["source"]["slug"], c["field"], c["locator"]) for c in event["citations"]]
+
+
+def bad_parameter(client, query: str, param: str) -> dict:
+    response = client.get(f"{URL}?{query}")
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert [e["field"] for e in body["errors"]] == [param], body
+    return body
+
+
+# --- every kind of event ---------------------------------------------------------------------
+
+
+def test_every_kind_in_the_seed_is_derived(api):
+    found = events(api, "include_superseded=true")
+    assert {e["kind"] for e in found} == set(EventKind.values)
+    assert len({e["id"] for e in found}) == len(found), "event ids are unique"
+
+
+def test_agreement_events(api):
+    found = events(api)
+    mou = Agreement.objects.get(slug=MOU_2021)
+
+    authorized = one(found, kind="authorized", subject__slug=MOU_2021)
+    assert authorized["id"] == f"agreement:{mou.pk}:authorized"
+    assert authorized["date"] == {"value": "2021-02-11", "precision": "day", "start": "2021-02-11", "end": "2021-02-11"}
+    assert authorized["subject"]["type"] == authorized["record"]["type"] == "agreement"
+    assert authorized["subject"]["url"].endswith(f"/api/v1/agreements/{MOU_2021}/")
+    assert authorized["title"] == "Kremlin authorizes the 2021 lunar station memorandum"
+    assert slugs(authorized["organizations"]) == ["government-of-china", "government-of-russia", "kremlin"]
+    assert sources(authorized) == [("lunar-station-brief-2021", "authorized_on", "para 1")]
+    assert authorized["status"] is None and authorized["is_current"] is None and authorized["milestone_kind"] is None
+
+    signed = one(found, kind="signed", subject__slug=MOU_2021)
+    assert signed["date"]["value"] == "2021-03-09"
+    assert slugs(signed["organizations"]) == ["government-of-china", "government-of-russia"]  # parties only
+    assert "sign the 2021 lunar station memorandum" in signed["title"]
+
+    in_force = one(found, kind="entered_into_force", subject__slug=TECH_2016)
+    assert in_force["date"]["value"] == "2016-12-18"
+    assert sources(in_force) == [("parabolicarc-2018-03-07", "entered_into_force_on", "para 4")]
+
+    expired = one(found, kind="expired", subject__slug=PROGRAM)
+    assert expired["date"] == {"value": "2022", "precision": "year", "start": "2022-01-01", "end": "2022-12-31"}
+    assert slugs(expired["organizations"]) == ["cnsa", "roscosmos"]
+    assert sources(expired) == [("moscowtimes-2018-06-08", "", "para 2")]  # no citation of valid_until: the record's
+
+    # Citations of the date where there are some, else those of the whole record.
+    protocols = one(found, kind="signed", subject__slug=PROTOCOLS_2014)
+    assert sources(protocols) == [("moscowtimes-2018-06-08", "", "para 6")]
+    assert {c[1] for c in sources(one(found, kind="signed", subject__slug=GATEWAY_2017))} == {"signed_on"}
+
+
+def test_withdrawal_event(api):
+    withdrawn = one(events(api), kind="withdrawn")
+    assert withdrawn["subject"]["slug"] == GATEWAY_2017
+    assert withdrawn["record"]["type"] == "agreement_party"
+    assert withdrawn["id"] == f"party:{withdrawn['record']['id']}:withdrawn"
+    assert withdrawn["record"]["url"].endswith(f"/api/v1/parties/{withdrawn['record']['id']}/")
+    assert withdrawn["date"]["value"] == "2021-01"
+    assert slugs(withdrawn["organizations"]) == ["roscosmos"]
+    assert withdrawn["title"] == "Roscosmos withdraws from the 2017 US-Russia Gateway agreement"
+
+
+def test_milestone_events(api):
+    found = events(api, "include_superseded=true")
+    landing = one(found, kind="milestone", subject__slug="change-7", date__value="2024")
+    assert landing["id"] == f"milestone:{landing['record']['id']}"
+    assert landing["subject"]["type"] == "mission" and landing["record"]["type"] == "milestone"
+    assert landing["milestone_kind"] == "landing"
+    assert (landing["status"], landing["is_current"]) == ("planned", True)
+    assert slugs(landing["organizations"]) == ["cnsa"]
+    assert sources(landing) == [("lunar-station-brief-2021", "date", "para 6")]
+    assert landing["title"] == "Chang'e-7: landing planned for 2024"
+
+    # Two achieved claims for Queqiao's launch: both achieved, the one known to the day is current.
+    queqiao = [e for e in found if e["subject"]["slug"] == "queqiao"]
+    assert [(e["date"]["value"], e["status"], e["is_current"]) for e in queqiao] == [
+        ("2018-05", "achieved", False),
+        ("2018-05-20", "achieved", True),
+    ]
+
+    window = one(found, kind="milestone", subject__slug="ilrs")
+    assert window["date"]["value"] == "2021" and window["window_end"]["value"] == "2031"
+    assert slugs(window["organizations"]) == ["cnsa", "roscosmos"]
+
+
+def test_role_events(api):
+    rogozin = [e for e in events(api, "kind__in=role_started,role_ended") if e["subject"]["slug"] == "dmitry-rogozin"]
+    assert [(e["kind"], e["date"]["value"], slugs(e["organizations"])) for e in rogozin] == [
+        ("role_started", "2011-12", ["government-of-russia"]),
+        ("role_ended", "2018-05", ["government-of-russia"]),
+        ("role_started", "2018-05", ["roscosmos"]),  # same month: the end of one role before the start of the next
+        ("role_ended", "2022-07", ["roscosmos"]),
+    ]
+    started = rogozin[2]
+    assert started["id"] == f"role:{started['record']['id']}:started"
+    assert started["record"]["type"] == "person_role" and started["subject"]["type"] == "person"
+    assert started["title"] == "Dmitry Rogozin becomes Director General of Roscosmos"
+    assert rogozin[3]["id"] == f"role:{started['record']['id']}:ended"
+
+
+# --- order -----------------------------------------------------------------------------------
+
+
+def _agreement_signed(slug: str, date: str) -> None:
+    agreement = Agreement(slug=slug, title=f"Test agreement {slug}", kind="agreement", status="signed")
+    agreement.set_partial_date("signed_on", date)
+    agreement.save()
+
+
+def test_mixed_precisions_sort_by_start_then_end(api):
+    for slug, date in [("y", "2019"), ("d-late", "2019-03-03"), ("m", "2019-01"), ("d", "2019-01-01")]:
+        _agreement_signed(f"order-{slug}", date)
+    query = "kind__in=signed&date_from=2019&date_to=2019"
+    ascending = [e["date"]["value"] for e in events(api, query)]
+    assert ascending == ["2019-01-01", "2019-01", "2019", "2019-03-03"]
+    descending = [e["date"]["value"] for e in events(api, f"{query}&ordering=-date")]
+    assert descending == ascending[::-1]
+
+
+def test_seed_feed_is_in_order(api):
+    found = events(api, "include_superseded=true")
+    keys = [(e["date"]["start"], e["date"]["end"]) for e in found]
+    assert keys == sorted(keys)
+    in_2021 = [(e["date"]["value"], e["kind"]) for e in events(api, "date_from=2021&date_to=2021")]
+    assert in_2021 == [
+        ("2021-01", "withdrawn"),
+        ("2021", "milestone"),  # ILRS construction, 2021 to 2031
+        ("2021-02-11", "authorized"),
+        ("2021-02-18", "milestone"),  # Perseverance lands
+        ("2021-03-09", "signed"),
+    ]
+    assert [e["id"] for e in events(api, "ordering=-date&include_superseded=true")] == [e["id"] for e in found][::-1]
+
+
+# --- filters ---------------------------------------------------------------------------------
+
+
+def test_date_range_filters_overlap(api):
+    in_may_2018 = events(api, "date_from=2018-05&date_to=2018-05")
+    assert [(e["kind"], e["date"]["value"]) for e in in_may_2018] == [
+        ("role_ended", "2018-05"),
+        ("role_ended", "2018-05"),
+        ("role_started", "2018-05"),
+        ("milestone", "2018-05"),
+        ("milestone", "2018-05-20"),
+    ]
+    # A year-precision date overlaps any bound inside its year.
+    after_june_2021 = {e["date"]["value"] for e in events(api, "date_from=2021-06")}
+    assert "2021" in after_june_2021 and "2021-03-09" not in after_june_2021 and "2022" in after_june_2021
+    until_june_2016 = [e["date"]["value"] for e in events(api, "date_to=2016-06")]
+    assert until_june_2016 == ["2011-12", "2014", "2016-06-25"]
+    assert events(api, "date_from=2016-12-18&date_to=2016-12-18")[0]["kind"] == "entered_into_force"
+    assert events(api, "date_from=2030&date_to=2039") == []
+
+
+def test_superseded_claims_are_hidden_unless_asked(api):
+    default = events(api, "mission=change-7")
+    assert [(e["date"]["value"], e["status"], e["is_current"]) for e in default] == [("2024", "planned", True)]
+    assert events(api, "mission=change-7&include_superseded=false") == default
+    everything = events(api, "mission=change-7&include_superseded=true")
+    assert [(e["date"]["value"], e["status"], e["is_current"]) for e in everything] == [
+        ("2023", "superseded", False),
+        ("2023", "superseded", False),
+        ("2024", "planned", True),
+    ]
+    assert all(e["status"] != "superseded" for e in events(api))
+
+
+def test_organization_mission_and_agreement_filters(api):
+    roscosmos = events(api, "organization=roscosmos")
+    assert roscosmos and all("roscosmos" in slugs(e["organizations"]) for e in roscosmos)
+    assert {"withdrawn", "signed", "expired", "role_started", "role_ended", "milestone"} <= {
+        e["kind"] for e in roscosmos
+    }
+    assert not any(e["subject"].get("slug") == "artemis-accords" for e in roscosmos)
+
+    either = events(api, "organization=nasa&organization=kremlin")
+    assert {e["id"] for e in either} == {e["id"] for e in events(api, "organization=nasa")} | {
+        e["id"] for e in events(api, "organization=kremlin")
+    }
+    assert [e["kind"] for e in events(api, "organization=kremlin")] == ["authorized"]  # an authorizing body
+
+    queqiao = events(api, "mission=queqiao")
+    assert [e["kind"] for e in queqiao] == ["milestone", "milestone"]
+    assert {e["subject"]["slug"] for e in events(api, "mission=queqiao&mission=luna-26")} == {"queqiao", "luna-26"}
+
+    gateway = events(api, f"agreement={GATEWAY_2017}")
+    assert [(e["kind"], e["date"]["value"]) for e in gateway] == [("signed", "2017-09-27"), ("withdrawn", "2021-01")]
+    assert events(api, f"agreement={GATEWAY_2017}&kind__in=withdrawn")[0]["kind"] == "withdrawn"
+    assert events(api, f"agreement={GATEWAY_2017}&mission=queqiao") == []  # filters combine with AND
+
+    kinds = events(api, "kind__in=expired,entered_into_force")
+    assert [(e["kind"], e["subject"]["slug"]) for e in kinds] == [
+        ("entered_into_force", TECH_2016),
+        ("expired", PROGRAM),
+    ]
+
+
+# --- the contract ----------------------------------------------------------------------------
+
+
+def test_malformed_values_are_a_400_naming_the_parameter(api):
+    body = bad_parameter(api, "kind__in=signed,launched", "kind__in")
+    assert "launched" in body["errors"][0]["detail"]
+    bad_parameter(api, "kind__in=signed,", "kind__in")
+    bad_parameter(api, "date_from=2018-13", "date_from")
+    bad_parameter(api, "date_to=18", "date_to")
+    bad_parameter(api, "organization=no-such-agency", "organization")
+    bad_parameter(api, "mission=no-such-mission", "mission")
+    bad_parameter(api, "agreement=roscosmos", "agreement")
+    bad_parameter(api, "include_superseded=maybe", "include_superseded")
+    bad_parameter(api, "ordering=title", "ordering")
+    bad_parameter(api, "limit=0", "limit")
+    bad_parameter(api, "offset=-1", "offset")
+    bad_parameter(api, "fields=id,color", "fields")
+    bad_parameter(api, "expand=citations", "expand")
+    bad_parameter(api, "format=xml", "format")
+
+
+def test_unknown_parameters_are_a_400_naming_them(api):
+    response = api.get(f"{URL}?kind=signed&organisation=nasa")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "unknown_parameter"
+    assert [e["field"] for e in body["errors"]] == ["kind", "organisation"]
+
+
+def test_pagination_and_sparse_fields(api):
+    everything = events(api)
+    page = api.get(f"{URL}?limit=5&offset=5").json()
+    assert page["count"] == len(everything)
+    assert page["results"] == everything[5:10]
+    assert "offset=10" in page["next"] and "limit=5" in page["previous"]
+    sparse = api.get(f"{URL}?limit=3&fields=id,kind,date").json()["results"]
+    assert [set(e) for e in sparse] == [{"id", "kind", "date"}] * 3
+    omitted = api.get(f"{URL}?limit=3&omit=citations,organizations").json()["results"]
+    assert all("citations" not in e and "title" in e for e in omitted)
+
+
+def test_csv_streams_every_matching_event(api):
+    response = api.get(f"{URL}?format=csv&limit=1&organization=roscosmos")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0].startswith("id,kind,date,title,subject,record,organizations")
+    assert len(lines) == 1 + len(events(api, "organization=roscosmos"))
+
+
+def test_root_lists_the_timeline(api):
+    assert api.get("/api/v1/").json()["timeline"].endswith(URL)
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, response.content
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # SAVEPOINT and RELEASE (ATOMIC_REQUESTS), then: agreements, their party links, the links' citations and
+        # the agreements' citations; milestone claims (with missions and sources) and the missions' participants;
+        # roles (with persons and organizations) and their citations.
+        ("", 10),
+        ("organization=roscosmos", 11),  # + the organization's slug looked up
+        ("kind__in=milestone&mission=change-7&include_superseded=true", 5),  # only the claims are read
+    ],
+)
+def test_queries_do_not_grow_with_the_page(api, query, expected):
+    small = count_queries(api, f"{URL}?limit=5&{query}")
+    large = count_queries(api, f"{URL}?limit=500&{query}")
+    assert small == large == expected
