@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
+from api.conditional import ConditionalReadMixin, ConditionalWriteMixin
 from api.errors import ErrorSerializer
 from api.resources import resource_for
 from cooperation.partial_dates import Precision
@@ -112,8 +113,27 @@ FORMAT_PARAMETER = OpenApiParameter(
 )
 
 
+ETAG_DESCRIPTION = "The record's current version: a strong ETag over its full detail representation."
+IF_NONE_MATCH_PARAMETER = OpenApiParameter(
+    "If-None-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="An ETag from an earlier GET: if the record is unchanged, the answer is 304 with no body.",
+)
+IF_MATCH_PARAMETER = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description=(
+        "Required. The ETag from GETting the record (or `*` for any state). If the record has changed "
+        "since, the write is refused with 412 and nothing is written; without the header, 428."
+    ),
+)
+
+
 class RegistryAutoSchema(AutoSchema):
-    """Adds the shape parameters, the CSV format and the error responses to every operation."""
+    """Adds the shape parameters, the CSV format, conditional headers and error responses to every operation."""
 
     def get_override_parameters(self):
         params = list(super().get_override_parameters())
@@ -121,7 +141,27 @@ class RegistryAutoSchema(AutoSchema):
             params += SHAPE_PARAMETERS
             if self._is_list_view():
                 params.append(FORMAT_PARAMETER)
+        if self._is_conditional_read():
+            params += [IF_NONE_MATCH_PARAMETER, self._etag_header([200])]
+        if self._is_conditional_write():
+            params.append(IF_MATCH_PARAMETER)
+            if self.method != "DELETE":
+                params.append(self._etag_header([200]))
+        elif self.method == "POST" and isinstance(self.view, ConditionalWriteMixin):
+            params.append(self._etag_header([201]))
         return params
+
+    @staticmethod
+    def _etag_header(codes: list[int]) -> OpenApiParameter:
+        return OpenApiParameter(
+            "ETag", str, OpenApiParameter.HEADER, response=codes, required=True, description=ETAG_DESCRIPTION
+        )
+
+    def _is_conditional_read(self) -> bool:
+        return self.method == "GET" and isinstance(self.view, ConditionalReadMixin) and not self._is_list_view()
+
+    def _is_conditional_write(self) -> bool:
+        return self.method in ConditionalWriteMixin.LOCKING_METHODS and isinstance(self.view, ConditionalWriteMixin)
 
     def get_auth(self):
         """Reads need no authentication (RolePermission), so they carry no security requirement.
@@ -156,6 +196,11 @@ class RegistryAutoSchema(AutoSchema):
                     del content["text/csv"]
         for code in self._error_codes():
             responses.setdefault(code, self._error_response(code))
+        if self._is_conditional_read():
+            responses["304"] = {
+                "description": "Not modified: the ETag in If-None-Match is current. No body.",
+                "headers": {"ETag": {"schema": {"type": "string"}, "description": ETAG_DESCRIPTION}},
+            }
         return responses
 
     def _error_response(self, code: str) -> dict:
@@ -177,6 +222,8 @@ class RegistryAutoSchema(AutoSchema):
             codes.append("409")
         if self.method in ("POST", "PUT", "PATCH"):
             codes += ["409", "413", "415"]
+        if self._is_conditional_write():
+            codes += ["412", "428"]
         return sorted(set(codes))
 
 
@@ -187,7 +234,9 @@ ERROR_DESCRIPTIONS = {
     "404": "No such record.",
     "409": "Conflict: the record is still referenced by others (dependants listed), or violates a uniqueness rule.",
     "413": "The request body is too large.",
+    "412": "Precondition failed: the record changed since the ETag in If-Match was issued; nothing was written.",
     "415": "Unsupported media type: send application/json.",
+    "428": "Precondition required: send If-Match with the record's ETag (or *).",
     "429": "Too many requests; see Retry-After.",
     "500": "Internal server error.",
 }

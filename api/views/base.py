@@ -9,6 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 
 from api.backends import SearchBackend, StrictOrderingFilter
+from api.conditional import ConditionalReadMixin, ConditionalWriteMixin
 from api.errors import ApiError
 from api.fields import MAX_ID
 from api.history import AttributedWritesMixin
@@ -44,7 +45,9 @@ class ContractMixin:
         return response
 
 
-class ResourceViewSet(ContractMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class ResourceViewSet(
+    ContractMixin, ConditionalReadMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     """List and retrieve one resource; read-only resources use this directly, the registry's ``RegistryViewSet``.
 
     Subclasses set ``queryset``, ``serializer_class``, ``filterset_class`` and
@@ -104,6 +107,7 @@ class ResourceViewSet(ContractMixin, mixins.RetrieveModelMixin, mixins.ListModel
 
 class RegistryViewSet(
     AttributedWritesMixin,
+    ConditionalWriteMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,

@@ -50,6 +50,7 @@ def validate_against_schema(response) -> None:
 
 
 SPARSE = ("fields", "omit")
+CONDITIONAL_WRITES = ("PUT", "PATCH", "DELETE")
 
 
 class SchemaCheckedClient(APIClient):
@@ -58,7 +59,20 @@ class SchemaCheckedClient(APIClient):
     Sparse responses (``fields``/``omit``) lack fields the schema requires by
     design; for those the full response to the same request is validated, and the
     sparse record's keys must be a subset of it.
+
+    Like a well-behaved SDK user, it reads before it writes: ``PUT``, ``PATCH`` and
+    ``DELETE`` without an explicit ``HTTP_IF_MATCH`` first GET the record and send its
+    ``ETag`` as ``If-Match``. Set ``read_before_write = False`` to send writes bare.
     """
+
+    read_before_write = True
+
+    def generic(self, method, path, *args, **extra):
+        if self.read_before_write and method in CONDITIONAL_WRITES and "HTTP_IF_MATCH" not in extra:
+            current = self.get(path)
+            if current.has_header("ETag"):
+                extra["HTTP_IF_MATCH"] = current["ETag"]
+        return super().generic(method, path, *args, **extra)
 
     def request(self, **kwargs):
         response = super().request(**kwargs)

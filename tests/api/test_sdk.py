@@ -228,12 +228,22 @@ def test_curator_creates_updates_and_links_an_organization(sdk, registry):
         assert isinstance(organization.founded_on, models.PartialDate)
         assert (organization.founded_on.value, organization.founded_on.precision) == ("2021-03", "month")
 
+        created_tag = created.headers["ETag"]
         updated = organizations_partial_update.sync_detailed(
             NEW_ORG,
             client=client,
             body=models.PatchedOrganizationRequest(short_name="LSSC", founded_on=None),
+            if_match=created_tag,
         )
         assert updated.status_code == 200, updated.content
+        assert updated.headers["ETag"] != created_tag
+        # The tag the first write consumed is stale now: a second writer holding it is refused.
+        stale = organizations_partial_update.sync_detailed(
+            NEW_ORG, client=client, body=models.PatchedOrganizationRequest(short_name="LOST"), if_match=created_tag
+        )
+        assert stale.status_code == 412
+        assert isinstance(stale.parsed, models.Error)
+        assert (stale.parsed.code, [e.field for e in stale.parsed.errors]) == ("precondition_failed", ["If-Match"])
         assert isinstance(updated.parsed, models.Organization)
         assert updated.parsed.short_name == "LSSC"
         assert updated.parsed.founded_on is None
