@@ -50,6 +50,8 @@ def plan(model, serializer) -> tuple[list[str], list]:
         elif isinstance(field, serializers.ListSerializer) and (model_field.one_to_many or model_field.many_to_many):
             related = model_field.related_model
             inner = optimize(related._default_manager.all(), field.child)
+            if model_field.one_to_many:
+                inner = inner.order_by(*ordering_within_parent(related, model_field.field.name))
             prefetch.append(Prefetch(source, queryset=inner))
         elif isinstance(field, serializers.ManyRelatedField):
             prefetch.append(source)
@@ -63,6 +65,18 @@ def plan(model, serializer) -> tuple[list[str], list]:
         if name in serializer.fields:
             prefetch += lookups
     return select, prefetch
+
+
+def ordering_within_parent(model, parent_fk: str) -> list[str]:
+    """The model's default ordering without the terms that sort by its parent.
+
+    Prefetched children are grouped under their parent anyway; ordering by the
+    parent's own ordering (``agreement`` → signed_on, slug) would only add a join.
+    """
+    terms = [
+        t for t in model._meta.ordering if t.lstrip("-") != parent_fk and not t.lstrip("-").startswith(f"{parent_fk}__")
+    ]
+    return terms or ["pk"]
 
 
 __all__ = ["optimize"]

@@ -88,7 +88,10 @@ class ResourceViewSet(
         queryset = super().get_queryset()
         if self.request is None or self.request.method not in ("GET", "HEAD"):
             return queryset
-        return optimize(queryset, self.get_serializer(many=self.action == "list"))
+        # Planned once per request (the permission check asks for the queryset too).
+        if getattr(self, "_read_queryset", None) is None:
+            self._read_queryset = optimize(queryset, self.get_serializer(many=self.action == "list"))
+        return self._read_queryset.all()
 
     def list(self, request, *args, **kwargs):
         if isinstance(request.accepted_renderer, CSVRenderer):

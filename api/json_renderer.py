@@ -1,0 +1,32 @@
+"""JSON responses rendered by orjson: the same bytes as DRF's renderer, several times faster.
+
+DRF's ``JSONRenderer`` (compact, unescaped Unicode) goes through the standard library's
+encoder; orjson writes the same compact UTF-8. Values orjson does not know natively
+(lazy strings, Decimals, datetimes left unserialized...) fall back to DRF's own encoder,
+so every value renders as it did before.
+"""
+
+from __future__ import annotations
+
+import orjson
+from rest_framework.renderers import JSONRenderer
+from rest_framework.utils.encoders import JSONEncoder
+
+_FALLBACK = JSONEncoder()
+OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+LINE_SEPARATOR, PARAGRAPH_SEPARATOR = "\u2028".encode(), "\u2029".encode()
+
+
+class ORJSONRenderer(JSONRenderer):
+    """``application/json`` via orjson; indentation requests go to DRF's renderer."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        if self.get_indent(accepted_media_type or "", renderer_context or {}):
+            return super().render(data, accepted_media_type, renderer_context)
+        out = orjson.dumps(data, default=_FALLBACK.default, option=OPTIONS)
+        # Like DRF: escape the two line separators that JavaScript string literals reject.
+        if LINE_SEPARATOR in out or PARAGRAPH_SEPARATOR in out:
+            out = out.replace(LINE_SEPARATOR, b"\\u2028").replace(PARAGRAPH_SEPARATOR, b"\\u2029")
+        return out
