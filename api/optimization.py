@@ -22,13 +22,38 @@ def _model_field(model, name):
 
 
 def optimize(queryset: models.QuerySet, serializer: serializers.Serializer) -> models.QuerySet:
-    """Return ``queryset`` with the joins and prefetches ``serializer`` will need."""
+    """Return ``queryset`` with the joins, prefetches and column set ``serializer`` will need."""
     select, prefetch = plan(queryset.model, serializer)
     if select:
         queryset = queryset.select_related(*select)
+        deferred = [f"{path}__{name}" for path in select for name in unread_columns(queryset.model, path)]
+        if deferred:
+            queryset = queryset.defer(*deferred)
     if prefetch:
         queryset = queryset.prefetch_related(*prefetch)
+    if _has_field(queryset.model, "search_text"):
+        queryset = queryset.defer("search_text")  # derived, for filtering only; never serialized
     return queryset
+
+
+def unread_columns(model, path: str) -> list[str]:
+    """Columns of the record a brief related object at ``path`` shows, that it never reads.
+
+    A brief object needs the id, the slug and what ``str()`` reads (the model's
+    ``display_fields``); loading the rest (descriptions, search text, timestamps) only
+    costs parsing. Models that do not declare ``display_fields`` are loaded whole.
+    """
+    for name in path.split("__"):
+        model = model._meta.get_field(name).related_model
+    shown = getattr(model, "display_fields", None)
+    if shown is None:
+        return []
+    keep = {model._meta.pk.name, "slug", *shown}
+    return [f.name for f in model._meta.concrete_fields if f.name not in keep]
+
+
+def _has_field(model, name: str) -> bool:
+    return _model_field(model, name) is not None
 
 
 def plan(model, serializer) -> tuple[list[str], list]:

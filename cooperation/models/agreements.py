@@ -40,7 +40,7 @@ class Agreement(SearchableModel, SluggedModel):
         VIDEOCONFERENCE = "videoconference", "videoconference"
         EXCHANGE_OF_NOTES = "exchange_of_notes", "exchange of notes"
 
-    title = models.CharField(max_length=400)
+    title = models.CharField(max_length=400, db_index=True)
     short_title = models.CharField(max_length=120, blank=True)
     kind = models.CharField(max_length=30, choices=Kind.choices, db_index=True)
     status = models.CharField(max_length=20, choices=Status.choices, db_index=True)
@@ -83,6 +83,8 @@ class Agreement(SearchableModel, SluggedModel):
             range_not_reversed("signed_on", "entered_into_force_on", "force_not_before_signing"),
             range_not_reversed("authorized_on", "signed_on", "signing_not_before_authorization"),
         ]
+
+    display_fields = ("title", "short_title", "signed_on", "signed_on_precision")  # what __str__ reads
 
     def __str__(self) -> str:
         date = self.get_partial_date("signed_on")
@@ -168,7 +170,9 @@ class Signatory(RegistryModel):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="signatories")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="signatures")
     on_behalf_of = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="signatures")
-    title = models.CharField(max_length=200, blank=True, help_text="The title the person held when signing.")
+    title = models.CharField(
+        max_length=200, blank=True, db_index=True, help_text="The title the person held when signing."
+    )
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:

@@ -65,7 +65,7 @@ class RegistryModel(PartialDateModel):
 
     natural_key_fields: tuple[str, ...] = ("slug",)
 
-    created = models.DateTimeField(auto_now_add=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
     last_updated = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = NaturalKeyManager()

@@ -73,6 +73,8 @@ class Mission(TreeNode, SearchableModel, SluggedModel):
             models.CheckConstraint(condition=~Q(parent=F("id")), name="%(app_label)s_%(class)s_not_own_parent"),
         ]
 
+    display_fields = ("name",)  # what __str__ reads
+
     def __str__(self) -> str:
         return self.name
 

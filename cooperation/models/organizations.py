@@ -65,6 +65,8 @@ class Organization(TreeNode, SearchableModel, SluggedModel):
             models.CheckConstraint(condition=~Q(parent=F("id")), name="%(app_label)s_%(class)s_not_own_parent"),
         ]
 
+    display_fields = ("name", "short_name")  # what __str__ reads
+
     def __str__(self) -> str:
         return f"{self.name} ({self.short_name})" if self.short_name and self.short_name != self.name else self.name
 
@@ -86,6 +88,8 @@ class Person(SearchableModel, SluggedModel):
         ordering = ["name", "id"]
         verbose_name_plural = "persons"
 
+    display_fields = ("name",)  # what __str__ reads
+
     def __str__(self) -> str:
         return self.name
 
@@ -97,7 +101,7 @@ class PersonRole(RegistryModel):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="roles")
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, db_index=True)
     started_on, started_on_precision, started_on_end = partial_date_fields("started on")
     ended_on, ended_on_precision, ended_on_end = partial_date_fields("ended on")
 

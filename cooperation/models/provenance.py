@@ -154,9 +154,14 @@ class Citation(ArcModel):
     mission = _arc(Mission, "citations")
     mission_participant = _arc(MissionParticipant, "citations")
     field = models.CharField(
-        max_length=60, blank=True, help_text="The field this citation supports; blank for the whole record."
+        max_length=60,
+        blank=True,
+        db_index=True,
+        help_text="The field this citation supports; blank for the whole record.",
     )
-    locator = models.CharField(max_length=200, blank=True, help_text="Where in the source, e.g. 'paragraph 3'.")
+    locator = models.CharField(
+        max_length=200, blank=True, db_index=True, help_text="Where in the source, e.g. 'paragraph 3'."
+    )
     quote = models.TextField(blank=True, help_text="The source's own words.")
     claim = models.CharField(
         max_length=300, blank=True, help_text="The value as this source states it, where sources disagree."
@@ -200,7 +205,7 @@ class Label(ArcModel):
     mission = _arc(Mission, "labels")
     language = models.CharField(max_length=5, choices=Language.choices, db_index=True)
     text = models.CharField(max_length=300, db_index=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NAME)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NAME, db_index=True)
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="labels")
     note = models.CharField(max_length=300, blank=True)
 

@@ -26,8 +26,8 @@ class Source(SearchableModel, SluggedModel):
         COMMENTARY = "commentary", "commentary"
         CURATOR = "curator", "curator knowledge, outside the documents"
 
-    title = models.CharField(max_length=300)
-    publisher = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=300, db_index=True)
+    publisher = models.CharField(max_length=200, blank=True, db_index=True)
     author = models.CharField(max_length=200, blank=True)
     url = models.URLField(max_length=500, blank=True)
     published_on, published_on_precision, published_on_end = partial_date_fields("published on")
@@ -42,6 +42,8 @@ class Source(SearchableModel, SluggedModel):
     class Meta:
         ordering = ["slug"]
         constraints = [*partial_date_constraints("published_on")]
+
+    display_fields = ("publisher", "title", "published_on", "published_on_precision")  # what __str__ reads
 
     def __str__(self) -> str:
         date = self.get_partial_date("published_on")
