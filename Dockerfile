@@ -12,13 +12,16 @@ RUN pip install -r requirements.txt
 
 COPY . .
 
-# Static files are collected at build time and served by WhiteNoise.
+# Static files are collected at build time, with the production storage (DJANGO_DEBUG=0: compressed,
+# content-hashed names and their manifest), and served by WhiteNoise.
 # The key below exists only for this build step; the container requires a real SECRET_KEY.
-RUN SECRET_KEY=collectstatic-build-only DJANGO_DEBUG=1 python manage.py collectstatic --noinput
+RUN SECRET_KEY=collectstatic-build-only DJANGO_DEBUG=0 python manage.py collectstatic --noinput
 
 RUN useradd --system --no-create-home app
 USER app
 
 EXPOSE 8000
 
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+ENV DJANGO_DEBUG=0
+
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

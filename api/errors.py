@@ -5,21 +5,35 @@
 
 ``errors`` lists field-level problems (``field`` is a dotted path into the
 body, or the query parameter's name); it is empty when there are none.
+
+When the database cannot be reached (an outage, a restart), requests fail fast
+with a 503 ``database_unavailable`` and ``Retry-After``, wherever the error
+surfaces: inside a DRF view, or when the request's transaction opens or commits.
 """
 
 from __future__ import annotations
 
+import logging
+import sys
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.db import IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 MAX_LISTED_DEPENDANTS = 10
+
+# Errors meaning "the database is unreachable or went away" (server down or restarting,
+# connection refused or timed out, connection closed): worth retrying shortly.
+DATABASE_UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+logger = logging.getLogger(__name__)
 
 
 class ApiError(exceptions.APIException):
@@ -34,6 +48,17 @@ class ApiError(exceptions.APIException):
 class PayloadTooLarge(ApiError):
     def __init__(self, limit: int):
         super().__init__(413, "payload_too_large", f"The request body is larger than the {limit}-byte limit.")
+
+
+class DatabaseUnavailable(ApiError):
+    wait = DATABASE_RETRY_AFTER_SECONDS  # DRF sends it as Retry-After
+
+    def __init__(self):
+        super().__init__(
+            503,
+            "database_unavailable",
+            f"The database is temporarily unavailable; retry in {DATABASE_RETRY_AFTER_SECONDS} seconds.",
+        )
 
 
 class FieldErrorSerializer(serializers.Serializer):
@@ -102,6 +127,10 @@ def exception_handler(exc, context):
         set_rollback()
         detail = "This record cannot be deleted while other records depend on it; remove or repoint them first."
         return Response(body(409, "protected", detail, dependants), status=409)
+    if isinstance(exc, DATABASE_UNAVAILABLE_ERRORS):
+        logger.warning("Database unavailable during %s: %s", context["request"].path, exc)
+        set_rollback()
+        exc = DatabaseUnavailable()
     if isinstance(exc, IntegrityError):
         set_rollback()
         return Response(body(409, "conflict", f"The change conflicts with existing data: {exc}"), status=409)
@@ -127,8 +156,25 @@ def api_not_found(request, *args, **kwargs):
     return JsonResponse(body(404, "not_found", f"No such URL in the API: {request.path}"), status=404)
 
 
+def database_unavailable(request) -> HttpResponse:
+    """503 with Retry-After: the one error shape under /api/, plain text elsewhere (the admin)."""
+    exc = DatabaseUnavailable()
+    if request.path.startswith("/api/"):
+        response = JsonResponse(body(503, exc.detail.code, exc.detail), status=503)
+    else:
+        response = HttpResponse(exc.detail, status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(exc.wait)
+    return response
+
+
 def server_error(request, *args, **kwargs):
-    """JSON 500 for /api/ URLs; Django's page elsewhere."""
+    """JSON 500 for /api/ URLs; Django's page elsewhere. A database outage is a 503 everywhere.
+
+    Errors outside DRF views land here: the request's transaction failing to open or to
+    commit (ATOMIC_REQUESTS), or a middleware reading the session.
+    """
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE_ERRORS):
+        return database_unavailable(request)
     if request.path.startswith("/api/"):
         return JsonResponse(
             body(500, "server_error", "Internal server error."), status=status.HTTP_500_INTERNAL_SERVER_ERROR

@@ -14,7 +14,7 @@ from rest_framework import serializers
 from api.fields import BriefRelatedField
 
 
-def _model_field(model, name):
+def model_field_named(model, name):
     try:
         return model._meta.get_field(name)
     except FieldDoesNotExist:  # a method, property or "*" source
@@ -53,7 +53,7 @@ def unread_columns(model, path: str) -> list[str]:
 
 
 def _has_field(model, name: str) -> bool:
-    return _model_field(model, name) is not None
+    return model_field_named(model, name) is not None
 
 
 def plan(model, serializer) -> tuple[list[str], list]:
@@ -67,7 +67,7 @@ def plan(model, serializer) -> tuple[list[str], list]:
         source = field.source
         if not source or source == "*" or "." in source:
             continue
-        model_field = _model_field(model, source)
+        model_field = model_field_named(model, source)
         if model_field is None or not model_field.is_relation:
             continue
         if isinstance(field, BriefRelatedField) and (model_field.many_to_one or model_field.one_to_one):

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import build_basic_type
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from api.conditional import ConditionalReadMixin, ConditionalWriteMixin
 from api.errors import ErrorSerializer
 from api.resources import resource_for
+from api.schema_params import ID_SCHEMA, PARTIAL_DATE_PATTERN, SLUG_SCHEMA, refine_parameters
 from cooperation.partial_dates import Precision
-
-PARTIAL_DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
 
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -70,11 +67,11 @@ class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
             return auto_schema.resolve_serializer(brief_serializer(model), direction).ref
         if resource_for(model).has_slug:
             schema = {
-                "oneOf": [build_basic_type(OpenApiTypes.INT), build_basic_type(OpenApiTypes.STR)],
+                "oneOf": [dict(ID_SCHEMA), dict(SLUG_SCHEMA)],
                 "description": f"The {model._meta.verbose_name}'s id (integer) or slug (string).",
             }
         else:
-            schema = {**build_basic_type(OpenApiTypes.INT), "description": f"The {model._meta.verbose_name}'s id."}
+            schema = {**ID_SCHEMA, "description": f"The {model._meta.verbose_name}'s id."}
         return schema
 
 
@@ -151,6 +148,9 @@ class RegistryAutoSchema(AutoSchema):
             params.append(self._etag_header([201]))
         return params
 
+    def _get_parameters(self):
+        return refine_parameters(self, super()._get_parameters())
+
     @staticmethod
     def _etag_header(codes: list[int]) -> OpenApiParameter:
         return OpenApiParameter(
@@ -206,14 +206,14 @@ class RegistryAutoSchema(AutoSchema):
     def _error_response(self, code: str) -> dict:
         response = self._get_response_for_code(ErrorSerializer, code, media_types=["application/json"])
         response["description"] = ERROR_DESCRIPTIONS[code]
-        if code == "429":
+        if code in ("429", "503"):
             response["headers"] = {
                 "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}
             }
         return response
 
     def _error_codes(self) -> list[str]:
-        codes = ["400", "429", "500"]
+        codes = ["400", "429", "500", "503"]
         if self.method != "GET" or self.path.rstrip("/").count("{"):
             codes.append("404")
         if self.method not in ("GET", "HEAD", "OPTIONS") or self._reads_need_a_role():
@@ -239,6 +239,7 @@ ERROR_DESCRIPTIONS = {
     "428": "Precondition required: send If-Match with the record's ETag (or *).",
     "429": "Too many requests; see Retry-After.",
     "500": "Internal server error.",
+    "503": "The database is unavailable for the moment; retry after Retry-After seconds. Nothing was written.",
 }
 
 __all__ = ["PartialDateSerializer", "RegistryAutoSchema", "TokenAuthenticationScheme"]
@@ -265,4 +266,24 @@ def blank_strings_use_any_of(result, generator, request, public):
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
+    return result
+
+
+def request_bodies_are_closed(result, generator, request, public):
+    """Request-body schemas say ``additionalProperties: false``, as the server does.
+
+    The serializers reject any key that is not a writable field (``unknown_field``,
+    read-only keys such as ``id`` included), so every component an operation takes as
+    its body (``*Request``, ``Patched*Request``) is closed to match.
+    """
+    components = result.get("components", {}).get("schemas", {})
+    prefix = "#/components/schemas/"
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            content = operation.get("requestBody", {}).get("content", {}) if isinstance(operation, dict) else {}
+            for media in content.values():
+                ref = media.get("schema", {}).get("$ref", "")
+                component = components.get(ref.removeprefix(prefix)) if ref.startswith(prefix) else None
+                if component is not None and component.get("type") == "object":
+                    component["additionalProperties"] = False
     return result

@@ -1,10 +1,14 @@
 """Root URL configuration: wiring only."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView, TemplateView
 
+from api import health
+
 urlpatterns = [
+    re_path(r"^health/?$", health.live, name="health-live"),
+    re_path(r"^health/ready/?$", health.ready, name="health-ready"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("explore/", TemplateView.as_view(template_name="explore/index.html"), name="explore"),

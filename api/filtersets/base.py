@@ -11,8 +11,11 @@ Lookups (declared per field in ``Meta.lookups``), NetBox-style:
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 
 from api.fields import MAX_ID
@@ -34,6 +37,15 @@ PARTIAL_DATE_HELP = {
 }
 
 
+def invalid(message: str, code: str = "invalid") -> forms.ValidationError:
+    """A form error whose message may quote the client's input.
+
+    django-filter formats every message with its params (``message % params``), so the
+    text goes in as a parameter: a ``%`` the client sent must not be read as a format.
+    """
+    return forms.ValidationError("%(message)s", code=code, params={"message": message})
+
+
 class PartialDateFormField(forms.CharField):
     def clean(self, value):
         value = super().clean(value)
@@ -42,7 +54,7 @@ class PartialDateFormField(forms.CharField):
         try:
             return PartialDate.parse(value)
         except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from exc
+            raise invalid(str(exc)) from exc
 
 
 class PartialDateFilter(django_filters.Filter):
@@ -79,15 +91,25 @@ def partial_date_filters(param: str, stem: str | None = None) -> dict[str, Parti
 
 
 class RelatedChoiceField(django_filters.fields.ModelMultipleChoiceField):
-    """Checks ids are ids before they reach the database (an overlong integer is a 400, not a crash)."""
+    """Related records by id or slug.
+
+    Ids are checked to be ids before they reach the database (an overlong integer is a
+    400, not a crash); a record that does not exist is ``does_not_exist``, as in bodies.
+    """
 
     def _check_values(self, value):
         if self.to_field_name is None:
             for item in value:
                 text = str(item).strip()
                 if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
-                    raise forms.ValidationError(f"{item!r} is not an id (a whole number).", code="invalid_pk_value")
-        return super()._check_values(value)
+                    raise invalid(f"{item!r} is not an id (a whole number).", code="invalid_pk_value")
+        try:
+            return super()._check_values(value)
+        except forms.ValidationError as exc:
+            if exc.code != "invalid_choice":
+                raise
+            name, key = self.queryset.model._meta.verbose_name, self.to_field_name or "id"
+            raise invalid(f"No {name} with {key} {exc.params['value']!r}.", code="does_not_exist") from None
 
 
 class RelatedFilter(django_filters.ModelMultipleChoiceFilter):
@@ -109,8 +131,26 @@ class RelatedFilter(django_filters.ModelMultipleChoiceFilter):
             condition &= Q(**{f"{prefix}__{key}" if prefix else key: wanted})
         if self.exclude:
             return qs.exclude(pk__in=qs.model._default_manager.filter(condition).values("pk"))
-        qs = qs.filter(condition)
-        return qs.distinct() if self.distinct else qs
+        if _crosses_many(qs.model, self.field_name):
+            # A semi-join (id IN (subquery)) rather than a join and DISTINCT: the same rows,
+            # but the count and the page keep their plain plans (and the ordering's index).
+            return qs.filter(pk__in=qs.model._default_manager.filter(condition).values("pk"))
+        return qs.filter(condition)
+
+
+def _crosses_many(model, path: str) -> bool:
+    """Whether the lookup path goes through a relation with many rows per record."""
+    for name in path.split("__"):
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return False
+        if field.one_to_many or field.many_to_many:
+            return True
+        if not field.is_relation:
+            return False
+        model = field.related_model
+    return False
 
 
 def related_filters(param: str, path: str, model, *, by_slug: bool = True, constraint=None, label: str = "") -> dict:
@@ -161,7 +201,7 @@ class IdFormField(forms.IntegerField):
 
     def to_python(self, value):
         if isinstance(value, str) and value.strip() and not value.strip().isdigit():
-            raise forms.ValidationError(f"{value!r} is not an id (a whole number).", code="invalid")
+            raise invalid(f"{value!r} is not an id (a whole number).")
         return super().to_python(value)
 
 
@@ -214,15 +254,34 @@ class LookupFilterSet(django_filters.FilterSet):
         return filters
 
 
+class UTCDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time, converted to UTC (PostgreSQL refuses offsets beyond ±15:59)."""
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(dt.UTC)
+        except OverflowError:
+            raise invalid(f"{value!r} is out of range once converted to UTC.") from None
+
+
+class DateTimeFilter(django_filters.IsoDateTimeFilter):
+    """``created__gte=2026-01-01T00:00:00Z``: any UTC offset; compared in UTC."""
+
+    field_class = UTCDateTimeField
+
+
 class RegistryFilterSet(LookupFilterSet):
     """The filters of every registry resource: lookups, ids, and the ``created``/``last_updated`` timestamps."""
 
-    created__gte = django_filters.IsoDateTimeFilter(field_name="created", lookup_expr="gte")
-    created__lte = django_filters.IsoDateTimeFilter(field_name="created", lookup_expr="lte")
-    last_updated__gte = django_filters.IsoDateTimeFilter(
+    created__gte = DateTimeFilter(field_name="created", lookup_expr="gte")
+    created__lte = DateTimeFilter(field_name="created", lookup_expr="lte")
+    last_updated__gte = DateTimeFilter(
         field_name="last_updated", lookup_expr="gte", help_text="Changed at or after (ISO 8601), for incremental sync."
     )
-    last_updated__lte = django_filters.IsoDateTimeFilter(field_name="last_updated", lookup_expr="lte")
+    last_updated__lte = DateTimeFilter(field_name="last_updated", lookup_expr="lte")
 
     class Meta(LookupFilterSet.Meta):
         pass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, viewsets
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import MethodNotAllowed, NotFound
 from rest_framework.renderers import JSONRenderer
 
 from api.backends import SearchBackend, StrictOrderingFilter
@@ -17,6 +17,7 @@ from api.optimization import optimize
 from api.params import check_query_parameters
 from api.renderers import CSVRenderer, csv_lines
 from api.resources import resource_for
+from api.sql_documents import Documents
 
 CSV_CHUNK = 500
 
@@ -25,8 +26,17 @@ class ContractMixin:
     """Every API view: unknown query parameters are a 400; errors are always JSON."""
 
     def initial(self, request, *args, **kwargs):
+        if not self.answers(request.method):
+            # 405 comes first: the query string of a method the view has no handler for is never read.
+            raise MethodNotAllowed(request.method)
         super().initial(request, *args, **kwargs)
         check_query_parameters(self)
+
+    def answers(self, method: str) -> bool:
+        """Whether the view has a handler for ``method`` (OPTIONS only with a metadata class)."""
+        if method == "OPTIONS":
+            return self.metadata_class is not None
+        return method in self.allowed_methods
 
     def perform_content_negotiation(self, request, force=False):
         """An unknown ``format`` is a 400 naming it (DRF would answer 404)."""
@@ -77,6 +87,13 @@ class ResourceViewSet(
                 raise NotFound()
         return super().get_object()
 
+    def get_renderers(self):
+        """CSV exports lists; one record, and a write's answer, are JSON (``format=csv`` there is a 400)."""
+        renderers = super().get_renderers()
+        if self.action != "list":
+            renderers = [renderer for renderer in renderers if not isinstance(renderer, CSVRenderer)]
+        return renderers
+
     def get_serializer_context(self):
         context = super().get_serializer_context()
         context["detail"] = self.action != "list"
@@ -96,15 +113,27 @@ class ResourceViewSet(
     def list(self, request, *args, **kwargs):
         if isinstance(request.accepted_renderer, CSVRenderer):
             return self.csv_response()
-        return super().list(request, *args, **kwargs)
+        documents = Documents.for_serializer(self.get_serializer(many=True).child, request)
+        if documents is None:
+            return super().list(request, *args, **kwargs)
+        ids = self.paginate_queryset(self.matching_ids())
+        return self.get_paginated_response(documents.render(list(ids)))
+
+    def matching_ids(self):
+        """The ids of the records the request selects, in order: filters, q and ordering applied."""
+        return self.filter_queryset(self.get_queryset()).prefetch_related(None).values_list("pk", flat=True)
 
     def csv_response(self) -> StreamingHttpResponse:
         """Every matching record (no pagination), streamed in chunks."""
-        queryset = self.filter_queryset(self.get_queryset())
         serializer = self.get_serializer(many=True).child
-        rows = (serializer.to_representation(obj) for obj in queryset.iterator(chunk_size=CSV_CHUNK))
+        documents = Documents.for_serializer(serializer, self.request)
+        if documents is not None:
+            rows = documents.stream(self.matching_ids().iterator(chunk_size=CSV_CHUNK))
+        else:
+            queryset = self.filter_queryset(self.get_queryset())
+            rows = (serializer.to_representation(obj) for obj in queryset.iterator(chunk_size=CSV_CHUNK))
         response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{resource_for(queryset.model).prefix}.csv"'
+        response["Content-Disposition"] = f'attachment; filename="{resource_for(serializer.Meta.model).prefix}.csv"'
         return response
 
 

@@ -1,0 +1,331 @@
+"""List pages written by PostgreSQL: a read serializer compiled into one ``json_build_object``.
+
+The list endpoints' cost was never the query: it was building ~800 model instances
+and walking DRF's fields for a page of 50 agreements. On PostgreSQL, a list request
+whose serializer is made only of fields this module understands is instead answered
+from one JSON document per record, built by the database (as PostgREST does):
+
+* the page's ids come from the usual queryset (filters, ``q``, ordering, pagination
+  and permissions untouched);
+* one more query renders those records with ``json_build_object``/``json_agg``,
+  compiled from the serializer the request would have used (after ``fields``,
+  ``omit`` and ``expand``), nested lists ordered as their prefetch would be.
+
+Anything the compiler does not know (a method field, a country list, a nested
+list below the first level) makes it return ``None``, and the request takes the
+ordinary DRF path. ``tests/api/test_sql_documents.py`` holds both paths to the
+same output, record for record, for every resource. SQLite always takes DRF's path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import orjson
+from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
+from django.db import connection, models
+from django.db.models import Aggregate, Case, F, Func, OuterRef, Q, Subquery, TextField, Value, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
+from rest_framework import serializers
+
+from api.fields import BriefRelatedField, PartialDateField
+from api.optimization import model_field_named, ordering_within_parent
+from api.resources import _list_url, resource_for
+from cooperation import models as m
+
+CHUNK = 2000  # records per rendering query when streaming (CSV)
+
+
+class Unsupported(Exception):
+    """A field the compiler cannot render in SQL: the request takes DRF's path."""
+
+
+class JSONBuildObject(Func):
+    """``json_build_object(k1, v1, ...)``: json, not jsonb, so keys keep the serializer's order."""
+
+    function = "JSON_BUILD_OBJECT"
+    output_field = models.JSONField()
+
+    def __init__(self, pairs: dict):
+        expressions = []
+        for key, value in pairs.items():
+            expressions += [Cast(Value(key), TextField()), value]
+        super().__init__(*expressions)
+
+
+class JSONAgg(OrderableAggMixin, Aggregate):
+    function = "JSON_AGG"
+    template = "%(function)s(%(distinct)s%(expressions)s %(order_by)s)"
+    output_field = models.JSONField()
+
+
+class ToChar(Func):
+    function = "TO_CHAR"
+    output_field = TextField()
+
+
+class Timestamp(Func):
+    """A timestamp as DRF writes it: ISO 8601 in UTC, microseconds only when non-zero, then ``Z``."""
+
+    template = (
+        "TO_CHAR((%(expressions)s AT TIME ZONE 'UTC'), 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+        "CASE WHEN TO_CHAR((%(expressions)s AT TIME ZONE 'UTC'), 'US') = '000000' THEN '' "
+        "ELSE '.' || TO_CHAR((%(expressions)s AT TIME ZONE 'UTC'), 'US') END || 'Z'"
+    )
+    output_field = TextField()
+
+
+class Concat(Func):
+    """``a || b || ...`` (NULL if any part is; callers guard nullable parts)."""
+
+    arg_joiner = " || "
+    template = "(%(expressions)s)"
+    output_field = TextField()
+
+
+NULL_JSON = RawSQL("NULL::json", [], output_field=models.JSONField())
+EMPTY_LIST = RawSQL("'[]'::json", [], output_field=models.JSONField())
+
+
+def text(value: str) -> Value:
+    return Value(value, output_field=TextField())
+
+
+def partial_date_text(path: str) -> Case:
+    """A partial date's ISO 8601 text at its precision ("2018-03-03", "2017-11", "2022")."""
+    precision = f"{path}_precision"
+    return Case(
+        When(**{precision: "day"}, then=ToChar(F(path), text("YYYY-MM-DD"))),
+        When(**{precision: "month"}, then=ToChar(F(path), text("YYYY-MM"))),
+        default=ToChar(F(path), text("YYYY")),
+        output_field=TextField(),
+    )
+
+
+def is_unset(path: str) -> Q:
+    return Q(**{f"{path}__isnull": True}) | Q(**{f"{path}_precision": ""})
+
+
+def partial_date(path: str) -> Case:
+    """``{value, precision, start, end}`` or null, as ``api.fields.partial_date_data``."""
+    document = JSONBuildObject(
+        {
+            "value": partial_date_text(path),
+            "precision": F(f"{path}_precision"),
+            "start": ToChar(F(path), text("YYYY-MM-DD")),
+            "end": ToChar(F(f"{path}_end"), text("YYYY-MM-DD")),
+        }
+    )
+    return Case(When(is_unset(path), then=NULL_JSON), default=document, output_field=models.JSONField())
+
+
+def _at(prefix: str, name: str) -> str:
+    return f"{prefix}__{name}" if prefix else name
+
+
+def _display_with_date(prefix: str, head, stem: str) -> Case:
+    dated = Concat(head, text(" ("), partial_date_text(_at(prefix, stem)), text(")"))
+    return Case(When(is_unset(_at(prefix, stem)), then=head), default=dated, output_field=TextField())
+
+
+def _or_when_blank(prefix: str, name: str, fallback) -> Case:
+    return Case(When(**{_at(prefix, name): ""}, then=fallback), default=F(_at(prefix, name)), output_field=TextField())
+
+
+def display(model, prefix: str):
+    """SQL for ``str(record)`` of the models whose ``__str__`` it mirrors (see ``display_fields``)."""
+    if model in (m.Person, m.Mission):
+        return F(_at(prefix, "name"))
+    if model is m.Organization:
+        name, short = F(_at(prefix, "name")), F(_at(prefix, "short_name"))
+        both = Concat(name, text(" ("), short, text(")"))
+        differs = ~Q(**{_at(prefix, "short_name"): ""}) & ~Q(**{_at(prefix, "short_name"): name})
+        return Case(When(differs, then=both), default=name, output_field=TextField())
+    if model is m.Agreement:
+        return _display_with_date(prefix, _or_when_blank(prefix, "short_title", F(_at(prefix, "title"))), "signed_on")
+    if model is m.Source:
+        publisher = _or_when_blank(prefix, "publisher", text("unknown publisher"))
+        return _display_with_date(prefix, Concat(publisher, text(": "), F(_at(prefix, "title"))), "published_on")
+    raise Unsupported(f"no SQL display for {model.__name__}")
+
+
+class Compiler:
+    """Compiles serializers for one request (the URLs in the documents are absolute, like DRF's)."""
+
+    def __init__(self, request):
+        self.request = request
+
+    def url(self, model, prefix: str):
+        resource = resource_for(model)
+        key = F(_at(prefix, "slug")) if resource.has_slug else Cast(F(_at(prefix, "id")), TextField())
+        return Concat(text(_list_url(resource, self.request)), key, text("/"))
+
+    def brief(self, model, prefix: str, nullable: bool):
+        pairs = {"id": F(_at(prefix, "id")), "url": self.url(model, prefix)}
+        if resource_for(model).has_slug:
+            pairs["slug"] = F(_at(prefix, "slug"))
+        pairs["display"] = display(model, prefix)
+        document = JSONBuildObject(pairs)
+        if not nullable:
+            return document
+        return Case(When(**{f"{prefix}__isnull": True}, then=NULL_JSON), default=document)
+
+    def document(self, serializer, model, prefix: str = "", top: bool = True) -> JSONBuildObject:
+        return JSONBuildObject(
+            {name: self.field(field, model, prefix, top) for name, field in serializer.fields.items()}
+        )
+
+    def field(self, field, model, prefix: str, top: bool):
+        name = field.field_name
+        if isinstance(field, serializers.SerializerMethodField):
+            if name == "url":
+                return self.url(model, prefix)
+            if name == "display":
+                return display(model, prefix)
+            raise Unsupported(f"method field {name}")
+        if isinstance(field, PartialDateField):
+            return partial_date(_at(prefix, field.stem))
+        if isinstance(field, serializers.ListSerializer):
+            if not top:
+                raise Unsupported(f"nested list {name} below the first level")
+            return self.children(field, model)
+        model_field = model_field_named(model, field.source)
+        if isinstance(field, BriefRelatedField):
+            if model_field is None or not (model_field.many_to_one or model_field.one_to_one):
+                raise Unsupported(f"related field {name}")
+            return self.brief(model_field.related_model, _at(prefix, field.source), model_field.null)
+        if model_field is None or model_field.is_relation or getattr(model_field, "multiple", False):
+            raise Unsupported(f"field {name}")
+        if isinstance(field, serializers.DateTimeField):
+            return Timestamp(F(_at(prefix, field.source)))
+        if isinstance(field, SCALARS) and not isinstance(field, serializers.MultipleChoiceField):
+            return F(_at(prefix, field.source))
+        if isinstance(field, serializers.ListField | serializers.JSONField) and isinstance(
+            model_field, models.JSONField
+        ):
+            return F(_at(prefix, field.source))
+        raise Unsupported(f"{type(field).__name__} {name}")
+
+    def children(self, field, model):
+        """A reverse foreign key's rows as a JSON array, in their prefetch order."""
+        relation = model_field_named(model, field.source)
+        if relation is None or not relation.one_to_many:
+            raise Unsupported(f"nested list {field.field_name}")
+        child_model, parent_fk = relation.related_model, relation.field.name
+        document = self.document(field.child, child_model, top=False)
+        order_by = [
+            F(name).desc() if descending else F(name)
+            for term in ordering_within_parent(child_model, parent_fk)
+            for name, descending in expand_ordering(child_model, term)
+        ]
+        rows = (
+            child_model._default_manager.filter(**{parent_fk: OuterRef("pk")})
+            .order_by()
+            .values(parent_fk)
+            .annotate(rows=JSONAgg(document, order_by=order_by))
+            .values("rows")
+        )
+        return Func(Subquery(rows, output_field=models.JSONField()), EMPTY_LIST, function="COALESCE")
+
+
+def expand_ordering(model, term: str, prefix: str = "", flip: bool = False) -> list[tuple[str, bool]]:
+    """``term`` as Django orders by it: a relation stands for its model's own default ordering."""
+    descending = term.startswith("-") != flip
+    name = term.lstrip("-")
+    target, path = model, name.split("__")
+    for part in path:
+        field = model_field_named(target, part)
+        if field is None:
+            raise Unsupported(f"ordering by {term}")
+        target = field.related_model if field.is_relation else target
+    if field.is_relation and target._meta.ordering:
+        return [
+            pair
+            for inner in target._meta.ordering
+            for pair in expand_ordering(target, inner, _at(prefix, name), descending)
+        ]
+    return [(_at(prefix, name), descending)]
+
+
+SCALARS = (
+    serializers.CharField,
+    serializers.ChoiceField,
+    serializers.IntegerField,
+    serializers.BooleanField,
+)
+
+
+class Documents:
+    """Renders records of one model through a compiled serializer.
+
+    Building and compiling the expression costs more than running it, so the
+    statement is compiled once per serializer shape and site URL, and reused with
+    the page's ids as its one varying parameter.
+    """
+
+    def __init__(self, sql: str, params: tuple):
+        self.sql, self.params = sql, params
+
+    @classmethod
+    def for_serializer(cls, serializer, request) -> Documents | None:
+        """The compiled renderer for this (shaped) serializer, or ``None`` to use DRF's path."""
+        if connection.vendor != "postgresql":
+            return None
+        key = (type(serializer), tuple(serializer.fields), _list_url(resource_for(serializer.Meta.model), request))
+        if key in _UNSUPPORTED:
+            return None
+        compiled = _COMPILED.get(key)
+        if compiled is None:
+            try:
+                compiled = cls.compile(serializer, request)
+            except Unsupported:
+                _UNSUPPORTED.add(key)
+                return None
+            if len(_COMPILED) >= MAX_COMPILED:
+                _COMPILED.clear()
+            _COMPILED[key] = compiled
+        return compiled
+
+    @classmethod
+    def compile(cls, serializer, request) -> Documents:
+        model = serializer.Meta.model
+        document = Cast(Compiler(request).document(serializer, model), TextField())
+        table = connection.ops.quote_name(model._meta.db_table)
+        pk = connection.ops.quote_name(model._meta.pk.column)
+        queryset = (
+            model._default_manager.annotate(_document=document)
+            .order_by()
+            .extra(where=[f"{table}.{pk} = ANY(%s)"], params=[IDS])
+            .values_list("pk", "_document")
+        )
+        sql, params = queryset.query.sql_with_params()
+        if not params or params[-1] is not IDS:
+            raise Unsupported("the ids are not the statement's last parameter")
+        return cls(sql, tuple(params[:-1]))
+
+    def render(self, ids: list[int]) -> list[dict]:
+        """The documents of these records, in this order (one query)."""
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, (*self.params, list(ids)))
+            by_id = {pk: orjson.loads(document) for pk, document in cursor.fetchall()}
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+    def stream(self, ids: Iterable[int]) -> Iterator[dict]:
+        """Every record's document, ``CHUNK`` records per query."""
+        chunk: list[int] = []
+        for pk in ids:
+            chunk.append(pk)
+            if len(chunk) == CHUNK:
+                yield from self.render(chunk)
+                chunk = []
+        if chunk:
+            yield from self.render(chunk)
+
+
+IDS: list[int] = []  # the placeholder of the ids parameter, recognised by identity
+MAX_COMPILED = 256  # shapes x sites; cleared when full (hosts are limited by ALLOWED_HOSTS)
+_COMPILED: dict = {}
+_UNSUPPORTED: set = set()
+
+__all__ = ["Documents"]
