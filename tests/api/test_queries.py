@@ -2,6 +2,8 @@
 
 Each count includes the SAVEPOINT and RELEASE of the request's atomic block
 (``ATOMIC_REQUESTS``), then: COUNT, the page, and one query per prefetched relation.
+On PostgreSQL, the lists the database writes itself (``api.sql_documents``) take
+COUNT, the page's ids and the documents, however many relations they nest.
 """
 
 import pytest
@@ -38,6 +40,16 @@ PINNED = {
 }
 
 
+SQL_DOCUMENTS = {"agreements", "persons", "sources"}  # lists PostgreSQL writes itself
+SQL_DOCUMENT_QUERIES = 5  # savepoint, count, ids, documents, release
+
+
+def expected_lists(prefix: str) -> tuple[int, int]:
+    if connection.vendor == "postgresql" and prefix in SQL_DOCUMENTS:
+        return SQL_DOCUMENT_QUERIES, SQL_DOCUMENT_QUERIES
+    return PINNED[prefix][:2]
+
+
 def count_queries(client, url) -> int:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
@@ -53,7 +65,7 @@ def test_every_resource_is_pinned():
 def test_list_queries_do_not_grow_with_page_size(prefix, api, seeded):
     model = BY_PREFIX[prefix]
     assert model.objects.count() >= 2, "need a full small page"
-    expected_list, expected_expanded, _ = PINNED[prefix]
+    expected_list, expected_expanded = expected_lists(prefix)
     assert count_queries(api, f"/api/v1/{prefix}/?limit=1") == expected_list
     assert count_queries(api, f"/api/v1/{prefix}/?limit=100") == expected_list
     expand = EXPANDABLE.get(model)
@@ -75,4 +87,7 @@ def test_sparse_fields_drop_the_prefetches_they_do_not_need(seeded):
     plain = APIClient()  # the schema-checked client would add its own full request to the count
     full = count_queries(plain, "/api/v1/agreements/?limit=100")
     sparse = count_queries(plain, "/api/v1/agreements/?limit=100&fields=id,slug,title")
-    assert sparse == full - 2  # no parties, no signatories prefetch
+    if connection.vendor == "postgresql":
+        assert sparse == full == SQL_DOCUMENT_QUERIES  # the nesting is inside the one documents query
+    else:
+        assert sparse == full - 2  # no parties, no signatories prefetch
