@@ -120,33 +120,35 @@ def partial_date(path: str) -> Case:
     return Case(When(is_unset(path), then=NULL_JSON), default=document, output_field=models.JSONField())
 
 
-def _at(prefix: str, name: str) -> str:
+def at_path(prefix: str, name: str) -> str:
     return f"{prefix}__{name}" if prefix else name
 
 
 def _display_with_date(prefix: str, head, stem: str) -> Case:
-    dated = Concat(head, text(" ("), partial_date_text(_at(prefix, stem)), text(")"))
-    return Case(When(is_unset(_at(prefix, stem)), then=head), default=dated, output_field=TextField())
+    dated = Concat(head, text(" ("), partial_date_text(at_path(prefix, stem)), text(")"))
+    return Case(When(is_unset(at_path(prefix, stem)), then=head), default=dated, output_field=TextField())
 
 
 def _or_when_blank(prefix: str, name: str, fallback) -> Case:
-    return Case(When(**{_at(prefix, name): ""}, then=fallback), default=F(_at(prefix, name)), output_field=TextField())
+    path = at_path(prefix, name)
+    return Case(When(**{path: ""}, then=fallback), default=F(path), output_field=TextField())
 
 
 def display(model, prefix: str):
     """SQL for ``str(record)`` of the models whose ``__str__`` it mirrors (see ``display_fields``)."""
     if model in (m.Person, m.Mission):
-        return F(_at(prefix, "name"))
+        return F(at_path(prefix, "name"))
     if model is m.Organization:
-        name, short = F(_at(prefix, "name")), F(_at(prefix, "short_name"))
+        name, short = F(at_path(prefix, "name")), F(at_path(prefix, "short_name"))
         both = Concat(name, text(" ("), short, text(")"))
-        differs = ~Q(**{_at(prefix, "short_name"): ""}) & ~Q(**{_at(prefix, "short_name"): name})
+        differs = ~Q(**{at_path(prefix, "short_name"): ""}) & ~Q(**{at_path(prefix, "short_name"): name})
         return Case(When(differs, then=both), default=name, output_field=TextField())
     if model is m.Agreement:
-        return _display_with_date(prefix, _or_when_blank(prefix, "short_title", F(_at(prefix, "title"))), "signed_on")
+        title = _or_when_blank(prefix, "short_title", F(at_path(prefix, "title")))
+        return _display_with_date(prefix, title, "signed_on")
     if model is m.Source:
         publisher = _or_when_blank(prefix, "publisher", text("unknown publisher"))
-        return _display_with_date(prefix, Concat(publisher, text(": "), F(_at(prefix, "title"))), "published_on")
+        return _display_with_date(prefix, Concat(publisher, text(": "), F(at_path(prefix, "title"))), "published_on")
     raise Unsupported(f"no SQL display for {model.__name__}")
 
 
@@ -158,13 +160,13 @@ class Compiler:
 
     def url(self, model, prefix: str):
         resource = resource_for(model)
-        key = F(_at(prefix, "slug")) if resource.has_slug else Cast(F(_at(prefix, "id")), TextField())
+        key = F(at_path(prefix, "slug")) if resource.has_slug else Cast(F(at_path(prefix, "id")), TextField())
         return Concat(text(_list_url(resource, self.request)), key, text("/"))
 
     def brief(self, model, prefix: str, nullable: bool):
-        pairs = {"id": F(_at(prefix, "id")), "url": self.url(model, prefix)}
+        pairs = {"id": F(at_path(prefix, "id")), "url": self.url(model, prefix)}
         if resource_for(model).has_slug:
-            pairs["slug"] = F(_at(prefix, "slug"))
+            pairs["slug"] = F(at_path(prefix, "slug"))
         pairs["display"] = display(model, prefix)
         document = JSONBuildObject(pairs)
         if not nullable:
@@ -185,7 +187,7 @@ class Compiler:
                 return display(model, prefix)
             raise Unsupported(f"method field {name}")
         if isinstance(field, PartialDateField):
-            return partial_date(_at(prefix, field.stem))
+            return partial_date(at_path(prefix, field.stem))
         if isinstance(field, serializers.ListSerializer):
             if not top:
                 raise Unsupported(f"nested list {name} below the first level")
@@ -194,17 +196,17 @@ class Compiler:
         if isinstance(field, BriefRelatedField):
             if model_field is None or not (model_field.many_to_one or model_field.one_to_one):
                 raise Unsupported(f"related field {name}")
-            return self.brief(model_field.related_model, _at(prefix, field.source), model_field.null)
+            return self.brief(model_field.related_model, at_path(prefix, field.source), model_field.null)
         if model_field is None or model_field.is_relation or getattr(model_field, "multiple", False):
             raise Unsupported(f"field {name}")
         if isinstance(field, serializers.DateTimeField):
-            return Timestamp(F(_at(prefix, field.source)))
+            return Timestamp(F(at_path(prefix, field.source)))
         if isinstance(field, SCALARS) and not isinstance(field, serializers.MultipleChoiceField):
-            return F(_at(prefix, field.source))
+            return F(at_path(prefix, field.source))
         if isinstance(field, serializers.ListField | serializers.JSONField) and isinstance(
             model_field, models.JSONField
         ):
-            return F(_at(prefix, field.source))
+            return F(at_path(prefix, field.source))
         raise Unsupported(f"{type(field).__name__} {name}")
 
     def children(self, field, model):
@@ -243,9 +245,9 @@ def expand_ordering(model, term: str, prefix: str = "", flip: bool = False) -> l
         return [
             pair
             for inner in target._meta.ordering
-            for pair in expand_ordering(target, inner, _at(prefix, name), descending)
+            for pair in expand_ordering(target, inner, at_path(prefix, name), descending)
         ]
-    return [(_at(prefix, name), descending)]
+    return [(at_path(prefix, name), descending)]
 
 
 SCALARS = (

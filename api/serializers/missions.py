@@ -153,8 +153,12 @@ class MilestoneSerializer(RegistrySerializer):
         list_serializer_class = MilestoneListSerializer
 
     def _sibling_claims(self, obj) -> dict:
-        if "claim_statuses" not in self.context:
-            self.context.update(sibling_context([obj], self.context))
+        """The claim statuses of ``obj`` and its siblings (a page's, or, when a CSV export
+        streams records one by one, each new mission's and kind's as it comes)."""
+        if obj.pk not in self.context.get("claim_statuses", {}):
+            found = sibling_context([obj], {})
+            self.context.setdefault("claim_statuses", {}).update(found["claim_statuses"])
+            self.context.setdefault("current_claim_ids", set()).update(found["current_claim_ids"])
         return self.context
 
     @extend_schema_field(serializers.ChoiceField(choices=Milestone.ClaimStatus.choices))

@@ -15,8 +15,9 @@ from api.fields import MAX_ID
 from api.history import AttributedWritesMixin
 from api.optimization import optimize
 from api.params import check_query_parameters
-from api.renderers import CSVRenderer, csv_lines
+from api.renderers import CSVRenderer, csv_cell_lines, csv_lines
 from api.resources import resource_for
+from api.sql_csv import CsvCells
 from api.sql_documents import Documents
 
 CSV_CHUNK = 500
@@ -126,13 +127,14 @@ class ResourceViewSet(
     def csv_response(self) -> StreamingHttpResponse:
         """Every matching record (no pagination), streamed in chunks."""
         serializer = self.get_serializer(many=True).child
-        documents = Documents.for_serializer(serializer, self.request)
-        if documents is not None:
-            rows = documents.stream(self.matching_ids().iterator(chunk_size=CSV_CHUNK))
+        queryset = self.filter_queryset(self.get_queryset())
+        cells = CsvCells.for_serializer(serializer, self.request)
+        if cells is not None:
+            lines = csv_cell_lines(cells.rows(queryset))
         else:
-            queryset = self.filter_queryset(self.get_queryset())
             rows = (serializer.to_representation(obj) for obj in queryset.iterator(chunk_size=CSV_CHUNK))
-        response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+            lines = csv_lines(rows)
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{resource_for(serializer.Meta.model).prefix}.csv"'
         return response
 

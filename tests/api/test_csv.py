@@ -46,3 +46,15 @@ def test_unknown_format_is_a_400(api):
     response = api.get("/api/v1/agreements/?format=xml")
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "format"
+
+
+def test_milestones_of_many_missions_export_with_their_claim_status(api):
+    """Streamed one by one, each record's claim status is still known (it was a KeyError mid-stream)."""
+    from cooperation.models import Milestone
+
+    response = api.get("/api/v1/milestones/", {"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert len({row["mission"] for row in rows}) > 1
+    assert len(rows) == Milestone.objects.count()
+    listed = {r["id"]: r["claim_status"] for r in api.get("/api/v1/milestones/", {"limit": 1000}).json()["results"]}
+    assert {int(row["id"]): row["claim_status"] for row in rows} == listed

@@ -1,0 +1,128 @@
+"""``bench/run``: the API under gunicorn and wrk at two corpus sizes, against the PostgreSQL-JSON baseline.
+
+For each size: build or reuse the corpus database, probe it (scenario
+parameters, SQL queries per list), start the API and the baseline under the same
+gunicorn settings, check both serve the same page (abort if not), check every
+scenario answers 200, then time each scenario with wrk and the CSV export with a
+streaming client. Progress goes to stderr; stdout is the table and, as its last
+line, one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from bench.corpus import ensure_corpus, log
+from bench.csvexport import measure_csv
+from bench.env import django_env
+from bench.parity import check_servers
+from bench.report import BASELINE, SizeResult, render
+from bench.results import LoadResult
+from bench.scenarios import BASELINE_SCENARIO, CSV_PATH, probe, scenarios
+from bench.server import THREADS, Gunicorn, describe
+from bench.wrk import ensure_wrk, run_load
+
+QUICK_SIZES, FULL_SIZES = (1000, 10000), (1000, 100000)
+CONNECTIONS = 8  # = workers x threads: every server thread busy, no queue in front of them
+
+
+class BenchmarkInvalid(RuntimeError):
+    """Something makes the figures meaningless (errors during a run, a failed check)."""
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench/run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1k and 10k agreements, short runs (about 3 minutes)")
+    parser.add_argument("--sizes", help="comma-separated corpus sizes, smallest first (default 1000,100000)")
+    parser.add_argument("--duration", type=int, help="seconds per timed scenario (default 5 quick, 20 full)")
+    parser.add_argument("--connections", type=int, default=CONNECTIONS, help=f"wrk connections (default {CONNECTIONS})")
+    parser.add_argument("--csv-repeats", type=int, help="CSV downloads per size (default 3, 1 above 10k agreements)")
+    parser.add_argument("--rebuild", action="store_true", help="drop and regenerate the corpus databases first")
+    args = parser.parse_args(argv)
+    sizes = [int(n) for n in args.sizes.split(",")] if args.sizes else list(QUICK_SIZES if args.quick else FULL_SIZES)
+    if len(sizes) < 2 or sizes != sorted(sizes):
+        parser.error("--sizes needs at least two sizes, smallest first")
+    args.sizes = sizes
+    args.duration = args.duration or (5 if args.quick else 20)
+    args.warmup = 1 if args.quick else 3
+    return args
+
+
+def expect_ok(base_url: str, path: str) -> None:
+    try:
+        with urllib.request.urlopen(base_url + path, timeout=600) as response:
+            response.read()
+    except urllib.error.HTTPError as exc:
+        raise BenchmarkInvalid(f"{path} answered {exc.code}: {exc.read(300)!r}") from None
+
+
+def timed(wrk: str | None, base_url: str, path: str, args: argparse.Namespace) -> LoadResult:
+    run_load(wrk, base_url, [path], duration_s=args.warmup, connections=args.connections)
+    result = run_load(wrk, base_url, [path], duration_s=args.duration, connections=args.connections)
+    if result.failed:
+        raise BenchmarkInvalid(f"{path}: errors during the run ({result.error_text()}); the figures are not valid")
+    return result
+
+
+def bench_size(agreements: int, args: argparse.Namespace, wrk: str | None, logs: Path) -> SizeResult:
+    url = ensure_corpus(agreements, rebuild=args.rebuild)
+    facts = probe(url)
+    if facts["agreements"] != agreements:
+        raise BenchmarkInvalid(f"{url} holds {facts['agreements']} agreements, not {agreements}; use --rebuild")
+    result = SizeResult(agreements, url.rsplit("/", 1)[1], queries_per_list=facts["queries_per_list"])
+    plan = scenarios(facts)
+    env = django_env(url)
+    baseline_env = {**env, "BASELINE_POOL_SIZE": str(THREADS)}
+    with (
+        Gunicorn("config.wsgi:application", env, logs / f"api-{agreements}.log", "/api/v1/") as api,
+        Gunicorn("bench.baseline:application", baseline_env, logs / f"baseline-{agreements}.log") as baseline,
+    ):
+        page = next(s.path for s in plan if s.name == BASELINE_SCENARIO)
+        result.parity_records = check_servers(api.base_url, baseline.base_url, page)
+        log(f"[bench] {agreements}: API and baseline agree on {page} ({result.parity_records} records)")
+        for scenario in plan:
+            expect_ok(api.base_url, scenario.path)
+        for scenario in plan:
+            log(f"[bench] {agreements}: {scenario.name} ({scenario.what})")
+            result.loads[scenario.name] = timed(wrk, api.base_url, scenario.path, args)
+        log(f"[bench] {agreements}: baseline")
+        result.loads[BASELINE] = timed(wrk, baseline.base_url, page, args)
+        repeats = args.csv_repeats or (3 if agreements <= 10_000 else 1)
+        log(f"[bench] {agreements}: CSV export x{repeats}")
+        result.csv = measure_csv(api, CSV_PATH, agreements, repeats)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    wrk = ensure_wrk()
+    client = (
+        f"wrk 1 thread, {args.connections} connections" if wrk else f"Python client, {args.connections} connections"
+    )
+    setup = {
+        "server": describe(),
+        "client": f"{client}, {args.duration} s per scenario after {args.warmup} s warm-up",
+    }
+    logs = Path(tempfile.mkdtemp(prefix="bench-logs-"))
+    log(f"[bench] sizes {args.sizes}; server logs in {logs}")
+    sizes = []
+    try:
+        for agreements in args.sizes:
+            sizes.append(bench_size(agreements, args, wrk, logs))
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:  # a failed check, start or request
+        log(f"[bench] ABORTED: {exc}\n[bench] server logs kept in {logs}")
+        return 2
+    shutil.rmtree(logs, ignore_errors=True)
+    print(render(sizes, setup), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
