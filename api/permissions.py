@@ -9,6 +9,10 @@ from rest_framework.permissions import BasePermission, DjangoModelPermissionsOrA
 class RolePermission(DjangoModelPermissionsOrAnonReadOnly):
     """Model permissions from the user's groups (see ``cooperation.roles``); reads are open."""
 
+    def _queryset(self, view):
+        # Only the model matters here; the view's get_queryset() would plan its prefetches.
+        return view.queryset if getattr(view, "queryset", None) is not None else super()._queryset(view)
+
 
 class ChangeLogPermission(BasePermission):
     """Reading the change log needs an authenticated user with a role (reader, editor or curator).

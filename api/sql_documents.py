@@ -270,6 +270,24 @@ class Documents:
         self.sql, self.params = sql, params
 
     @classmethod
+    def for_view(cls, view) -> Documents | None:
+        """The renderer of a list view's records, as this request shapes them (``fields``, ``omit``, ``expand``).
+
+        Known shapes skip building the serializer; a new shape builds it once, which also
+        validates the shape parameters.
+        """
+        if connection.vendor != "postgresql":
+            return None
+        request = view.request
+        shape = tuple(request.query_params.get(name) for name in SHAPE_PARAMETERS)
+        key = (type(view), shape, _list_url(resource_for(view.queryset.model), request))
+        if key not in _BY_SHAPE:
+            if len(_BY_SHAPE) >= MAX_COMPILED:
+                _BY_SHAPE.clear()
+            _BY_SHAPE[key] = cls.for_serializer(view.get_serializer(many=True).child, request)
+        return _BY_SHAPE[key]
+
+    @classmethod
     def for_serializer(cls, serializer, request) -> Documents | None:
         """The compiled renderer for this (shaped) serializer, or ``None`` to use DRF's path."""
         if connection.vendor != "postgresql":
@@ -328,6 +346,8 @@ class Documents:
 IDS: list[int] = []  # the placeholder of the ids parameter, recognised by identity
 MAX_COMPILED = 256  # shapes x sites; cleared when full (hosts are limited by ALLOWED_HOSTS)
 _COMPILED: dict = {}
+_BY_SHAPE: dict = {}
+SHAPE_PARAMETERS = ("fields", "omit", "expand")
 _UNSUPPORTED: set = set()
 
 __all__ = ["Documents"]

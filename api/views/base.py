@@ -106,15 +106,12 @@ class ResourceViewSet(
         queryset = super().get_queryset()
         if self.request is None or self.request.method not in ("GET", "HEAD"):
             return queryset
-        # Planned once per request (the permission check asks for the queryset too).
-        if getattr(self, "_read_queryset", None) is None:
-            self._read_queryset = optimize(queryset, self.get_serializer(many=self.action == "list"))
-        return self._read_queryset.all()
+        return optimize(queryset, self.get_serializer(many=self.action == "list"))
 
     def list(self, request, *args, **kwargs):
         if isinstance(request.accepted_renderer, CSVRenderer):
             return self.csv_response()
-        documents = Documents.for_serializer(self.get_serializer(many=True).child, request)
+        documents = Documents.for_view(self)
         if documents is None:
             return super().list(request, *args, **kwargs)
         ids = self.paginate_queryset(self.matching_ids())
@@ -122,7 +119,7 @@ class ResourceViewSet(
 
     def matching_ids(self):
         """The ids of the records the request selects, in order: filters, q and ordering applied."""
-        return self.filter_queryset(self.get_queryset()).prefetch_related(None).values_list("pk", flat=True)
+        return self.filter_queryset(self.queryset.all()).values_list("pk", flat=True)
 
     def csv_response(self) -> StreamingHttpResponse:
         """Every matching record (no pagination), streamed in chunks."""

@@ -37,7 +37,7 @@ def corpus(seeded):
 @contextlib.contextmanager
 def drf_only():
     with (
-        mock.patch.object(Documents, "for_serializer", return_value=None),
+        mock.patch.object(Documents, "for_view", return_value=None),
         mock.patch.object(CsvCells, "for_serializer", return_value=None),
     ):
         yield
