@@ -20,8 +20,10 @@ same output, record for record, for every resource. SQLite always takes DRF's pa
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import orjson
+import psycopg
 from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
 from django.db import connection, models
 from django.db.models import Aggregate, Case, F, Func, OuterRef, Q, Subquery, TextField, Value, When
@@ -258,6 +260,23 @@ SCALARS = (
 )
 
 
+@contextmanager
+def server_bound_cursor():
+    """A cursor that sends parameters separately (Django's sends them inlined in the SQL text).
+
+    The statement is long and only its ids change, so after a few executions psycopg
+    prepares it on the connection (``prepare_threshold``): PostgreSQL then skips parsing
+    and planning it, which took longer than running it. Queries are logged as usual.
+    """
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
 class Documents:
     """Renders records of one model through a compiled serializer.
 
@@ -326,7 +345,7 @@ class Documents:
 
     def render(self, ids: list[int]) -> list[dict]:
         """The documents of these records, in this order (one query)."""
-        with connection.cursor() as cursor:
+        with server_bound_cursor() as cursor:
             cursor.execute(self.sql, (*self.params, list(ids)))
             by_id = {pk: orjson.loads(document) for pk, document in cursor.fetchall()}
         return [by_id[pk] for pk in ids if pk in by_id]
