@@ -1,6 +1,7 @@
 """Limit/offset pagination with a strict contract: bad values are a 400, never clamped silently."""
 
 from django.conf import settings
+from django.db.models import Count, Window
 from rest_framework import pagination
 
 from api.errors import ApiError
@@ -33,6 +34,25 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
 
     def get_offset(self, request):
         return _non_negative_int(request, self.offset_query_param, 0)
+
+    def paginate_ids(self, queryset, request) -> list[int]:
+        """The page's record ids and, from the same statement, the total (``COUNT(*) OVER ()``).
+
+        One scan of the matching records instead of two (a COUNT, then the page). A page
+        past the end has no row to carry the total, so only then is it counted apart.
+        """
+        self.request = request
+        self.limit, self.offset = self.get_limit(request), self.get_offset(request)
+        if queryset.query.distinct:
+            ids = self.paginate_queryset(queryset.values_list("pk", flat=True), request)
+            return list(ids)
+        rows = list(
+            queryset.annotate(_total=Window(Count("pk"))).values_list("pk", "_total")[
+                self.offset : self.offset + self.limit
+            ]
+        )
+        self.count = rows[0][1] if rows else self.get_count(queryset)
+        return [pk for pk, _ in rows]
 
     def get_schema_operation_parameters(self, view):
         params = super().get_schema_operation_parameters(view)

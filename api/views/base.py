@@ -114,12 +114,8 @@ class ResourceViewSet(
         documents = Documents.for_view(self)
         if documents is None:
             return super().list(request, *args, **kwargs)
-        ids = self.paginate_queryset(self.matching_ids())
-        return self.get_paginated_response(documents.render(list(ids)))
-
-    def matching_ids(self):
-        """The ids of the records the request selects, in order: filters, q and ordering applied."""
-        return self.filter_queryset(self.queryset.all()).values_list("pk", flat=True)
+        ids = self.paginator.paginate_ids(self.filter_queryset(self.queryset.all()), request)
+        return self.get_paginated_response(documents.render(ids))
 
     def csv_response(self) -> StreamingHttpResponse:
         """Every matching record (no pagination), streamed in chunks."""

@@ -3,7 +3,7 @@
 Each count includes the SAVEPOINT and RELEASE of the request's atomic block
 (``ATOMIC_REQUESTS``), then: COUNT, the page, and one query per prefetched relation.
 On PostgreSQL, the lists the database writes itself (``api.sql_documents``) take
-COUNT, the page's ids and the documents, however many relations they nest.
+the page's ids with the total, then the documents, however many relations they nest.
 """
 
 import pytest
@@ -41,7 +41,7 @@ PINNED = {
 
 
 SQL_DOCUMENTS = {"agreements", "persons", "sources"}  # lists PostgreSQL writes itself
-SQL_DOCUMENT_QUERIES = 5  # savepoint, count, ids, documents, release
+SQL_DOCUMENT_QUERIES = 4  # savepoint, page ids with the total (COUNT(*) OVER ()), documents, release
 
 
 def expected_lists(prefix: str) -> tuple[int, int]:

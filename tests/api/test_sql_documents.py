@@ -133,3 +133,10 @@ def test_documents_come_back_in_the_pages_order_and_missing_ids_are_left_out(api
     ids = list(Agreement.objects.order_by("-id").values_list("id", flat=True)[:3])
     gone = ids[0] + 1000
     assert [doc["id"] for doc in documents.render([ids[2], gone, ids[0], ids[1]])] == [ids[2], ids[0], ids[1]]
+
+
+@pytest.mark.parametrize("params", [{"offset": 100000}, {"q": "no-such-words-anywhere"}, {"offset": 3, "limit": 2}])
+def test_pages_past_the_end_and_empty_results_count_the_same(api, corpus, params):
+    fast, slow = both_ways(api, f"{API}/agreements/", params)
+    assert fast.json() == slow.json()
+    assert fast.json()["count"] == slow.json()["count"]
