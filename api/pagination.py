@@ -40,10 +40,12 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
 
         One scan of the matching records instead of two (a COUNT, then the page). A page
         past the end has no row to carry the total, so only then is it counted apart.
+        Unfiltered lists keep the two queries: the window would read and sort the whole
+        table, where the page alone stops after ``limit`` rows of an index.
         """
         self.request = request
         self.limit, self.offset = self.get_limit(request), self.get_offset(request)
-        if queryset.query.distinct:
+        if queryset.query.distinct or not queryset.query.where:
             ids = self.paginate_queryset(queryset.values_list("pk", flat=True), request)
             return list(ids)
         rows = list(

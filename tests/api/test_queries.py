@@ -3,7 +3,8 @@
 Each count includes the SAVEPOINT and RELEASE of the request's atomic block
 (``ATOMIC_REQUESTS``), then: COUNT, the page, and one query per prefetched relation.
 On PostgreSQL, the lists the database writes itself (``api.sql_documents``) take
-the page's ids with the total, then the documents, however many relations they nest.
+COUNT, the page's ids and the documents, however many relations they nest; filtered,
+the ids and the total come from one statement.
 """
 
 import pytest
@@ -41,7 +42,8 @@ PINNED = {
 
 
 SQL_DOCUMENTS = {"agreements", "persons", "sources"}  # lists PostgreSQL writes itself
-SQL_DOCUMENT_QUERIES = 4  # savepoint, page ids with the total (COUNT(*) OVER ()), documents, release
+SQL_DOCUMENT_QUERIES = 5  # savepoint, count, page ids, documents, release
+SQL_DOCUMENT_FILTERED_QUERIES = 4  # savepoint, page ids with the total (COUNT(*) OVER ()), documents, release
 
 
 def expected_lists(prefix: str) -> tuple[int, int]:
@@ -91,3 +93,10 @@ def test_sparse_fields_drop_the_prefetches_they_do_not_need(seeded):
         assert sparse == full == SQL_DOCUMENT_QUERIES  # the nesting is inside the one documents query
     else:
         assert sparse == full - 2  # no parties, no signatories prefetch
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the documents path is PostgreSQL's")
+@pytest.mark.parametrize("prefix", sorted(SQL_DOCUMENTS))
+def test_filtered_document_lists_take_the_total_with_the_page(prefix, api, seeded):
+    for limit in (1, 100):
+        assert count_queries(api, f"/api/v1/{prefix}/?limit={limit}&q=ro") == SQL_DOCUMENT_FILTERED_QUERIES
