@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from rest_framework import serializers
@@ -10,6 +12,7 @@ from api.resources import detail_url, resource_for
 from cooperation.partial_dates import PartialDate
 
 MAX_ID = 2**63 - 1  # the range of BigAutoField ids
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")  # what SlugField accepts
 
 
 def brief(obj: models.Model | None, request) -> dict | None:
@@ -37,6 +40,10 @@ class BriefRelatedField(serializers.RelatedField):
     def use_pk_only_optimization(self):
         return False
 
+    def run_validation(self, data=serializers.empty):
+        # DRF's RelatedField reads "" as null; here, as in the schema, "" is no slug (does_not_exist).
+        return serializers.Field.run_validation(self, data)
+
     def to_internal_value(self, data):
         model = self.get_queryset().model
         has_slug = resource_for(model).has_slug
@@ -48,11 +55,36 @@ class BriefRelatedField(serializers.RelatedField):
             self.fail("incorrect_type", model=name, slug_hint="", data_type="a string")
         if isinstance(data, int) and not 1 <= data <= MAX_ID:
             self.fail("does_not_exist", model=name, kind="id", value=data)
+        if isinstance(data, str) and not SLUG.fullmatch(data):
+            # No record has such a slug; and a NUL in a query would be a database error on PostgreSQL.
+            self.fail("does_not_exist", model=name, kind="slug", value=data)
         lookup = {"slug": data} if isinstance(data, str) else {"pk": data}
         try:
             return self.get_queryset().get(**lookup)
         except (ObjectDoesNotExist, ValueError, OverflowError):
             self.fail("does_not_exist", model=name, kind="slug" if isinstance(data, str) else "id", value=data)
+
+
+class StringOnlyMixin:
+    """Text fields take JSON strings only: DRF would store ``0`` as ``"0"``, a value the schema calls invalid."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def string_only(field_class: type[serializers.CharField]) -> type[serializers.CharField]:
+    return type(field_class.__name__, (StringOnlyMixin, field_class), {"__doc__": field_class.__doc__})
+
+
+StrictCharField = string_only(serializers.CharField)
+StrictURLField = string_only(serializers.URLField)
+# ModelSerializer.serializer_field_mapping, with every text field (CharField and its subclasses) string-only.
+STRING_ONLY_FIELD_MAPPING = {
+    model_field: string_only(field) if issubclass(field, serializers.CharField) else field
+    for model_field, field in serializers.ModelSerializer.serializer_field_mapping.items()
+}
 
 
 class PartialDateField(serializers.Field):

@@ -6,6 +6,9 @@ from rest_framework import pagination
 
 from api.errors import ApiError
 
+# offset + limit must fit a bigint: PostgreSQL refuses a larger OFFSET or LIMIT (a 500, not an empty page).
+MAX_OFFSET = 2**63 - 1 - settings.API_MAX_PAGE_SIZE
+
 
 def _non_negative_int(request, name: str, default: int, maximum: int | None = None, minimum: int = 0) -> int:
     raw = request.query_params.get(name)
@@ -14,10 +17,11 @@ def _non_negative_int(request, name: str, default: int, maximum: int | None = No
     problem = None
     if not raw.isascii() or not raw.isdigit():
         problem = f"{name} must be a whole number, got {raw!r}."
+    elif maximum is not None and (len(raw.lstrip("0")) > len(str(maximum)) or int(raw) > maximum):
+        # (lengths first: int() refuses strings of more than 4300 digits)
+        problem = f"{name} must be at most {maximum}."
     elif int(raw) < minimum:
         problem = f"{name} must be at least {minimum}."
-    elif maximum is not None and int(raw) > maximum:
-        problem = f"{name} must be at most {maximum}."
     if problem:
         raise ApiError(400, "invalid_parameter", problem, [{"field": name, "code": "invalid", "detail": problem}])
     return int(raw)
@@ -33,7 +37,7 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         return _non_negative_int(request, self.limit_query_param, self.default_limit, self.max_limit, minimum=1)
 
     def get_offset(self, request):
-        return _non_negative_int(request, self.offset_query_param, 0)
+        return _non_negative_int(request, self.offset_query_param, 0, MAX_OFFSET)
 
     def paginate_ids(self, queryset, request) -> list[int]:
         """The page's record ids and, from the same statement, the total (``COUNT(*) OVER ()``).
@@ -67,7 +71,7 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
                 param["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_limit}
             elif param["name"] == self.offset_query_param:
                 param["description"] = "Index of the first result (0-based)."
-                param["schema"] = {"type": "integer", "minimum": 0}
+                param["schema"] = {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}
         return params
 
     def get_paginated_response_schema(self, schema):

@@ -1,16 +1,25 @@
 """The query-parameter contract: every parameter is known, or the request is a 400 that names it.
 
 A misspelled filter silently ignored returns every record, and a client acting on
-that list can do real damage; so nothing unknown is ever ignored.
+that list can do real damage; so nothing unknown is ever ignored. Nor is a query
+string that is not UTF-8 or carries a NUL character: Django would quietly turn the
+bad bytes into U+FFFD and search or filter for something the client never sent.
+Nor is a parameter without a value (``?name=``), or an empty item in a comma-separated
+list (``?kind__in=a,,b``): leave the parameter out instead.
 """
 
 from __future__ import annotations
+
+from urllib.parse import unquote_to_bytes
+
+from django_filters.filters import BaseCSVFilter
 
 from api.errors import ApiError
 
 COMMON = {"format"}
 SHAPE = {"fields", "omit", "expand"}
 LIST_ONLY = {"limit", "offset", "ordering"}
+COMMA_SEPARATED = SHAPE | {"ordering"}
 
 
 def allowed_parameters(view) -> set[str]:
@@ -31,7 +40,54 @@ def allowed_parameters(view) -> set[str]:
     return allowed
 
 
+def comma_separated_parameters(view) -> set[str]:
+    """The parameters whose value is a comma-separated list (``*__in`` ones, and those a view declares)."""
+    names = set(COMMA_SEPARATED) | set(getattr(view, "comma_separated_parameters", ()))
+    filterset_class = getattr(view, "filterset_class", None)
+    if filterset_class is not None:
+        names |= {name for name, f in filterset_class.base_filters.items() if isinstance(f, BaseCSVFilter)}
+    names |= {name for name in getattr(view, "extra_query_parameters", ()) if name.endswith("__in")}
+    return names
+
+
+def blank_parameters(view) -> list[dict]:
+    """Field errors for each parameter given without a value, or with an empty item in its list."""
+    lists = comma_separated_parameters(view)
+    errors = []
+    for name, values in view.request.query_params.lists():
+        if any(value == "" for value in values):
+            errors.append({"field": name, "code": "blank", "detail": "Give a value, or leave the parameter out."})
+        elif name in lists and any("" in value.split(",") for value in values):
+            errors.append({"field": name, "code": "blank", "detail": "An item of the comma-separated list is empty."})
+    return errors
+
+
+def undecodable_parameters(query_string: str) -> list[dict]:
+    """Field errors for each parameter whose name or value is not UTF-8 text without NUL characters."""
+    # WSGI hands the query string over as latin-1 text: these are the bytes the client sent.
+    raw = query_string.encode("latin-1", errors="replace")
+    errors = []
+    for pair in raw.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        try:
+            text = [unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8") for part in (name, value)]
+        except UnicodeDecodeError:
+            errors.append(_bad_parameter(name, "invalid_utf8", "Not valid UTF-8 (percent-encode UTF-8 bytes)."))
+            continue
+        if any("\x00" in part for part in text):
+            errors.append(_bad_parameter(name, "null_character", "Contains a NUL character."))
+    return errors
+
+
+def _bad_parameter(name: bytes, code: str, detail: str) -> dict:
+    return {"field": unquote_to_bytes(name).decode("utf-8", errors="replace"), "code": code, "detail": detail}
+
+
 def check_query_parameters(view) -> None:
+    undecodable = undecodable_parameters(view.request.META.get("QUERY_STRING", ""))
+    if undecodable:
+        names = ", ".join(error["field"] for error in undecodable)
+        raise ApiError(400, "invalid_parameter", f"Undecodable query parameter(s): {names}.", undecodable)
     unknown = sorted(set(view.request.query_params) - allowed_parameters(view))
     if unknown:
         detail = f"Unknown query parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}."
@@ -40,3 +96,7 @@ def check_query_parameters(view) -> None:
             for name in unknown
         ]
         raise ApiError(400, "unknown_parameter", detail, errors)
+    blank = blank_parameters(view)
+    if blank:
+        names = ", ".join(error["field"] for error in blank)
+        raise ApiError(400, "invalid_parameter", f"Blank query parameter(s): {names}.", blank)

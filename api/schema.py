@@ -196,6 +196,7 @@ class RegistryAutoSchema(AutoSchema):
                     del content["text/csv"]
         for code in self._error_codes():
             responses.setdefault(code, self._error_response(code))
+        responses.setdefault("414", {"description": URI_TOO_LONG})
         if self._is_conditional_read():
             responses["304"] = {
                 "description": "Not modified: the ETag in If-None-Match is current. No body.",
@@ -227,6 +228,10 @@ class RegistryAutoSchema(AutoSchema):
         return sorted(set(codes))
 
 
+URI_TOO_LONG = (
+    "URI too long: the request line exceeds the HTTP server's limit (gunicorn: 4094 bytes). "
+    "The server answers before the API does, so the body is not the Error shape."
+)
 ERROR_DESCRIPTIONS = {
     "400": "Invalid request: a malformed body, a bad value, or an unknown query parameter (named in errors).",
     "401": "No valid token: missing, unknown, expired or revoked.",

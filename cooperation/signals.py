@@ -11,7 +11,10 @@ from cooperation.search import SearchableModel
 
 @receiver(pre_save)
 def sync_derived_columns(sender, instance, raw=False, **kwargs) -> None:
-    """Derive ``*_end`` columns; on raw saves (``loaddata``) also fill the timestamps."""
+    """Derive ``*_end`` columns; on raw saves (``loaddata``) also fill the timestamps a fixture lacks.
+
+    Timestamps a fixture carries (a backup from ``manage.py export``) are kept.
+    """
     if not isinstance(instance, RegistryModel):
         return
     instance.sync_partial_dates()
@@ -20,7 +23,8 @@ def sync_derived_columns(sender, instance, raw=False, **kwargs) -> None:
         if instance.created is None:
             existing = sender._default_manager.filter(pk=instance.pk).values_list("created", flat=True).first()
             instance.created = existing or now
-        instance.last_updated = now
+        if instance.last_updated is None:
+            instance.last_updated = now
 
 
 @receiver(post_save)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.contrib.auth import get_user_model
 
-from api.filtersets.base import ChoiceInFilter, IdFilter, LookupFilterSet, RelatedFilter
+from api.filtersets.base import ChoiceInFilter, DateTimeFilter, IdFilter, LookupFilterSet, RelatedFilter
 from cooperation.history.models import ChangeRecord
 from cooperation.history.recording import tracked_models
 
@@ -33,10 +33,10 @@ class ChangeRecordFilterSet(LookupFilterSet):
         distinct=False,
         help_text="Username of who made the change (repeatable: any of).",
     )
-    changed_at__gte = django_filters.IsoDateTimeFilter(
+    changed_at__gte = DateTimeFilter(
         field_name="changed_at", lookup_expr="gte", help_text="Changed at or after (ISO 8601)."
     )
-    changed_at__lte = django_filters.IsoDateTimeFilter(
+    changed_at__lte = DateTimeFilter(
         field_name="changed_at", lookup_expr="lte", help_text="Changed at or before (ISO 8601)."
     )
 

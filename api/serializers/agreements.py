@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from api.fields import BriefRelatedField, PartialDateField
+from api.fields import BriefRelatedField, PartialDateField, StrictCharField
 from api.serializers.base import NestedSerializer, RegistrySerializer
 from api.serializers.common import CitationBriefSerializer, LabelBriefSerializer
 from cooperation.models import (
@@ -85,7 +85,7 @@ class AgreementSerializer(RegistrySerializer):
     forum = BriefRelatedField(
         queryset=Organization.objects.filter(kind=Organization.Kind.FORUM), required=False, allow_null=True
     )
-    topics = serializers.ListField(child=serializers.CharField(max_length=300), required=False, max_length=100)
+    topics = serializers.ListField(child=StrictCharField(max_length=300), required=False, max_length=100)
     parties = PartyInAgreementSerializer(source="party_links", many=True, read_only=True)
     signatories = SignatoryInAgreementSerializer(many=True, read_only=True)
     relations = OutgoingRelationSerializer(

@@ -10,13 +10,16 @@ Query parameters (top-level serializer only):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from api.errors import ApiError
-from api.fields import BriefRelatedField
+from api.fields import STRING_ONLY_FIELD_MAPPING, BriefRelatedField
 from api.resources import detail_url
 
 
@@ -34,6 +37,19 @@ def csv_param(request, name: str) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
+def unknown_fields(serializer: serializers.Serializer, data) -> dict[str, list]:
+    """``{key: [error]}`` for every key of a request body that is not a writable field."""
+    if not isinstance(data, Mapping):
+        return {}  # DRF reports a body that is not an object
+    writable = {name for name, field in serializer.fields.items() if not field.read_only}
+    errors = {}
+    for key in sorted(set(data) - writable, key=str):
+        field = serializer.fields.get(key)
+        detail = "Read-only; not accepted in requests." if field is not None else "Not a field of this resource."
+        errors[key] = [ErrorDetail(detail, code="unknown_field")]
+    return errors
+
+
 class RegistrySerializer(serializers.ModelSerializer):
     """ModelSerializer with ``url`` and ``display``, sparse fieldsets and model validation."""
 
@@ -41,6 +57,7 @@ class RegistrySerializer(serializers.ModelSerializer):
     display = serializers.SerializerMethodField(help_text="A human-readable one-line description.")
 
     serializer_related_field = BriefRelatedField
+    serializer_field_mapping = STRING_ONLY_FIELD_MAPPING
 
     class Meta:
         expandable: tuple[str, ...] = ()
@@ -81,7 +98,7 @@ class RegistrySerializer(serializers.ModelSerializer):
             for name in names - only:
                 self.fields.pop(name)
         for name in omit & names:
-            self.fields.pop(name)
+            self.fields.pop(name, None)  # (may be gone already: fields=a&omit=b)
 
     @staticmethod
     def _reject(param: str, unknown: set[str], allowed: set[str]) -> None:
@@ -89,6 +106,24 @@ class RegistrySerializer(serializers.ModelSerializer):
         raise ApiError(400, "invalid_parameter", detail, [{"field": param, "code": "invalid", "detail": detail}])
 
     # --- writes --------------------------------------------------------------------------
+
+    def to_internal_value(self, data):
+        """Reject keys that are not writable fields, together with any other field errors.
+
+        Read-only keys (``id``, ``url``, ``created``...) count as unknown: the request
+        schemas (``*Request`` components) do not have them, and a key the server would
+        silently drop is a client bug worth reporting.
+        """
+        unknown = unknown_fields(self, data)
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **unknown}) from exc
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
 
     def validate(self, attrs):
         """Run the model's own ``full_clean`` so the API and the admin share every rule."""

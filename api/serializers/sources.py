@@ -1,8 +1,6 @@
 """Sources: the documents facts are cited from."""
 
-from rest_framework import serializers
-
-from api.fields import PartialDateField
+from api.fields import PartialDateField, StrictURLField
 from api.serializers.base import RegistrySerializer
 from cooperation.models import Source
 
@@ -10,7 +8,7 @@ from cooperation.models import Source
 class SourceSerializer(RegistrySerializer):
     """A document that facts are cited from, with its publisher, date, kind and tier."""
 
-    web_url = serializers.URLField(source="url", allow_blank=True, required=False, help_text="The document's address.")
+    web_url = StrictURLField(source="url", allow_blank=True, required=False, help_text="The document's address.")
     published_on = PartialDateField("published_on")
 
     class Meta(RegistrySerializer.Meta):

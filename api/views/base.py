@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, viewsets
-from rest_framework.exceptions import MethodNotAllowed, NotFound
+from rest_framework.exceptions import MethodNotAllowed, NotAcceptable, NotFound
 from rest_framework.renderers import JSONRenderer
 
 from api.backends import SearchBackend, StrictOrderingFilter
@@ -40,13 +40,21 @@ class ContractMixin:
         return method in self.allowed_methods
 
     def perform_content_negotiation(self, request, force=False):
-        """An unknown ``format`` is a 400 naming it (DRF would answer 404)."""
+        """An unknown ``format`` is a 400 naming it (DRF would answer 404).
+
+        An ``Accept`` header naming nothing the view renders (``text/csv`` for one record)
+        gets JSON, as RFC 9110 §12.5.1 allows, rather than an undocumented 406.
+        """
         wanted = request.query_params.get("format")
-        formats = {renderer.format for renderer in self.get_renderers()}
+        renderers = self.get_renderers()
+        formats = {renderer.format for renderer in renderers}
         if wanted is not None and wanted not in formats:
             detail = f"Unknown format {wanted!r}; use one of: {', '.join(sorted(formats))}."
             raise ApiError(400, "invalid_parameter", detail, [{"field": "format", "code": "invalid", "detail": detail}])
-        return super().perform_content_negotiation(request, force)
+        try:
+            return super().perform_content_negotiation(request, force)
+        except NotAcceptable:
+            return renderers[0], renderers[0].media_type
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)

@@ -106,7 +106,9 @@ GRAPH_PARAMETERS = [
     ),
     OpenApiParameter(
         "types",
-        {"type": "string"},
+        {"type": "array", "items": {"type": "string", "enum": list(NODE_TYPES)}},
+        style="form",
+        explode=False,
         description=(
             f"Comma-separated node kinds to include (default all: {', '.join(NODE_TYPES)}); edges only between "
             "included nodes, and the expansion only goes through them. Must include the scope's kind."
@@ -149,6 +151,7 @@ class GraphView(ContractMixin, APIView):
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer]
     extra_query_parameters = tuple(parameter.name for parameter in GRAPH_PARAMETERS)
+    comma_separated_parameters = ("types",)
 
     @extend_schema(operation_id="graph_retrieve", parameters=GRAPH_PARAMETERS, responses=GraphSerializer)
     def get(self, request):

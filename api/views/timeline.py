@@ -17,10 +17,11 @@ from rest_framework.views import APIView
 
 from api.errors import ApiError
 from api.fields import BriefRelatedField, brief, partial_date_data
-from api.filtersets.base import PartialDateFormField
+from api.filtersets.base import PartialDateFormField, RelatedChoiceField, invalid
 from api.pagination import LimitOffsetPagination
 from api.renderers import CSVRenderer, csv_lines
 from api.schema import PARTIAL_DATE_PATTERN, PartialDateSerializer
+from api.schema_params import SLUG_SCHEMA
 from api.serializers.base import csv_param
 from api.timeline import ORDER_RULE, RECORD_TYPES, EventKind, TimelineQuery, timeline
 from api.views.base import ContractMixin
@@ -149,7 +150,7 @@ class KindsField(forms.CharField):
         kinds = [part.strip() for part in value.split(",")]
         unknown = [kind for kind in kinds if kind not in EventKind.values]
         if unknown:
-            raise forms.ValidationError(
+            raise invalid(
                 f"Unknown event kind(s): {', '.join(map(repr, unknown))}. Use: {', '.join(EventKind.values)}.",
                 code="invalid_choice",
             )
@@ -167,17 +168,11 @@ class StrictBooleanField(forms.Field):
             return True
         if lowered in ("false", "0"):
             return False
-        raise forms.ValidationError(f"Give true or false, not {value!r}.", code="invalid")
+        raise invalid(f"Give true or false, not {value!r}.")
 
 
-def _by_slug(model) -> forms.ModelMultipleChoiceField:
-    name = model._meta.verbose_name
-    return forms.ModelMultipleChoiceField(
-        queryset=model.objects.all(),
-        to_field_name="slug",
-        required=False,
-        error_messages={"invalid_choice": f"No {name} with slug %(value)r."},
-    )
+def _by_slug(model) -> RelatedChoiceField:
+    return RelatedChoiceField(queryset=model.objects.all(), to_field_name="slug", required=False)
 
 
 class TimelineQueryForm(forms.Form):
@@ -225,24 +220,21 @@ PARAMETERS = [
     ),
     OpenApiParameter(
         "organization",
-        str,
-        many=True,
+        {"type": "array", "items": SLUG_SCHEMA},
         explode=True,
         style="form",
         description="Organization slug (repeatable: any of): events listing it among their `organizations`.",
     ),
     OpenApiParameter(
         "mission",
-        str,
-        many=True,
+        {"type": "array", "items": SLUG_SCHEMA},
         explode=True,
         style="form",
         description="Mission slug (repeatable: any of): that mission's milestone claims.",
     ),
     OpenApiParameter(
         "agreement",
-        str,
-        many=True,
+        {"type": "array", "items": SLUG_SCHEMA},
         explode=True,
         style="form",
         description="Agreement slug (repeatable: any of): that agreement's dates and its parties' withdrawals.",

@@ -348,7 +348,8 @@ def test_detail_responses_have_no_undocumented_fields(sdk, registry):
     with sdk.Client(base_url=registry, raise_on_unexpected_status=True) as client:
         agreement = agreements_retrieve.sync(MOU, client=client)
         organization = organizations_retrieve.sync("roscosmos", client=client)
-        expanded = agreements_list.sync(client=client, slug=MOU, expand="labels,citations")
+        expand = importlib.import_module(f"{sdk.__name__}.models").AgreementsListExpandItem
+        expanded = agreements_list.sync(client=client, slug=MOU, expand=[expand.LABELS, expand.CITATIONS])
     undocumented = {
         "Agreement (detail)": sorted(agreement.additional_properties),
         "Organization (detail)": sorted(organization.additional_properties),

@@ -1,0 +1,1 @@
+"""Schemathesis against a live server (``tests/schemathesis/run``); not collected by pytest."""

@@ -1,0 +1,220 @@
+"""Schemathesis on the committed schema (``openapi.yaml``) against a live server.
+
+1. A fresh database, migrated and seeded: a SQLite file in a temporary directory, or the
+   PostgreSQL database named by ``--database-url`` (dropped and created again).
+2. A curator and an API token for it, so that writes are exercised too.
+3. gunicorn on a free loopback port with production settings (``DJANGO_DEBUG=0``) and
+   throttles out of reach, so no answer is a 429.
+4. ``schemathesis run`` with ``tests/schemathesis/schemathesis.toml``; its exit status is ours.
+
+The server is stopped and the temporary files removed however the run ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+HERE = Path(__file__).resolve().parent
+BIN = ROOT / ".venv" / "bin"
+PYTHON = str(BIN / "python")
+CONFIG = HERE / "schemathesis.toml"
+SCHEMA = ROOT / "openapi.yaml"
+USERNAME = "schemathesis"
+UNTHROTTLED = "100000000/s"
+READY_TIMEOUT_S = 60
+
+
+def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    parser = argparse.ArgumentParser(
+        prog="tests/schemathesis/run",
+        description=__doc__.split("\n\n")[0],
+        epilog="Arguments after `--` go to `schemathesis run` as they are (e.g. -- --max-examples 5 --seed 1).",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("SCHEMATHESIS_DATABASE_URL", ""),
+        help="A PostgreSQL database to DROP and create again for the run (default: $SCHEMATHESIS_DATABASE_URL, "
+        "else a SQLite file in a temporary directory).",
+    )
+    parser.add_argument(
+        "--report-dir",
+        type=Path,
+        default=ROOT / "artifacts" / "schemathesis",
+        help="JUnit report and server log (default: artifacts/schemathesis).",
+    )
+    args, extra = parser.parse_known_args(argv)
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    return args, extra
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def recreate_postgres_database(url: str) -> None:
+    """DROP (ending its sessions) and CREATE the database ``url`` names, through the ``postgres`` database."""
+    import dj_database_url
+    import psycopg
+    from psycopg import sql
+
+    settings = dj_database_url.parse(url)
+    if settings["ENGINE"] != "django.db.backends.postgresql":
+        raise SystemExit(f"--database-url must be a PostgreSQL URL, got {url!r}")
+    name = settings["NAME"]
+    connection = psycopg.connect(
+        dbname="postgres",
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        user=settings["USER"] or None,
+        password=settings["PASSWORD"] or None,
+        autocommit=True,
+    )
+    with connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def server_env(database_url: str) -> dict[str, str]:
+    """A production-like environment (as ``bench/`` uses) that never throttles."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback
+        API_THROTTLE_ANON=UNTHROTTLED,
+        API_THROTTLE_USER=UNTHROTTLED,
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"manage.py {' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+def prepare_database(env: dict[str, str]) -> str:
+    """Migrate, seed, create the curator; return a fresh token key for it."""
+    manage(env, "migrate", "--noinput", "-v", "0")
+    print(manage(env, "seed").strip())
+    manage(env, "createcurator", USERNAME, "--password", secrets.token_urlsafe(24))
+    output = manage(env, "issue_token", USERNAME, "--days", "1", "--description", "schemathesis run")
+    return output.strip().splitlines()[-1]
+
+
+class Server:
+    """gunicorn serving the API (``tests.schemathesis.wsgi``) on a free loopback port."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, *, concurrent: bool):
+        self.env, self.log_path = env, log_path
+        # SQLite takes one writer at a time: serve it one request at a time ("database is locked").
+        self.workers, self.threads = (2, 4) if concurrent else (1, 1)
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        command = [
+            PYTHON, "-m", "gunicorn", "tests.schemathesis.wsgi:application",
+            "--bind", f"127.0.0.1:{self.port}",
+            "--workers", str(self.workers), "--worker-class", "gthread", "--threads", str(self.threads),
+            "--timeout", "120", "--no-control-socket",
+            "--error-logfile", "-", "--log-level", "warning",
+        ]  # fmt: skip
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
+            if self._ready():
+                return
+            time.sleep(0.2)
+        raise SystemExit(f"gunicorn not ready after {READY_TIMEOUT_S} s:\n{self.log_tail()}")
+
+    def _ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.base_url}/health/ready", timeout=5) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no server log)"
+
+
+def _stop_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def main(argv: list[str]) -> int:
+    args, extra = parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    args.report_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="schemathesis-") as scratch:
+        if args.database_url:
+            database_url = args.database_url
+            recreate_postgres_database(database_url)
+        else:
+            database_url = f"sqlite:///{Path(scratch) / 'registry.sqlite3'}"
+        print(f"Database: {database_url}", flush=True)
+        env = server_env(database_url)
+        token = prepare_database(env)
+        server = Server(env, args.report_dir / "server.log", concurrent=bool(args.database_url))
+        try:
+            server.start()
+            print(f"Server: {server.base_url} (log: {server.log_path})", flush=True)
+            command = [
+                str(BIN / "schemathesis"), "--config-file", str(CONFIG),
+                "run", str(SCHEMA),
+                "--url", server.base_url,
+                "--header", f"Authorization: Bearer {token}",
+                "--report", "junit", "--report-junit-path", str(args.report_dir / "junit.xml"),
+                *extra,
+            ]  # fmt: skip
+            status = subprocess.run(command, cwd=ROOT, stdin=subprocess.DEVNULL).returncode
+        finally:
+            server.stop()
+        if status != 0:
+            print(f"schemathesis failed ({status}); the server log's last lines:\n{server.log_tail()}", flush=True)
+        return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
