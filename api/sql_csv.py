@@ -15,12 +15,12 @@ from collections.abc import Iterator
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection, models
-from django.db.models import Case, F, Func, OuterRef, Subquery, TextField, When
+from django.db.models import Case, F, Func, Subquery, TextField, When
 from django.db.models.functions import Cast, Coalesce
 from rest_framework import serializers
 
 from api.fields import BriefRelatedField, PartialDateField
-from api.optimization import model_field_named, ordering_within_parent
+from api.optimization import model_field_named
 from api.resources import resource_for
 from api.sql_documents import (
     SCALARS,
@@ -29,7 +29,6 @@ from api.sql_documents import (
     Unsupported,
     at_path,
     display,
-    expand_ordering,
     is_unset,
     partial_date_text,
     text,
@@ -101,21 +100,10 @@ class CellCompiler(Compiler):
         raise Unsupported(f"nested {model.__name__} rows link to no slugged record")
 
     def joined_children(self, field, model):
-        relation = model_field_named(model, field.source)
-        if relation is None or not relation.one_to_many:
-            raise Unsupported(f"nested list {field.field_name}")
-        child_model, parent_fk = relation.related_model, relation.field.name
-        order_by = [
-            F(name).desc() if descending else F(name)
-            for term in ordering_within_parent(child_model, parent_fk)
-            for name, descending in expand_ordering(child_model, term)
-        ]
-        rows = (
-            child_model._default_manager.filter(**{parent_fk: OuterRef("pk")})
-            .order_by()
-            .values(parent_fk)
-            .annotate(cell=StringAgg(self.row_cell(field.child, child_model), SEPARATOR, order_by=order_by))
-            .values("cell")
+        rows = self.aggregated_children(
+            field,
+            model,
+            lambda child, order_by: StringAgg(self.row_cell(field.child, child), SEPARATOR, order_by=order_by),
         )
         return blank_if_null(Subquery(rows, output_field=TextField()))
 

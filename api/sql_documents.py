@@ -213,24 +213,34 @@ class Compiler:
 
     def children(self, field, model):
         """A reverse foreign key's rows as a JSON array, in their prefetch order."""
+        rows = self.aggregated_children(
+            field,
+            model,
+            lambda child, order_by: JSONAgg(self.document(field.child, child, top=False), order_by=order_by),
+        )
+        return Func(Subquery(rows, output_field=models.JSONField()), EMPTY_LIST, function="COALESCE")
+
+    def aggregated_children(self, field, model, aggregate):
+        """A correlated subquery: ``aggregate(child_model, order_by)`` over one record's nested rows.
+
+        The rows are those of the reverse foreign key behind ``field``, in their prefetch order.
+        """
         relation = model_field_named(model, field.source)
         if relation is None or not relation.one_to_many:
             raise Unsupported(f"nested list {field.field_name}")
         child_model, parent_fk = relation.related_model, relation.field.name
-        document = self.document(field.child, child_model, top=False)
         order_by = [
             F(name).desc() if descending else F(name)
             for term in ordering_within_parent(child_model, parent_fk)
             for name, descending in expand_ordering(child_model, term)
         ]
-        rows = (
+        return (
             child_model._default_manager.filter(**{parent_fk: OuterRef("pk")})
             .order_by()
             .values(parent_fk)
-            .annotate(rows=JSONAgg(document, order_by=order_by))
-            .values("rows")
+            .annotate(aggregated=aggregate(child_model, order_by))
+            .values("aggregated")
         )
-        return Func(Subquery(rows, output_field=models.JSONField()), EMPTY_LIST, function="COALESCE")
 
 
 def expand_ordering(model, term: str, prefix: str = "", flip: bool = False) -> list[tuple[str, bool]]:

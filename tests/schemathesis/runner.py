@@ -25,6 +25,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from bench.env import django_env  # the production-like, never-throttled environment bench/ uses
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 HERE = Path(__file__).resolve().parent
 BIN = ROOT / ".venv" / "bin"
@@ -32,7 +34,6 @@ PYTHON = str(BIN / "python")
 CONFIG = HERE / "schemathesis.toml"
 SCHEMA = ROOT / "openapi.yaml"
 USERNAME = "schemathesis"
-UNTHROTTLED = "100000000/s"
 READY_TIMEOUT_S = 60
 
 
@@ -87,22 +88,6 @@ def recreate_postgres_database(url: str) -> None:
     with connection:
         connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def server_env(database_url: str) -> dict[str, str]:
-    """A production-like environment (as ``bench/`` uses) that never throttles."""
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=database_url,
-        DJANGO_DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback
-        API_THROTTLE_ANON=UNTHROTTLED,
-        API_THROTTLE_USER=UNTHROTTLED,
-        PYTHONUNBUFFERED="1",
-    )
-    return env
 
 
 def manage(env: dict[str, str], *args: str) -> str:
@@ -194,7 +179,7 @@ def main(argv: list[str]) -> int:
         else:
             database_url = f"sqlite:///{Path(scratch) / 'registry.sqlite3'}"
         print(f"Database: {database_url}", flush=True)
-        env = server_env(database_url)
+        env = django_env(database_url)
         token = prepare_database(env)
         server = Server(env, args.report_dir / "server.log", concurrent=bool(args.database_url))
         try:
