@@ -39,26 +39,25 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     def get_offset(self, request):
         return _non_negative_int(request, self.offset_query_param, 0, MAX_OFFSET)
 
-    def paginate_ids(self, queryset, request) -> list[int]:
-        """The page's record ids and, from the same statement, the total (``COUNT(*) OVER ()``).
+    def paginate_documents(self, queryset, request, documents) -> list[dict]:
+        """The page's records, as ``documents`` renders them, with the total: one statement.
 
-        One scan of the matching records instead of two (a COUNT, then the page). A page
-        past the end has no row to carry the total, so only then is it counted apart.
-        Unfiltered lists keep the two queries: the window would read and sort the whole
+        Filtered lists take the total from the page's own scan (``COUNT(*) OVER ()``); a page
+        past the end has no row to carry it, so only then is it counted apart. Unfiltered
+        lists count apart, in the same statement: the window would read and sort the whole
         table, where the page alone stops after ``limit`` rows of an index.
         """
         self.request = request
         self.limit, self.offset = self.get_limit(request), self.get_offset(request)
+        page = slice(self.offset, self.offset + self.limit)
         if queryset.query.distinct or not queryset.query.where:
-            ids = self.paginate_queryset(queryset.values_list("pk", flat=True), request)
-            return list(ids)
-        rows = list(
-            queryset.annotate(_total=Window(Count("pk"))).values_list("pk", "_total")[
-                self.offset : self.offset + self.limit
-            ]
-        )
-        self.count = rows[0][1] if rows else self.get_count(queryset)
-        return [pk for pk, _ in rows]
+            ids = queryset.values_list("pk", flat=True)[page]
+            total, results = documents.page(ids.query, count=queryset.values("pk").order_by().query)
+        else:
+            ids = queryset.annotate(_total=Window(Count("pk"))).values_list("pk", "_total")[page]
+            total, results = documents.page(ids.query)
+        self.count = total if total is not None else self.get_count(queryset)
+        return results
 
     def get_schema_operation_parameters(self, view):
         params = super().get_schema_operation_parameters(view)

@@ -6,10 +6,11 @@ whose serializer is made only of fields this module understands is instead answe
 from one JSON document per record, built by the database (as PostgREST does):
 
 * the page's ids come from the usual queryset (filters, ``q``, ordering, pagination
-  and permissions untouched);
-* one more query renders those records with ``json_build_object``/``json_agg``,
+  and permissions untouched), compiled by the ORM as a CTE;
+* the same statement renders those records with ``json_build_object``/``json_agg``,
   compiled from the serializer the request would have used (after ``fields``,
-  ``omit`` and ``expand``), nested lists ordered as their prefetch would be.
+  ``omit`` and ``expand``), nested lists ordered as their prefetch would be, and
+  takes the total with them.
 
 Anything the compiler does not know (a method field, a country list, a nested
 list below the first level) makes it return ``None``, and the request takes the
@@ -19,7 +20,6 @@ same output, record for record, for every resource. SQLite always takes DRF's pa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import orjson
@@ -35,8 +35,6 @@ from api.fields import BriefRelatedField, PartialDateField
 from api.optimization import model_field_named, ordering_within_parent
 from api.resources import _list_url, resource_for
 from cooperation import models as m
-
-CHUNK = 2000  # records per rendering query when streaming (CSV)
 
 
 class Unsupported(Exception):
@@ -296,7 +294,7 @@ class Documents:
     """
 
     def __init__(self, sql: str, params: tuple):
-        self.sql, self.params = sql, params
+        self.sql, self.params = sql, params  # the documents of the records in the CTE ``PAGE``
 
     @classmethod
     def for_view(cls, view) -> Documents | None:
@@ -339,40 +337,46 @@ class Documents:
     @classmethod
     def compile(cls, serializer, request) -> Documents:
         model = serializer.Meta.model
-        document = Cast(Compiler(request).document(serializer, model), TextField())
         table = connection.ops.quote_name(model._meta.db_table)
         pk = connection.ops.quote_name(model._meta.pk.column)
-        queryset = (
-            model._default_manager.annotate(_document=document)
+        in_page = (
+            model._default_manager.annotate(_document=Compiler(request).document(serializer, model))
             .order_by()
-            .extra(where=[f"{table}.{pk} = ANY(%s)"], params=[IDS])
+            .extra(where=[f"{table}.{pk} IN (SELECT pk FROM {PAGE})"])
             .values_list("pk", "_document")
         )
-        sql, params = queryset.query.sql_with_params()
-        if not params or params[-1] is not IDS:
-            raise Unsupported("the ids are not the statement's last parameter")
-        return cls(sql, tuple(params[:-1]))
+        sql, params = in_page.query.sql_with_params()
+        return cls(sql, tuple(params))
 
-    def render(self, ids: list[int]) -> list[dict]:
-        """The documents of these records, in this order (one query)."""
+    def page(self, ids, count=None) -> tuple[int | None, list[dict]]:
+        """One page's documents, in order, and the total, from one statement.
+
+        ``ids`` is the page's query: ``pk`` and, when ``count`` is None, the total as a
+        second column (``COUNT(*) OVER ()``); ``count`` is a query of every matching
+        record's ``pk``, counted apart. The total is None for a page past the end whose
+        query carries it (no row to carry it). One statement rather than three (the
+        count, the ids, the documents) is one plan, prepared once per connection by
+        psycopg for each filter combination, and one round trip.
+        """
+        ids_sql, ids_params = ids.sql_with_params()
+        if count is None:
+            source, total = f"({ids_sql}) _ids(pk, _total)", f"(SELECT _total FROM {PAGE} LIMIT 1)"
+            count_params = ()
+        else:
+            count_sql, count_params = count.sql_with_params()
+            source, total = f"({ids_sql}) _ids(pk)", f"(SELECT COUNT(*) FROM ({count_sql}) _all)"
+        sql = (
+            f"WITH {PAGE} AS MATERIALIZED (SELECT _ids.*, ROW_NUMBER() OVER () AS _n FROM {source}) "
+            f"SELECT {total}, (SELECT JSON_AGG(_docs._document ORDER BY {PAGE}._n)::text "
+            f"FROM {PAGE} JOIN ({self.sql}) _docs(pk, _document) ON _docs.pk = {PAGE}.pk)"
+        )
         with server_bound_cursor() as cursor:
-            cursor.execute(self.sql, (*self.params, list(ids)))
-            by_id = {pk: orjson.loads(document) for pk, document in cursor.fetchall()}
-        return [by_id[pk] for pk in ids if pk in by_id]
-
-    def stream(self, ids: Iterable[int]) -> Iterator[dict]:
-        """Every record's document, ``CHUNK`` records per query."""
-        chunk: list[int] = []
-        for pk in ids:
-            chunk.append(pk)
-            if len(chunk) == CHUNK:
-                yield from self.render(chunk)
-                chunk = []
-        if chunk:
-            yield from self.render(chunk)
+            cursor.execute(sql, (*ids_params, *count_params, *self.params))
+            total, documents = cursor.fetchone()
+        return total, orjson.loads(documents) if documents else []
 
 
-IDS: list[int] = []  # the placeholder of the ids parameter, recognised by identity
+PAGE = "_page"  # the CTE of a page's ids (pk, its position _n) in ``Documents.page``
 MAX_COMPILED = 256  # shapes x sites; cleared when full (hosts are limited by ALLOWED_HOSTS)
 _COMPILED: dict = {}
 _BY_SHAPE: dict = {}

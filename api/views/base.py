@@ -122,8 +122,8 @@ class ResourceViewSet(
         documents = Documents.for_view(self)
         if documents is None:
             return super().list(request, *args, **kwargs)
-        ids = self.paginator.paginate_ids(self.filter_queryset(self.queryset.all()), request)
-        return self.get_paginated_response(documents.render(ids))
+        queryset = self.filter_queryset(self.queryset.all())
+        return self.get_paginated_response(self.paginator.paginate_documents(queryset, request, documents))
 
     def csv_response(self) -> StreamingHttpResponse:
         """Every matching record (no pagination), streamed in chunks."""

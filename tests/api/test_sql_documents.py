@@ -9,6 +9,7 @@ from unittest import mock
 
 import pytest
 from django.db import connection
+from django.db.models import Count, Window
 from rest_framework.request import Request
 
 from api.resources import RESOURCES
@@ -79,9 +80,9 @@ def test_the_heavy_lists_are_written_by_postgresql(api, corpus):
         (f"{API}/persons/", {}),
     ]
     for url, params in cases:
-        with mock.patch.object(Documents, "render", autospec=True, side_effect=Documents.render) as render:
+        with mock.patch.object(Documents, "page", autospec=True, side_effect=Documents.page) as page:
             assert api.get(url, params).status_code == 200
-        assert render.called, (url, params)
+        assert page.called, (url, params)
 
 
 @pytest.mark.parametrize(
@@ -126,13 +127,24 @@ def test_an_empty_export_is_empty_either_way(api, corpus):
     assert csv_rows(fast) == csv_rows(slow) == []
 
 
-def test_documents_come_back_in_the_pages_order_and_missing_ids_are_left_out(api, corpus):
+def documents_of_agreements(api) -> Documents:
     request = api.get(f"{API}/agreements/", {"limit": 1}).wsgi_request
     view = AgreementViewSet(request=Request(request), action="list", format_kwarg=None, kwargs={})
-    documents = Documents.for_serializer(view.get_serializer(many=True).child, view.request)
-    ids = list(Agreement.objects.order_by("-id").values_list("id", flat=True)[:3])
-    gone = ids[0] + 1000
-    assert [doc["id"] for doc in documents.render([ids[2], gone, ids[0], ids[1]])] == [ids[2], ids[0], ids[1]]
+    return Documents.for_serializer(view.get_serializer(many=True).child, view.request)
+
+
+def test_a_page_comes_back_in_its_queries_order_with_its_total(api, corpus):
+    documents = documents_of_agreements(api)
+    matching = Agreement.objects.filter(kind="memorandum")
+    newest = matching.order_by("-id")
+    total, page = documents.page(newest.values_list("pk", flat=True)[1:4].query, count=matching.values("pk").query)
+    assert [doc["id"] for doc in page] == list(newest.values_list("pk", flat=True)[1:4])
+    assert total == matching.count() > 4
+    windowed = newest.annotate(_total=Window(Count("pk"))).values_list("pk", "_total")
+    total, page = documents.page(windowed[2:5].query)
+    assert [doc["id"] for doc in page] == list(newest.values_list("pk", flat=True)[2:5])
+    assert total == matching.count()
+    assert documents.page(windowed[10**6 : 10**6 + 5].query) == (None, [])  # no row to carry the total
 
 
 @pytest.mark.parametrize("params", [{"offset": 100000}, {"q": "no-such-words-anywhere"}, {"offset": 3, "limit": 2}])
