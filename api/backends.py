@@ -3,10 +3,38 @@
 from __future__ import annotations
 
 from django.db.models import Case, FloatField, Value, When
+from django_filters import utils
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.filters import BaseFilterBackend, OrderingFilter
 
 from api.errors import ApiError
 from cooperation.search import normalize
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend; a view with ``defer_existence`` set gets related records unchecked.
+
+    Their existence checks (``api.filtersets.base.References``) are left on the view as
+    ``deferred_references``, for the view to run with its own query.
+    """
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        if getattr(view, "defer_existence", False):
+            kwargs["defer_existence"] = True
+        return kwargs
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            if getattr(view, "defer_existence", False):
+                view.defer_existence = False  # the error names every problem, existence included
+                return self.filter_queryset(request, queryset, view)
+            raise utils.translate_validation(filterset.errors)
+        view.deferred_references = getattr(filterset, "references", [])
+        return filterset.qs
 
 
 class SearchBackend(BaseFilterBackend):

@@ -39,23 +39,30 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     def get_offset(self, request):
         return _non_negative_int(request, self.offset_query_param, 0, MAX_OFFSET)
 
-    def paginate_documents(self, queryset, request, documents) -> list[dict]:
+    def paginate_documents(self, queryset, request, documents, references=()) -> list[dict] | None:
         """The page's records, as ``documents`` renders them, with the total: one statement.
 
         Filtered lists take the total from the page's own scan (``COUNT(*) OVER ()``); a page
         past the end has no row to carry it, so only then is it counted apart. Unfiltered
         lists count apart, in the same statement: the window would read and sort the whole
         table, where the page alone stops after ``limit`` rows of an index.
+
+        The existence of the related records the filters name (``references``) is checked
+        in the same statement; None when one of them does not exist.
         """
         self.request = request
         self.limit, self.offset = self.get_limit(request), self.get_offset(request)
         page = slice(self.offset, self.offset + self.limit)
         if queryset.query.distinct or not queryset.query.where:
             ids = queryset.values_list("pk", flat=True)[page]
-            total, results = documents.page(ids.query, count=queryset.values("pk").order_by().query)
+            count = queryset.values("pk").order_by().query
         else:
             ids = queryset.annotate(_total=Window(Count("pk"))).values_list("pk", "_total")[page]
-            total, results = documents.page(ids.query)
+            count = None
+        checks = [reference.matching().query for reference in references]
+        total, results, found = documents.page(ids.query, count, checks)
+        if found != [reference.expected for reference in references]:
+            return None
         self.count = total if total is not None else self.get_count(queryset)
         return results
 

@@ -29,6 +29,7 @@ from django.db import connection, models
 from django.db.models import Aggregate, Case, F, Func, OuterRef, Q, Subquery, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
+from django.db.models.lookups import Exact
 from rest_framework import serializers
 
 from api.fields import BriefRelatedField, PartialDateField
@@ -50,7 +51,7 @@ class JSONBuildObject(Func):
     def __init__(self, pairs: dict):
         expressions = []
         for key, value in pairs.items():
-            expressions += [Cast(Value(key), TextField()), value]
+            expressions += [Literal(key), value]
         super().__init__(*expressions)
 
 
@@ -88,23 +89,43 @@ NULL_JSON = RawSQL("NULL::json", [], output_field=models.JSONField())
 EMPTY_LIST = RawSQL("'[]'::json", [], output_field=models.JSONField())
 
 
-def text(value: str) -> Value:
-    return Value(value, output_field=TextField())
+class Literal(Value):
+    """A constant written into the statement's text, not sent as a parameter.
+
+    A compiled statement has a hundred constants (its keys, formats, URLs); as parameters,
+    each execution would send and convert every one of them again. Values a literal
+    cannot carry safely (a backslash, a NUL) stay parameters.
+    """
+
+    def as_sql(self, compiler, connection):
+        if not isinstance(self.value, str) or "\\" in self.value or "\x00" in self.value:
+            return super().as_sql(compiler, connection)
+        quoted = self.value.replace("'", "''").replace("%", "%%")  # %%: the statement has parameters
+        return f"'{quoted}'::text", []
+
+
+def text(value: str) -> Literal:
+    return Literal(value, output_field=TextField())
+
+
+def equals(path: str, value: str) -> Exact:
+    """``path = 'value'``, the value a literal."""
+    return Exact(F(path), text(value))
 
 
 def partial_date_text(path: str) -> Case:
     """A partial date's ISO 8601 text at its precision ("2018-03-03", "2017-11", "2022")."""
     precision = f"{path}_precision"
     return Case(
-        When(**{precision: "day"}, then=ToChar(F(path), text("YYYY-MM-DD"))),
-        When(**{precision: "month"}, then=ToChar(F(path), text("YYYY-MM"))),
+        When(equals(precision, "day"), then=ToChar(F(path), text("YYYY-MM-DD"))),
+        When(equals(precision, "month"), then=ToChar(F(path), text("YYYY-MM"))),
         default=ToChar(F(path), text("YYYY")),
         output_field=TextField(),
     )
 
 
 def is_unset(path: str) -> Q:
-    return Q(**{f"{path}__isnull": True}) | Q(**{f"{path}_precision": ""})
+    return Q(**{f"{path}__isnull": True}) | Q(equals(f"{path}_precision", ""))
 
 
 def partial_date(path: str) -> Case:
@@ -131,7 +152,7 @@ def _display_with_date(prefix: str, head, stem: str) -> Case:
 
 def _or_when_blank(prefix: str, name: str, fallback) -> Case:
     path = at_path(prefix, name)
-    return Case(When(**{path: ""}, then=fallback), default=F(path), output_field=TextField())
+    return Case(When(equals(path, ""), then=fallback), default=F(path), output_field=TextField())
 
 
 def display(model, prefix: str):
@@ -141,7 +162,7 @@ def display(model, prefix: str):
     if model is m.Organization:
         name, short = F(at_path(prefix, "name")), F(at_path(prefix, "short_name"))
         both = Concat(name, text(" ("), short, text(")"))
-        differs = ~Q(**{at_path(prefix, "short_name"): ""}) & ~Q(**{at_path(prefix, "short_name"): name})
+        differs = ~Q(equals(at_path(prefix, "short_name"), "")) & ~Q(**{at_path(prefix, "short_name"): name})
         return Case(When(differs, then=both), default=name, output_field=TextField())
     if model is m.Agreement:
         title = _or_when_blank(prefix, "short_title", F(at_path(prefix, "title")))
@@ -348,32 +369,40 @@ class Documents:
         sql, params = in_page.query.sql_with_params()
         return cls(sql, tuple(params))
 
-    def page(self, ids, count=None) -> tuple[int | None, list[dict]]:
-        """One page's documents, in order, and the total, from one statement.
+    def page(self, ids, count=None, checks=()) -> tuple[int | None, list[dict], list[int]]:
+        """One page's total and documents, in order, from one statement; and how many rows ``checks`` find.
 
         ``ids`` is the page's query: ``pk`` and, when ``count`` is None, the total as a
         second column (``COUNT(*) OVER ()``); ``count`` is a query of every matching
         record's ``pk``, counted apart. The total is None for a page past the end whose
-        query carries it (no row to carry it). One statement rather than three (the
-        count, the ids, the documents) is one plan, prepared once per connection by
-        psycopg for each filter combination, and one round trip.
+        query carries it (no row to carry it). One statement rather than one per part
+        (existence checks, count, ids, documents) is one plan, prepared once per connection
+        by psycopg for each combination of filters, and one round trip.
         """
-        ids_sql, ids_params = ids.sql_with_params()
+        ids_sql, params = ids.sql_with_params()
         if count is None:
             source, total = f"({ids_sql}) _ids(pk, _total)", f"(SELECT _total FROM {PAGE} LIMIT 1)"
-            count_params = ()
         else:
             count_sql, count_params = count.sql_with_params()
             source, total = f"({ids_sql}) _ids(pk)", f"(SELECT COUNT(*) FROM ({count_sql}) _all)"
-        sql = (
-            f"WITH {PAGE} AS MATERIALIZED (SELECT _ids.*, ROW_NUMBER() OVER () AS _n FROM {source}) "
-            f"SELECT {total}, (SELECT JSON_AGG(_docs._document ORDER BY {PAGE}._n)::text "
+            params += count_params
+        found = []
+        for check in checks:
+            check_sql, check_params = check.sql_with_params()
+            found.append(f"(SELECT COUNT(*) FROM ({check_sql}) _found)")
+            params += check_params
+        documents = (
+            f"(SELECT JSON_AGG(_docs._document ORDER BY {PAGE}._n)::text "
             f"FROM {PAGE} JOIN ({self.sql}) _docs(pk, _document) ON _docs.pk = {PAGE}.pk)"
         )
+        sql = (
+            f"WITH {PAGE} AS MATERIALIZED (SELECT _ids.*, ROW_NUMBER() OVER () AS _n FROM {source}) "
+            f"SELECT {', '.join([total, *found, documents])}"
+        )
         with server_bound_cursor() as cursor:
-            cursor.execute(sql, (*ids_params, *count_params, *self.params))
-            total, documents = cursor.fetchone()
-        return total, orjson.loads(documents) if documents else []
+            cursor.execute(sql, (*params, *self.params))  # in the order of the text
+            total, *counts, documents = cursor.fetchone()
+        return total, orjson.loads(documents) if documents else [], counts
 
 
 PAGE = "_page"  # the CTE of a page's ids (pk, its position _n) in ``Documents.page``

@@ -90,12 +90,38 @@ def partial_date_filters(param: str, stem: str | None = None) -> dict[str, Parti
     }
 
 
+class References(list):
+    """Related records named by key (slug or id) whose existence is not checked yet.
+
+    On the PostgreSQL list path the check rides in the page's own statement instead of a
+    query of its own (``matching`` counts the records, ``expected`` is how many there must
+    be); when they differ, the view runs the checked filters again, which name the problem.
+    """
+
+    def __init__(self, queryset, key: str, values):
+        super().__init__(values)
+        self.queryset, self.key = queryset, key
+
+    @property
+    def expected(self) -> int:
+        return len(set(self))
+
+    def matching(self):
+        """The query of the named records' ids."""
+        return self.queryset.filter(**{f"{self.key}__in": list(self)}).values("pk")
+
+
 class RelatedChoiceField(django_filters.fields.ModelMultipleChoiceField):
     """Related records by id or slug.
 
     Ids are checked to be ids before they reach the database (an overlong integer is a
     400, not a crash); a record that does not exist is ``does_not_exist``, as in bodies.
+    With ``defer_existence``, that last check is left to the caller (``References``).
     """
+
+    def __init__(self, *args, defer_existence: bool = False, **kwargs):
+        self.defer_existence = defer_existence
+        super().__init__(*args, **kwargs)
 
     def _check_values(self, value):
         if self.to_field_name is None:
@@ -103,6 +129,10 @@ class RelatedChoiceField(django_filters.fields.ModelMultipleChoiceField):
                 text = str(item).strip()
                 if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
                     raise invalid(f"{item!r} is not an id (a whole number).", code="invalid_pk_value")
+        if self.defer_existence and self._canonical(value):
+            for item in value:
+                self.validate_no_null_characters(item)
+            return References(self.queryset, self.to_field_name or "pk", value)
         try:
             return super()._check_values(value)
         except forms.ValidationError as exc:
@@ -110,6 +140,10 @@ class RelatedChoiceField(django_filters.fields.ModelMultipleChoiceField):
                 raise
             name, key = self.queryset.model._meta.verbose_name, self.to_field_name or "id"
             raise invalid(f"No {name} with {key} {exc.params['value']!r}.", code="does_not_exist") from None
+
+    def _canonical(self, value) -> bool:
+        """Whether each value is spelled as the record's own key (``066`` names no record, as checked)."""
+        return self.to_field_name is not None or all(str(int(item)) == item for item in value)
 
 
 class RelatedFilter(django_filters.ModelMultipleChoiceFilter):
@@ -126,7 +160,10 @@ class RelatedFilter(django_filters.ModelMultipleChoiceFilter):
         if not value:
             return qs
         prefix = self.field_name.rsplit("__", 1)[0] if "__" in self.field_name else None
-        condition = Q(**{f"{self.field_name}__in": list(value)})
+        if isinstance(value, References):
+            condition = Q(**{f"{self.field_name}__{value.key}__in": list(value)})
+        else:
+            condition = Q(**{f"{self.field_name}__in": list(value)})
         for key, wanted in self.constraint.items():
             condition &= Q(**{f"{prefix}__{key}" if prefix else key: wanted})
         if self.exclude:
@@ -224,13 +261,23 @@ class LookupFilterSet(django_filters.FilterSet):
         lookups: dict[str, list[str]] = {}
         extra: dict = {}
 
-    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, defer_existence: bool = False):
         # Build only the filters the request names. A filter without a value filters
         # nothing, and copying every filter and its form field (over a hundred on
         # agreements) cost more per request than the query itself.
         if data is not None:
             self.base_filters = {name: f for name, f in type(self).base_filters.items() if name in data}
         super().__init__(data, queryset, request=request, prefix=prefix)
+        if defer_existence:
+            for filter_ in self.filters.values():
+                if isinstance(filter_, RelatedFilter):
+                    filter_.extra["defer_existence"] = True
+                    filter_.__dict__.pop("_field", None)  # a form field built before would not know
+
+    @property
+    def references(self) -> list[References]:
+        """The related records the valid filters name without having checked them (``defer_existence``)."""
+        return [value for value in self.form.cleaned_data.values() if isinstance(value, References)]
 
     @classmethod
     def get_filters(cls):

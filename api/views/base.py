@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from django.http import StreamingHttpResponse
-from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import MethodNotAllowed, NotAcceptable, NotFound
 from rest_framework.renderers import JSONRenderer
 
-from api.backends import SearchBackend, StrictOrderingFilter
+from api.backends import FilterBackend, SearchBackend, StrictOrderingFilter
 from api.conditional import ConditionalReadMixin, ConditionalWriteMixin
 from api.errors import ApiError
 from api.fields import MAX_ID
@@ -74,9 +73,11 @@ class ResourceViewSet(
     export and error handling come from here.
     """
 
-    filter_backends = [DjangoFilterBackend, SearchBackend, StrictOrderingFilter]
+    filter_backends = [FilterBackend, SearchBackend, StrictOrderingFilter]
     ordering: tuple[str, ...] = ()
     search = True
+    defer_existence = False  # FilterBackend: leave related records' existence to the view
+    deferred_references: list = []
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -122,8 +123,13 @@ class ResourceViewSet(
         documents = Documents.for_view(self)
         if documents is None:
             return super().list(request, *args, **kwargs)
+        self.defer_existence = True  # checked in the page's statement, not a query each (FilterBackend)
         queryset = self.filter_queryset(self.queryset.all())
-        return self.get_paginated_response(self.paginator.paginate_documents(queryset, request, documents))
+        results = self.paginator.paginate_documents(queryset, request, documents, self.deferred_references)
+        if results is None:  # a named record does not exist: the checked filters say which (400)
+            self.defer_existence = False
+            return super().list(request, *args, **kwargs)
+        return self.get_paginated_response(results)
 
     def csv_response(self) -> StreamingHttpResponse:
         """Every matching record (no pagination), streamed in chunks."""

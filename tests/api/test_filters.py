@@ -143,3 +143,46 @@ def test_pagination(api):
 def test_ids_beyond_the_id_range_are_not_found(api):
     assert api.get("/api/v1/parties/99999999999999999999999/").status_code == 404
     assert api.get("/api/v1/parties/0/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query, missing",
+    [
+        ("party=no-such-org", ["'no-such-org'"]),
+        ("party=roscosmos&party=no-such-org", ["'no-such-org'"]),
+        ("party__n=no-such-org", ["'no-such-org'"]),
+        ("party_id=999999", ["'999999'"]),
+        ("party_id=0{id}", ["'0{id}'"]),  # not the id's own spelling: no record has it
+        ("party=Roscosmos", ["'Roscosmos'"]),  # slugs are case-sensitive
+    ],
+)
+def test_related_records_that_do_not_exist_are_named(api, query, missing):
+    """Wherever the existence check runs (its own query, or the page's statement on PostgreSQL)."""
+    from cooperation.models import Organization
+
+    roscosmos = Organization.objects.get(slug="roscosmos").pk
+    response = api.get(f"/api/v1/agreements/?{query.format(id=roscosmos)}")
+    assert response.status_code == 400, response.content
+    errors = response.json()["errors"]
+    assert [e["code"] for e in errors] == ["does_not_exist"]
+    assert [e["detail"].split(" ")[-1].rstrip(".") for e in errors] == [m.format(id=roscosmos) for m in missing]
+
+
+def test_a_missing_record_is_named_with_the_other_problems(api):
+    response = api.get("/api/v1/agreements/?party=no-such-org&signed_on__gte=2018-13")
+    assert response.status_code == 400
+    assert sorted((e["field"], e["code"]) for e in response.json()["errors"]) == [
+        ("party", "does_not_exist"),
+        ("signed_on__gte", "invalid"),
+    ]
+
+
+def test_existing_records_by_slug_and_id_filter_alike(api):
+    from cooperation.models import Organization
+
+    ids = {slug: Organization.objects.get(slug=slug).pk for slug in ("roscosmos", "cnsa")}
+    by_slug = slugs(api, "/api/v1/agreements/?party=roscosmos&party=cnsa&party=roscosmos")
+    by_id = slugs(api, f"/api/v1/agreements/?party_id={ids['roscosmos']}&party_id={ids['cnsa']}")
+    assert by_slug == by_id and by_slug
+    not_roscosmos = slugs(api, "/api/v1/agreements/?party__n=roscosmos&limit=1000")
+    assert not set(not_roscosmos) & set(slugs(api, "/api/v1/agreements/?party=roscosmos"))

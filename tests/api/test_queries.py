@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from api.resources import RESOURCES
 from api.views.registry import VIEWSETS
+from cooperation.models import AgreementParty
 
 EXPANDABLE = {
     v.queryset.model: ",".join(v.serializer_class.Meta.expandable)
@@ -99,3 +100,12 @@ def test_sparse_fields_drop_the_prefetches_they_do_not_need(seeded):
 def test_filtered_document_lists_take_the_total_with_the_page(prefix, api, seeded):
     for limit in (1, 100):
         assert count_queries(api, f"/api/v1/{prefix}/?limit={limit}&q=ro") == SQL_DOCUMENT_QUERIES
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the documents path is PostgreSQL's")
+def test_related_records_named_by_filters_are_checked_in_the_pages_statement(api, seeded):
+    """``party=slug`` costs no query of its own: its existence check rides in the page's statement."""
+    party = AgreementParty.objects.select_related("organization").first().organization
+    for query in (f"party={party.slug}", f"party_id={party.pk}", f"party={party.slug}&signed_on__gte=2000"):
+        for limit in (1, 100):
+            assert count_queries(api, f"/api/v1/agreements/?{query}&limit={limit}") == SQL_DOCUMENT_QUERIES, query

@@ -137,14 +137,14 @@ def test_a_page_comes_back_in_its_queries_order_with_its_total(api, corpus):
     documents = documents_of_agreements(api)
     matching = Agreement.objects.filter(kind="memorandum")
     newest = matching.order_by("-id")
-    total, page = documents.page(newest.values_list("pk", flat=True)[1:4].query, count=matching.values("pk").query)
+    total, page, _ = documents.page(newest.values_list("pk", flat=True)[1:4].query, matching.values("pk").query)
     assert [doc["id"] for doc in page] == list(newest.values_list("pk", flat=True)[1:4])
     assert total == matching.count() > 4
     windowed = newest.annotate(_total=Window(Count("pk"))).values_list("pk", "_total")
-    total, page = documents.page(windowed[2:5].query)
+    total, page, _ = documents.page(windowed[2:5].query)
     assert [doc["id"] for doc in page] == list(newest.values_list("pk", flat=True)[2:5])
     assert total == matching.count()
-    assert documents.page(windowed[10**6 : 10**6 + 5].query) == (None, [])  # no row to carry the total
+    assert documents.page(windowed[10**6 : 10**6 + 5].query) == (None, [], [])  # no row to carry the total
 
 
 @pytest.mark.parametrize("params", [{"offset": 100000}, {"q": "no-such-words-anywhere"}, {"offset": 3, "limit": 2}])
