@@ -4,6 +4,9 @@ DRF's ``JSONRenderer`` (compact, unescaped Unicode) goes through the standard li
 encoder; orjson writes the same compact UTF-8. Values orjson does not know natively
 (lazy strings, Decimals, datetimes left unserialized...) fall back to DRF's own encoder,
 so every value renders as it did before.
+
+``RawJSON`` is JSON text already written (by PostgreSQL, ``api.sql_documents``): it goes
+into the response as it is, never parsed and written again.
 """
 
 from __future__ import annotations
@@ -11,6 +14,37 @@ from __future__ import annotations
 import orjson
 from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
+
+
+class RawJSON:
+    """A JSON value already written as text; rendered as it is."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __eq__(self, other):
+        return isinstance(other, RawJSON) and other.text == self.text
+
+    def __repr__(self):
+        return f"RawJSON({self.text[:60]!r})"
+
+
+class Encoder(JSONEncoder):
+    """DRF's encoder (indented responses), which also reads ``RawJSON``."""
+
+    def default(self, obj):
+        if isinstance(obj, RawJSON):
+            return orjson.loads(obj.text)
+        return super().default(obj)
+
+
+def _default(obj):
+    if isinstance(obj, RawJSON):
+        return orjson.Fragment(obj.text)
+    return _FALLBACK.default(obj)
+
 
 _FALLBACK = JSONEncoder()
 OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
@@ -20,12 +54,14 @@ LINE_SEPARATOR, PARAGRAPH_SEPARATOR = "\u2028".encode(), "\u2029".encode()
 class ORJSONRenderer(JSONRenderer):
     """``application/json`` via orjson; indentation requests go to DRF's renderer."""
 
+    encoder_class = Encoder
+
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
         if self.get_indent(accepted_media_type or "", renderer_context or {}):
             return super().render(data, accepted_media_type, renderer_context)
-        out = orjson.dumps(data, default=_FALLBACK.default, option=OPTIONS)
+        out = orjson.dumps(data, default=_default, option=OPTIONS)
         # Like DRF: escape the two line separators that JavaScript string literals reject.
         if LINE_SEPARATOR in out or PARAGRAPH_SEPARATOR in out:
             out = out.replace(LINE_SEPARATOR, b"\\u2028").replace(PARAGRAPH_SEPARATOR, b"\\u2029")

@@ -5,6 +5,7 @@ from django.db.models import Count, Window
 from rest_framework import pagination
 
 from api.errors import ApiError
+from api.json_renderer import RawJSON
 
 # offset + limit must fit a bigint: PostgreSQL refuses a larger OFFSET or LIMIT (a 500, not an empty page).
 MAX_OFFSET = 2**63 - 1 - settings.API_MAX_PAGE_SIZE
@@ -39,7 +40,7 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     def get_offset(self, request):
         return _non_negative_int(request, self.offset_query_param, 0, MAX_OFFSET)
 
-    def paginate_documents(self, queryset, request, documents, references=()) -> list[dict] | None:
+    def paginate_documents(self, queryset, request, documents, references=()) -> RawJSON | None:
         """The page's records, as ``documents`` renders them, with the total: one statement.
 
         Filtered lists take the total from the page's own scan (``COUNT(*) OVER ()``); a page

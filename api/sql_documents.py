@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-import orjson
 import psycopg
 from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
 from django.db import connection, models
@@ -33,6 +32,7 @@ from django.db.models.lookups import Exact
 from rest_framework import serializers
 
 from api.fields import BriefRelatedField, PartialDateField
+from api.json_renderer import RawJSON
 from api.optimization import model_field_named, ordering_within_parent
 from api.resources import _list_url, resource_for
 from cooperation import models as m
@@ -369,8 +369,11 @@ class Documents:
         sql, params = in_page.query.sql_with_params()
         return cls(sql, tuple(params))
 
-    def page(self, ids, count=None, checks=()) -> tuple[int | None, list[dict], list[int]]:
+    def page(self, ids, count=None, checks=()) -> tuple[int | None, RawJSON, list[int]]:
         """One page's total and documents, in order, from one statement; and how many rows ``checks`` find.
+
+        The documents come as one JSON array, PostgreSQL's text, rendered as it is (its
+        whitespace differs from DRF's compact JSON: ``{"id" : 1, ...}``; the values do not).
 
         ``ids`` is the page's query: ``pk`` and, when ``count`` is None, the total as a
         second column (``COUNT(*) OVER ()``); ``count`` is a query of every matching
@@ -402,7 +405,7 @@ class Documents:
         with server_bound_cursor() as cursor:
             cursor.execute(sql, (*params, *self.params))  # in the order of the text
             total, *counts, documents = cursor.fetchone()
-        return total, orjson.loads(documents) if documents else [], counts
+        return total, RawJSON(documents or "[]"), counts
 
 
 PAGE = "_page"  # the CTE of a page's ids (pk, its position _n) in ``Documents.page``

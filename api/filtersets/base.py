@@ -16,7 +16,7 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Q
+from django.db.models import ManyToOneRel, Q
 
 from api.fields import MAX_ID
 from cooperation.partial_dates import PartialDate
@@ -160,19 +160,48 @@ class RelatedFilter(django_filters.ModelMultipleChoiceFilter):
         if not value:
             return qs
         prefix = self.field_name.rsplit("__", 1)[0] if "__" in self.field_name else None
-        if isinstance(value, References):
-            condition = Q(**{f"{self.field_name}__{value.key}__in": list(value)})
-        else:
-            condition = Q(**{f"{self.field_name}__in": list(value)})
+        target = f"{self.field_name}__{value.key}" if isinstance(value, References) else self.field_name
+        lookups = {f"{target}__in": list(value)}
         for key, wanted in self.constraint.items():
-            condition &= Q(**{f"{prefix}__{key}" if prefix else key: wanted})
+            lookups[f"{prefix}__{key}" if prefix else key] = wanted
+        matching = _rows_through(qs.model, lookups)
         if self.exclude:
-            return qs.exclude(pk__in=qs.model._default_manager.filter(condition).values("pk"))
+            return qs.exclude(pk__in=matching if matching is not None else _matching_pks(qs.model, lookups))
+        if matching is not None:
+            return qs.filter(pk__in=matching)
         if _crosses_many(qs.model, self.field_name):
             # A semi-join (id IN (subquery)) rather than a join and DISTINCT: the same rows,
             # but the count and the page keep their plain plans (and the ordering's index).
-            return qs.filter(pk__in=qs.model._default_manager.filter(condition).values("pk"))
-        return qs.filter(condition)
+            return qs.filter(pk__in=_matching_pks(qs.model, lookups))
+        return qs.filter(**lookups)
+
+
+def _matching_pks(model, lookups: dict):
+    return model._default_manager.filter(**lookups).values("pk")
+
+
+def _rows_through(model, lookups: dict):
+    """For lookups that all start with one reverse foreign key (``party_links__...``), the
+    foreign key's values of the related rows that match, as a subquery; else None.
+
+    ``id IN (SELECT agreement_id FROM agreementparty WHERE ...)`` rather than a subquery
+    that joins the records' own table back in: less SQL to build, plan and run.
+    """
+    heads = {key.split("__", 1)[0] for key in lookups}
+    if len(heads) != 1 or not all("__" in key for key in lookups):
+        return None
+    try:
+        relation = model._meta.get_field(heads.pop())
+    except FieldDoesNotExist:
+        return None
+    if not isinstance(relation, ManyToOneRel) or not relation.field.target_field.primary_key:
+        return None
+    rows = relation.related_model._default_manager.filter(
+        **{key.split("__", 1)[1]: wanted for key, wanted in lookups.items()}
+    )
+    if relation.field.null:  # NOT IN (..., NULL) would leave nothing out
+        rows = rows.filter(**{f"{relation.field.attname}__isnull": False})
+    return rows.values(relation.field.attname)
 
 
 def _crosses_many(model, path: str) -> bool:

@@ -1,15 +1,16 @@
-"""The orjson renderer writes exactly the bytes DRF's JSONRenderer would."""
+"""The orjson renderer writes exactly the bytes DRF's JSONRenderer would (JSON PostgreSQL wrote goes as it is)."""
 
 from __future__ import annotations
 
 import datetime
 import decimal
 
+import orjson
 import pytest
 from django.utils.translation import gettext_lazy
 from rest_framework.renderers import JSONRenderer
 
-from api.json_renderer import ORJSONRenderer
+from api.json_renderer import ORJSONRenderer, RawJSON
 from api.resources import RESOURCES
 
 API = "/api/v1"
@@ -33,15 +34,38 @@ def test_awkward_values_render_as_drf_renders_them():
     )
 
 
+def parsed(data):
+    """``response.data`` with the JSON text PostgreSQL wrote parsed (its whitespace is its own)."""
+    if isinstance(data, dict) and isinstance(data.get("results"), RawJSON):
+        return {**data, "results": orjson.loads(data["results"].text)}
+    return data
+
+
 @pytest.mark.parametrize("prefix", sorted(r.prefix for r in RESOURCES.values()))
 def test_every_list_renders_identically(seeded, api, prefix):
     response = api.get(f"{API}/{prefix}/", {"limit": 1000})
     assert response.status_code == 200
-    assert_same_bytes(response.data)
-    assert response.content == JSONRenderer().render(response.data)
+    data = parsed(response.data)
+    assert_same_bytes(data)
+    assert orjson.loads(response.content) == orjson.loads(JSONRenderer().render(data))
+
+
+def test_raw_json_goes_out_as_it_is():
+    raw = '[{"id" : 1, "name" : "Роскосмос \u2028"}, \n {"id" : 2, "name" : "CNSA"}]'
+    data = {"count": 2, "results": RawJSON(raw)}
+    out = ORJSONRenderer().render(data)
+    assert out == b'{"count":2,"results":' + raw.encode().replace("\u2028".encode(), b"\\u2028") + b"}"
+    assert orjson.loads(out)["results"] == orjson.loads(raw)
+    indented = ORJSONRenderer().render(data, "application/json; indent=2")
+    assert indented.startswith(b'{\n  "count": 2,\n  "results": [\n    {\n      "id": 1')
+    assert orjson.loads(indented) == orjson.loads(out)
 
 
 def test_indented_responses_still_work(seeded, api):
     response = api.get(f"{API}/organizations/roscosmos/", HTTP_ACCEPT="application/json; indent=2")
     assert response.status_code == 200
     assert response.content.startswith(b'{\n  "id"')
+    listed = api.get(f"{API}/agreements/", {"limit": 2}, HTTP_ACCEPT="application/json; indent=2")
+    assert listed.status_code == 200
+    assert listed.content.startswith(b'{\n  "count"')
+    assert orjson.loads(listed.content) == api.get(f"{API}/agreements/", {"limit": 2}).json()
