@@ -3,7 +3,8 @@
 For each size: build or reuse the corpus database, probe it (scenario
 parameters, SQL queries per list), start the API and the baseline under the same
 gunicorn settings, check both serve the same page (abort if not), check every
-scenario answers 200, then time each scenario with wrk and the CSV export with a
+scenario answers 200, then time each scenario with wrk (the baseline's page
+alternating with the baseline, ``ROUNDS`` times) and the CSV export with a
 streaming client. Progress goes to stderr; stdout is the table and, as its last
 line, one JSON object.
 """
@@ -24,13 +25,14 @@ from bench.csvexport import measure_csv
 from bench.env import django_env
 from bench.parity import check_servers
 from bench.report import BASELINE, SizeResult, render
-from bench.results import LoadResult
+from bench.results import LoadResult, combine
 from bench.scenarios import BASELINE_SCENARIO, CSV_PATH, probe, scenarios
 from bench.server import THREADS, Gunicorn, describe
 from bench.wrk import ensure_wrk, run_load
 
 QUICK_SIZES, FULL_SIZES = (1000, 10000), (1000, 100000)
 CONNECTIONS = 8  # = workers x threads: every server thread busy, no queue in front of them
+ROUNDS = 4  # alternating runs of the API and the baseline on the compared page
 
 
 class BenchmarkInvalid(RuntimeError):
@@ -52,6 +54,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.sizes = sizes
     args.duration = args.duration or (5 if args.quick else 20)
     args.warmup = 1 if args.quick else 3
+    args.round_duration = max(2, args.duration // 2)  # the API and the baseline alternate ROUNDS times
     return args
 
 
@@ -69,6 +72,24 @@ def timed(wrk: str | None, base_url: str, path: str, args: argparse.Namespace) -
     if result.failed:
         raise BenchmarkInvalid(f"{path}: errors during the run ({result.error_text()}); the figures are not valid")
     return result
+
+
+def side_by_side(wrk: str | None, api_url: str, baseline_url: str, path: str, args) -> tuple[list, list]:
+    """The API and the baseline on the same page, in ``ROUNDS`` alternating runs each.
+
+    This machine's speed drifts by a third over minutes (other tenants). Timed one after
+    the other, a slow spell would fall on one side only; alternating, both share it.
+    """
+    for url in (api_url, baseline_url):
+        run_load(wrk, url, [path], duration_s=args.warmup, connections=args.connections)
+    ours, theirs = [], []
+    for _ in range(ROUNDS):
+        for url, runs in ((api_url, ours), (baseline_url, theirs)):
+            result = run_load(wrk, url, [path], duration_s=args.round_duration, connections=args.connections)
+            if result.failed:
+                raise BenchmarkInvalid(f"{url}{path}: errors during the run ({result.error_text()})")
+            runs.append(result)
+    return ours, theirs
 
 
 def bench_size(agreements: int, args: argparse.Namespace, wrk: str | None, logs: Path) -> SizeResult:
@@ -91,9 +112,13 @@ def bench_size(agreements: int, args: argparse.Namespace, wrk: str | None, logs:
             expect_ok(api.base_url, scenario.path)
         for scenario in plan:
             log(f"[bench] {agreements}: {scenario.name} ({scenario.what})")
-            result.loads[scenario.name] = timed(wrk, api.base_url, scenario.path, args)
-        log(f"[bench] {agreements}: baseline")
-        result.loads[BASELINE] = timed(wrk, baseline.base_url, page, args)
+            if scenario.name == BASELINE_SCENARIO:
+                log(f"[bench] {agreements}: ... alternating with the baseline, {ROUNDS} rounds")
+                ours, theirs = side_by_side(wrk, api.base_url, baseline.base_url, page, args)
+                result.loads[scenario.name], result.loads[BASELINE] = combine(ours), combine(theirs)
+                result.round_ratios = [a.rps / b.rps for a, b in zip(ours, theirs, strict=True) if b.rps]
+            else:
+                result.loads[scenario.name] = timed(wrk, api.base_url, scenario.path, args)
         repeats = args.csv_repeats or (3 if agreements <= 10_000 else 1)
         log(f"[bench] {agreements}: CSV export x{repeats}")
         result.csv = measure_csv(api, CSV_PATH, agreements, repeats)

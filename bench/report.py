@@ -21,6 +21,7 @@ class SizeResult:
     csv: CsvResult | None = None
     queries_per_list: dict[str, int] = field(default_factory=dict)
     parity_records: int = 0
+    round_ratios: list[float] = field(default_factory=list)  # API ÷ baseline in each alternating round
 
     @property
     def vs_baseline(self) -> float:
@@ -47,6 +48,7 @@ def summary(sizes: list[SizeResult], setup: dict) -> dict:
         "sizes": [s.agreements for s in sizes],
         "agreements_list_vs_baseline": round(large.vs_baseline, 3),
         "agreements_list_vs_baseline_by_size": {str(s.agreements): round(s.vs_baseline, 3) for s in sizes},
+        "agreements_list_vs_baseline_rounds": {str(s.agreements): [round(r, 3) for r in s.round_ratios] for s in sizes},
         "queries_per_list": large.queries_per_list,
         "queries_per_list_by_size": {str(s.agreements): s.queries_per_list for s in sizes},
         "rps": {name: _by_size(sizes, lambda s, name=name: s.loads[name].rps) for name in names},
@@ -79,7 +81,9 @@ def table(sizes: list[SizeResult], setup: dict) -> str:
             f"  none   (req/s column: rows/s; worker RSS idle {c.idle_rss_mb:.1f} MiB, peak {c.peak_rss_mb:.1f} MiB)"
         )
         lines.append("")
-    ratios = ", ".join(f"{s.agreements}: {s.vs_baseline:.3f}" for s in sizes)
+    ratios = ", ".join(
+        f"{s.agreements}: {s.vs_baseline:.3f} (rounds {', '.join(f'{r:.2f}' for r in s.round_ratios)})" for s in sizes
+    )
     queries = ", ".join(
         f"{s.agreements}: " + " / ".join(f"{n} (limit {k})" for k, n in s.queries_per_list.items()) for s in sizes
     )

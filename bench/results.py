@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from statistics import median
 
 SOCKET_ERRORS = ("connect", "read", "write", "timeout")
 
@@ -36,6 +37,27 @@ class LoadResult:
 
     def error_text(self) -> str:
         return ", ".join(f"{kind} {n}" for kind, n in self.errors.items() if n) or "none"
+
+
+def combine(runs: list[LoadResult]) -> LoadResult:
+    """Several runs of one scenario as one: requests, time and errors added up; p50 and p90 the
+    median of the runs', p99 and max the worst (a merged histogram is not at hand)."""
+    if not runs:
+        raise ValueError("no runs to combine")
+    errors: dict[str, int] = {}
+    for run in runs:
+        for kind, n in run.errors.items():
+            errors[kind] = errors.get(kind, 0) + n
+    return LoadResult(
+        requests=sum(run.requests for run in runs),
+        duration_s=sum(run.duration_s for run in runs),
+        p50_ms=median(run.p50_ms for run in runs),
+        p90_ms=median(run.p90_ms for run in runs),
+        p99_ms=max(run.p99_ms for run in runs),
+        max_ms=max(run.max_ms for run in runs),
+        errors=errors,
+        client=runs[0].client,
+    )
 
 
 def percentile(sorted_values: list[float], pct: float) -> float:

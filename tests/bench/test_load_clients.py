@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from bench.pyload import run_python_load
-from bench.results import LoadResult, percentile
+from bench.results import LoadResult, combine, percentile
 from bench.scenarios import load_mix
 from bench.server import free_port
 from bench.wrk import parse_wrk_output, run_load
@@ -103,6 +103,21 @@ def test_percentile_is_nearest_rank():
     assert [percentile(values, p) for p in (50, 99, 100)] == [50.0, 99.0, 100.0]
     assert percentile([7.0], 99) == 7.0
     assert percentile([], 50) == 0.0
+
+
+def test_alternating_rounds_combine_into_one_result():
+    runs = [
+        LoadResult(requests=100, duration_s=2, p50_ms=10, p90_ms=20, p99_ms=40, max_ms=50, errors={"status": 0}),
+        LoadResult(requests=300, duration_s=2, p50_ms=5, p90_ms=8, p99_ms=90, max_ms=95, errors={"status": 1}),
+        LoadResult(requests=200, duration_s=2, p50_ms=7, p90_ms=9, p99_ms=30, max_ms=31, errors={"read": 2}),
+    ]
+    combined = combine(runs)
+    assert combined.rps == 600 / 6  # all the requests over all the time, not a mean of rates
+    assert (combined.p50_ms, combined.p90_ms) == (7, 9)  # the median run's
+    assert (combined.p99_ms, combined.max_ms) == (90, 95)  # the worst run's
+    assert combined.errors == {"status": 1, "read": 2} and combined.failed
+    with pytest.raises(ValueError):
+        combine([])
 
 
 def test_a_clean_run_is_not_failed():
