@@ -60,7 +60,7 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         else:
             ids = queryset.annotate(_total=Window(Count("pk"))).values_list("pk", "_total")[page]
             count = None
-        checks = [reference.matching().query for reference in references]
+        checks = [reference.count_sql() for reference in references]
         total, results, found = documents.page(ids.query, count, checks)
         if found != [reference.expected for reference in references]:
             return None

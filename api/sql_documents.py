@@ -375,6 +375,7 @@ class Documents:
         The documents come as one JSON array, PostgreSQL's text, rendered as it is (its
         whitespace differs from DRF's compact JSON: ``{"id" : 1, ...}``; the values do not).
 
+        ``checks`` are statements counting something, with their parameters.
         ``ids`` is the page's query: ``pk`` and, when ``count`` is None, the total as a
         second column (``COUNT(*) OVER ()``); ``count`` is a query of every matching
         record's ``pk``, counted apart. The total is None for a page past the end whose
@@ -390,10 +391,9 @@ class Documents:
             source, total = f"({ids_sql}) _ids(pk)", f"(SELECT COUNT(*) FROM ({count_sql}) _all)"
             params += count_params
         found = []
-        for check in checks:
-            check_sql, check_params = check.sql_with_params()
-            found.append(f"(SELECT COUNT(*) FROM ({check_sql}) _found)")
-            params += check_params
+        for check_sql, check_params in checks:
+            found.append(f"({check_sql})")
+            params += tuple(check_params)
         documents = (
             f"(SELECT JSON_AGG(_docs._document ORDER BY {PAGE}._n)::text "
             f"FROM {PAGE} JOIN ({self.sql}) _docs(pk, _document) ON _docs.pk = {PAGE}.pk)"

@@ -16,6 +16,7 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
+from django.db import connection
 from django.db.models import ManyToOneRel, Q
 
 from api.fields import MAX_ID
@@ -106,9 +107,17 @@ class References(list):
     def expected(self) -> int:
         return len(set(self))
 
-    def matching(self):
-        """The query of the named records' ids."""
-        return self.queryset.filter(**{f"{self.key}__in": list(self)}).values("pk")
+    def count_sql(self) -> tuple[str, list]:
+        """SQL counting the named records, and its parameters."""
+        model = self.queryset.model
+        field = model._meta.pk if self.key == "pk" else model._meta.get_field(self.key)
+        if self.queryset.query.where or field.is_relation:  # (written by hand for the plain case only)
+            matching = self.queryset.filter(**{f"{self.key}__in": list(self)}).values("pk")
+            sql, params = matching.query.sql_with_params()
+            return f"SELECT COUNT(*) FROM ({sql}) _matching", list(params)
+        quote = connection.ops.quote_name
+        sql = f"SELECT COUNT(*) FROM {quote(model._meta.db_table)} WHERE {quote(field.column)} = ANY(%s)"
+        return sql, [[field.to_python(value) for value in set(self)]]
 
 
 class RelatedChoiceField(django_filters.fields.ModelMultipleChoiceField):
@@ -251,6 +260,8 @@ def related_filters(param: str, path: str, model, *, by_slug: bool = True, const
 
 
 _LOOKUP_EXPR = {"n": "in", "ic": "icontains"}
+_FORM_CLASSES: dict = {}
+MAX_FORM_CLASSES = 512  # combinations of filters in use; cleared when full
 
 
 class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
@@ -297,11 +308,25 @@ class LookupFilterSet(django_filters.FilterSet):
         if data is not None:
             self.base_filters = {name: f for name, f in type(self).base_filters.items() if name in data}
         super().__init__(data, queryset, request=request, prefix=prefix)
+        self.defer_existence = defer_existence
         if defer_existence:
             for filter_ in self.filters.values():
                 if isinstance(filter_, RelatedFilter):
                     filter_.extra["defer_existence"] = True
                     filter_.__dict__.pop("_field", None)  # a form field built before would not know
+
+    def get_form_class(self):
+        """One form class per combination of filters, built once (django-filter builds one a request).
+
+        Forms copy their class's fields, so the class, shared across requests, is never changed.
+        """
+        key = (type(self), tuple(self.filters), self.defer_existence)
+        form_class = _FORM_CLASSES.get(key)
+        if form_class is None:
+            if len(_FORM_CLASSES) >= MAX_FORM_CLASSES:
+                _FORM_CLASSES.clear()
+            form_class = _FORM_CLASSES[key] = super().get_form_class()
+        return form_class
 
     @property
     def references(self) -> list[References]:
