@@ -149,6 +149,13 @@ def test_a_page_comes_back_in_its_queries_order_with_its_total(api, corpus):
     assert documents.page(windowed[10**6 : 10**6 + 5].query) == (None, RawJSON("[]"), [])  # no row for the total
 
 
+def test_the_compiled_documents_carry_their_constants_in_the_text(api, corpus):
+    """Only a request's own values are parameters: the keys, formats and URLs are literals."""
+    documents = documents_of_agreements(api)
+    assert documents.params == ()
+    assert "'signatories'::text" in documents.sql and "'YYYY-MM-DD'::text" in documents.sql
+
+
 @pytest.mark.parametrize("params", [{"offset": 100000}, {"q": "no-such-words-anywhere"}, {"offset": 3, "limit": 2}])
 def test_pages_past_the_end_and_empty_results_count_the_same(api, corpus, params):
     fast, slow = both_ways(api, f"{API}/agreements/", params)
