@@ -54,3 +54,12 @@ def test_the_planner_is_told_random_reads_are_cheap():
     with connection.cursor() as cursor:
         cursor.execute("SHOW random_page_cost")
         assert float(cursor.fetchone()[0]) == pytest.approx(1.1)
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_jit_compilation_is_off():
+    """The full CSV export's query crossed JIT's cost threshold and spent 0.36 s compiling each run."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
