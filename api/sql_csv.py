@@ -52,11 +52,7 @@ class CellCompiler(Compiler):
     def cell(self, field, model, prefix: str = ""):
         name = field.field_name
         if isinstance(field, serializers.SerializerMethodField):
-            if name == "url":
-                return self.url(model, prefix)
-            if name == "display":
-                return display(model, prefix)
-            raise Unsupported(f"method field {name}")
+            return self.method_field(field, model, prefix)
         if isinstance(field, PartialDateField):
             path = at_path(prefix, field.stem)
             return Case(When(is_unset(path), then=text("")), default=partial_date_text(path), output_field=TextField())
@@ -64,13 +60,10 @@ class CellCompiler(Compiler):
             if prefix:
                 raise Unsupported(f"nested list {name} below the first level")
             return self.joined_children(field, model)
-        model_field = model_field_named(model, field.source)
         if isinstance(field, BriefRelatedField):
-            if model_field is None or not (model_field.many_to_one or model_field.one_to_one):
-                raise Unsupported(f"related field {name}")
-            return blank_if_null(self.brief_cell(model_field.related_model, at_path(prefix, field.source)))
-        if model_field is None or model_field.is_relation or getattr(model_field, "multiple", False):
-            raise Unsupported(f"field {name}")
+            related = self.foreign_key(field, model).related_model
+            return blank_if_null(self.brief_cell(related, at_path(prefix, field.source)))
+        model_field = self.column(field, model)
         path = at_path(prefix, field.source)
         if isinstance(field, serializers.DateTimeField):
             return blank_if_null(Timestamp(F(path)))

@@ -199,27 +199,44 @@ class Compiler:
             {name: self.field(field, model, prefix, top) for name, field in serializer.fields.items()}
         )
 
+    def method_field(self, field, model, prefix: str):
+        """The method fields the compilers know: ``url`` and ``display``."""
+        if field.field_name == "url":
+            return self.url(model, prefix)
+        if field.field_name == "display":
+            return display(model, prefix)
+        raise Unsupported(f"method field {field.field_name}")
+
+    @staticmethod
+    def foreign_key(field, model):
+        """The foreign key (or one-to-one) a brief related field shows."""
+        model_field = model_field_named(model, field.source)
+        if model_field is None or not (model_field.many_to_one or model_field.one_to_one):
+            raise Unsupported(f"related field {field.field_name}")
+        return model_field
+
+    @staticmethod
+    def column(field, model):
+        """The model field of a field that reads one plain column."""
+        model_field = model_field_named(model, field.source)
+        if model_field is None or model_field.is_relation or getattr(model_field, "multiple", False):
+            raise Unsupported(f"field {field.field_name}")
+        return model_field
+
     def field(self, field, model, prefix: str, top: bool):
         name = field.field_name
         if isinstance(field, serializers.SerializerMethodField):
-            if name == "url":
-                return self.url(model, prefix)
-            if name == "display":
-                return display(model, prefix)
-            raise Unsupported(f"method field {name}")
+            return self.method_field(field, model, prefix)
         if isinstance(field, PartialDateField):
             return partial_date(at_path(prefix, field.stem))
         if isinstance(field, serializers.ListSerializer):
             if not top:
                 raise Unsupported(f"nested list {name} below the first level")
             return self.children(field, model)
-        model_field = model_field_named(model, field.source)
         if isinstance(field, BriefRelatedField):
-            if model_field is None or not (model_field.many_to_one or model_field.one_to_one):
-                raise Unsupported(f"related field {name}")
+            model_field = self.foreign_key(field, model)
             return self.brief(model_field.related_model, at_path(prefix, field.source), model_field.null)
-        if model_field is None or model_field.is_relation or getattr(model_field, "multiple", False):
-            raise Unsupported(f"field {name}")
+        model_field = self.column(field, model)
         if isinstance(field, serializers.DateTimeField):
             return Timestamp(F(at_path(prefix, field.source)))
         if isinstance(field, SCALARS) and not isinstance(field, serializers.MultipleChoiceField):
