@@ -56,8 +56,19 @@ def _status_kb(pid: int, key: str) -> int:
 class Gunicorn:
     """``with Gunicorn("config.wsgi:application", env, log) as server:`` serves on ``server.base_url``."""
 
-    def __init__(self, app: str, env: dict[str, str], log_path: Path, ready_path: str = "/"):
+    def __init__(
+        self,
+        app: str,
+        env: dict[str, str],
+        log_path: Path,
+        ready_path: str = "/",
+        *,
+        workers: int = WORKERS,
+        threads: int = THREADS,
+        timeout_s: int = WORKER_TIMEOUT_S,
+    ):
         self.app, self.env, self.log_path, self.ready_path = app, env, log_path, ready_path
+        self.workers, self.threads, self.timeout_s = workers, threads, timeout_s
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -66,8 +77,8 @@ class Gunicorn:
         command = [
             PYTHON, "-m", "gunicorn", self.app,
             "--bind", f"127.0.0.1:{self.port}",
-            "--workers", str(WORKERS), "--worker-class", WORKER_CLASS, "--threads", str(THREADS),
-            "--timeout", str(WORKER_TIMEOUT_S),
+            "--workers", str(self.workers), "--worker-class", WORKER_CLASS, "--threads", str(self.threads),
+            "--timeout", str(self.timeout_s),
             "--no-control-socket",
             "--error-logfile", "-", "--log-level", "warning",
         ]  # fmt: skip
@@ -90,7 +101,7 @@ class Gunicorn:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn {self.app} exited with {self.process.returncode}:\n{self.log_tail()}")
-            if len(self.worker_pids()) == WORKERS and self._answers():
+            if len(self.worker_pids()) == self.workers and self._answers():
                 return
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn {self.app} not ready after {START_TIMEOUT_S} s:\n{self.log_tail()}")

@@ -16,16 +16,13 @@ import argparse
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from bench.env import django_env  # the production-like, never-throttled environment bench/ uses
+from bench.server import THREADS, WORKERS, Gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 HERE = Path(__file__).resolve().parent
@@ -34,7 +31,6 @@ PYTHON = str(BIN / "python")
 CONFIG = HERE / "schemathesis.toml"
 SCHEMA = ROOT / "openapi.yaml"
 USERNAME = "schemathesis"
-READY_TIMEOUT_S = 60
 
 
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -59,12 +55,6 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     if extra[:1] == ["--"]:
         extra = extra[1:]
     return args, extra
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def recreate_postgres_database(url: str) -> None:
@@ -108,62 +98,6 @@ def prepare_database(env: dict[str, str]) -> str:
     return output.strip().splitlines()[-1]
 
 
-class Server:
-    """gunicorn serving the API (``tests.schemathesis.wsgi``) on a free loopback port."""
-
-    def __init__(self, env: dict[str, str], log_path: Path, *, concurrent: bool):
-        self.env, self.log_path = env, log_path
-        # SQLite takes one writer at a time: serve it one request at a time ("database is locked").
-        self.workers, self.threads = (2, 4) if concurrent else (1, 1)
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        command = [
-            PYTHON, "-m", "gunicorn", "tests.schemathesis.wsgi:application",
-            "--bind", f"127.0.0.1:{self.port}",
-            "--workers", str(self.workers), "--worker-class", "gthread", "--threads", str(self.threads),
-            "--timeout", "120", "--no-control-socket",
-            "--error-logfile", "-", "--log-level", "warning",
-        ]  # fmt: skip
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
-            if self._ready():
-                return
-            time.sleep(0.2)
-        raise SystemExit(f"gunicorn not ready after {READY_TIMEOUT_S} s:\n{self.log_tail()}")
-
-    def _ready(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.base_url}/health/ready", timeout=5) as response:
-                return response.status == 200
-        except (urllib.error.URLError, OSError):
-            return False
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no server log)"
-
-
 def _stop_on_sigterm(signum, frame):
     raise SystemExit(128 + signum)
 
@@ -181,9 +115,18 @@ def main(argv: list[str]) -> int:
         print(f"Database: {database_url}", flush=True)
         env = django_env(database_url)
         token = prepare_database(env)
-        server = Server(env, args.report_dir / "server.log", concurrent=bool(args.database_url))
-        try:
-            server.start()
+        # SQLite takes one writer at a time: serve it one request at a time ("database is locked").
+        workers, threads = (WORKERS, THREADS) if args.database_url else (1, 1)
+        server = Gunicorn(
+            "tests.schemathesis.wsgi:application",
+            env,
+            args.report_dir / "server.log",
+            "/health/ready",
+            workers=workers,
+            threads=threads,
+            timeout_s=120,
+        )
+        with server:
             print(f"Server: {server.base_url} (log: {server.log_path})", flush=True)
             command = [
                 str(BIN / "schemathesis"), "--config-file", str(CONFIG),
@@ -194,8 +137,6 @@ def main(argv: list[str]) -> int:
                 *extra,
             ]  # fmt: skip
             status = subprocess.run(command, cwd=ROOT, stdin=subprocess.DEVNULL).returncode
-        finally:
-            server.stop()
         if status != 0:
             print(f"schemathesis failed ({status}); the server log's last lines:\n{server.log_tail()}", flush=True)
         return status
