@@ -8,8 +8,8 @@ class ApiConfig(AppConfig):
     verbose_name = "API"
 
     def ready(self) -> None:
-        from api import schema  # noqa: F401  (registers drf-spectacular extensions)
-        from api.resources import detail_url
+        from api.core.resource_urls import detail_url
+        from api.schema import extensions  # noqa: F401  (registers drf-spectacular extensions)
         from cooperation import links
 
         links.register(detail_url)  # the admin links records to their API URL

@@ -4,13 +4,13 @@
 
 What matches
     A record's stored ``search_text`` (its names, titles, labels and aliases in
-    every language, normalised one per line: ``cooperation.search``), and its
+    every language, normalised one per line: ``cooperation.search_text``), and its
     summary or description (``Agreement.summary``; ``description`` of the
     others; sources have neither). The query is normalised like ``search_text``;
     summaries and descriptions, which are not stored normalised, are matched with
     ``text_pattern``: a case-insensitive regular expression that, like
     ``normalize``, ignores punctuation and apostrophes (``Luna Resurs`` finds
-    "Luna-Resurs-1"). ``cooperation.search`` and the stored columns are unchanged.
+    "Luna-Resurs-1"). ``cooperation.search_text`` and the stored columns are unchanged.
 
 Ranking (``score``)
     * 3.0: a whole name or label equals the query;
@@ -59,9 +59,9 @@ from django.db.models import Case, Count, F, FloatField, OuterRef, Q, Subquery, 
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils.html import escape
 
-from api.errors import ApiError
+from api.core.exceptions import ApiError
 from cooperation import models as m
-from cooperation.search import normalize
+from cooperation.search_text import normalize
 
 EXACT, PREFIX, SUBSTRING, TEXT = 3.0, 2.0, 1.0, 0.5
 NEAR_MISS_THRESHOLD = 0.6  # pg_trgm word_similarity (its own default threshold for the <% operator)
@@ -163,7 +163,7 @@ def parse_types(values: Sequence[str] | None) -> list[str]:
 # --- the queries ------------------------------------------------------------------------------
 
 
-_APOSTROPHES = "['\u2019\u02bc`\u00b4]*"  # what normalize() drops inside words (cooperation.search)
+_APOSTROPHES = "['\u2019\u02bc`\u00b4]*"  # what normalize() drops inside words (cooperation.search_text)
 _SEPARATORS = r"(?:\W|_)+"  # what it turns into one space
 
 

@@ -58,8 +58,8 @@ from operator import or_
 from django.db import models
 from django.db.models import Q
 
-from api.errors import ApiError
-from api.resources import detail_url, resource_for
+from api.core.exceptions import ApiError
+from api.core.resource_urls import detail_url, resource_for
 from cooperation import models as m
 from cooperation.partial_dates import PartialDate
 

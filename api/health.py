@@ -20,7 +20,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from api.errors import DATABASE_RETRY_AFTER_SECONDS
+from api.core.exceptions import DATABASE_RETRY_AFTER_SECONDS
 
 logger = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from api.errors import api_not_found
-from api.resources import resource_for
+from api.core.errors import api_not_found
+from api.core.resource_urls import resource_for
 from api.views.changes import ChangeViewSet
 from api.views.graph import GraphView
 from api.views.meta import ApiRootView, ThrottleStatusView

@@ -78,7 +78,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Exposes the request to django-simple-history, which records request.user with each change.
-    # API views authenticate later (tokens), so they attribute their writes themselves (api.history).
+    # API views authenticate later (tokens), so they attribute their writes themselves (api.core.write_attribution).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -112,7 +112,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # While the server is unreachable, requests fail fast (503, api.errors) instead of hanging.
+    # While the server is unreachable, requests fail fast (503, api.core.errors) instead of hanging.
     # DATABASE_URL may set another value (?connect_timeout=10).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
     # The registry's working set fits in memory: random reads cost about what sequential
@@ -124,7 +124,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # ?options=... in DATABASE_URL wins.
     DATABASES["default"]["OPTIONS"].setdefault("options", "-c random_page_cost=1.1 -c jit=off")
     # Django turns psycopg's prepared statements off; its own cursors bind parameters client-side
-    # and never prepare anyway. Only the list pages' one statement (api.sql_documents) is sent
+    # and never prepare anyway. Only the list pages' one statement (api.sql.documents) is sent
     # server-bound, and preparing it skips its planning, which costs more than running it.
     DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
 ATOMIC_REQUESTS = True
@@ -183,18 +183,18 @@ API_GRAPH_MAX_NODES = int(env_str("API_GRAPH_MAX_NODES", "500"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "api.authentication.TokenAuthentication",
+        "api.core.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.RolePermission"],
-    "DEFAULT_RENDERER_CLASSES": ["api.json_renderer.ORJSONRenderer", "api.renderers.CSVRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "api.pagination.LimitOffsetPagination",
+    "DEFAULT_PERMISSION_CLASSES": ["api.core.permissions.RolePermission"],
+    "DEFAULT_RENDERER_CLASSES": ["api.renderers.json.ORJSONRenderer", "api.renderers.csv.CSVRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.core.parsers.LimitedJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.core.pagination.LimitOffsetPagination",
     "DEFAULT_METADATA_CLASS": None,  # no OPTIONS introspection: it is not part of the documented API
     "PAGE_SIZE": API_PAGE_SIZE,
-    "DEFAULT_SCHEMA_CLASS": "api.schema.RegistryAutoSchema",
-    "EXCEPTION_HANDLER": "api.errors.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonThrottle", "api.throttling.UserThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.auto_schema.AutoSchema",
+    "EXCEPTION_HANDLER": "api.core.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["api.core.throttling.AnonThrottle", "api.core.throttling.UserThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "120/min"),
         "user": env_str("API_THROTTLE_USER", "1200/min"),
@@ -208,7 +208,7 @@ API_TOKEN_DEFAULT_DAYS = int(env_str("API_TOKEN_DEFAULT_DAYS", "90"))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Space Cooperation Registry API",
-    "DESCRIPTION": (BASE_DIR / "api" / "schema_description.md").read_text(encoding="utf-8"),
+    "DESCRIPTION": (BASE_DIR / "api" / "schema" / "description.md").read_text(encoding="utf-8"),
     "VERSION": "1.0.0",
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -220,9 +220,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "api.schema.blank_strings_use_any_of",
-        "api.schema.request_bodies_are_closed",
-        "api.schema_links.etag_links",
+        "api.schema.hooks.blank_strings_use_any_of",
+        "api.schema.hooks.request_bodies_are_closed",
+        "api.schema.links.etag_links",
     ],
     "ENUM_NAME_OVERRIDES": {
         "AgreementKindEnum": "cooperation.models.Agreement.Kind",
@@ -253,5 +253,5 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining"]
 
-# Request bodies above this size are refused with 413 (see api.errors).
+# Request bodies above this size are refused with 413 (see api.core.errors).
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(env_str("DATA_UPLOAD_MAX_MEMORY_SIZE", str(1024 * 1024)))

@@ -15,4 +15,4 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="explore", permanent=False)),
 ]
 
-handler500 = "api.errors.server_error"
+handler500 = "api.core.errors.server_error"

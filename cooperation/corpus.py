@@ -32,7 +32,7 @@ from cooperation.models import (
     Source,
 )
 from cooperation.partial_dates import PartialDate, Precision
-from cooperation.search import search_text_for
+from cooperation.search_text import search_text_for
 
 BATCH = 2000
 COUNTRY_CODES = [code for code, _ in countries][:60]

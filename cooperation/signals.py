@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from cooperation.models import Label
 from cooperation.models.base import RegistryModel
-from cooperation.search import SearchableModel
+from cooperation.search_text import SearchableModel
 
 
 @receiver(pre_save)

@@ -19,7 +19,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import ManyToOneRel, Q
 
-from api.fields import MAX_ID
+from api.core.fields import MAX_ID
 from cooperation.partial_dates import PartialDate
 
 PARTIAL_DATE_HELP = {

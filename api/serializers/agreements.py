@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from api.fields import BriefRelatedField, PartialDateField, StrictCharField
+from api.core.fields import BriefRelatedField, PartialDateField, StrictCharField
 from api.serializers.base import NestedSerializer, RegistrySerializer
 from api.serializers.common import CitationBriefSerializer, LabelBriefSerializer
 from cooperation.models import (

@@ -18,9 +18,9 @@ from django.db import transaction
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
-from api.errors import ApiError
-from api.fields import STRING_ONLY_FIELD_MAPPING, BriefRelatedField
-from api.resources import detail_url
+from api.core.exceptions import ApiError
+from api.core.fields import STRING_ONLY_FIELD_MAPPING, BriefRelatedField
+from api.core.resource_urls import detail_url
 
 
 def model_errors(exc: DjangoValidationError) -> dict:

@@ -6,8 +6,8 @@ from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.core.resource_urls import live_record_urls
 from api.filtersets.changes import MODEL_CHOICES
-from api.resources import live_record_urls
 from api.serializers.base import RegistrySerializer
 from cooperation.history.models import ChangeRecord
 

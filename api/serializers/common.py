@@ -5,7 +5,7 @@ from __future__ import annotations
 from django_countries import countries
 from rest_framework import serializers
 
-from api.fields import BriefRelatedField
+from api.core.fields import BriefRelatedField
 from cooperation.models import Citation, Label, Source
 
 

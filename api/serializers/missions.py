@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.fields import BriefRelatedField, PartialDateField
+from api.core.fields import BriefRelatedField, PartialDateField
 from api.serializers.base import NestedSerializer, RegistrySerializer
 from api.serializers.common import CitationBriefSerializer, LabelBriefSerializer
 from cooperation.models import Milestone, Mission, MissionParticipant, Organization, Source, claim_statuses

@@ -1,6 +1,6 @@
 """Organizations, persons and their dated roles."""
 
-from api.fields import BriefRelatedField, PartialDateField
+from api.core.fields import BriefRelatedField, PartialDateField
 from api.serializers.base import NestedSerializer, RegistrySerializer
 from api.serializers.common import CitationBriefSerializer, CountryCodesField, LabelBriefSerializer
 from cooperation.models import Organization, Person, PersonRole

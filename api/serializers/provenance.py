@@ -5,8 +5,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.fields import MAX_ID, BriefRelatedField
-from api.resources import detail_url
+from api.core.fields import MAX_ID, BriefRelatedField
+from api.core.resource_urls import detail_url
 from api.serializers.base import RegistrySerializer
 from cooperation.models import Citation, Label, Source
 from cooperation.models.provenance import CITATION_SUBJECTS, LABEL_SUBJECTS

@@ -1,6 +1,6 @@
 """Sources: the documents facts are cited from."""
 
-from api.fields import PartialDateField, StrictURLField
+from api.core.fields import PartialDateField, StrictURLField
 from api.serializers.base import RegistrySerializer
 from cooperation.models import Source
 

@@ -7,17 +7,17 @@ from rest_framework import mixins, viewsets
 from rest_framework.exceptions import MethodNotAllowed, NotAcceptable, NotFound
 from rest_framework.renderers import JSONRenderer
 
-from api.backends import FilterBackend, SearchBackend, StrictOrderingFilter
-from api.conditional import ConditionalReadMixin, ConditionalWriteMixin
-from api.errors import ApiError
-from api.fields import MAX_ID
-from api.history import AttributedWritesMixin
-from api.optimization import optimize
-from api.params import check_query_parameters
-from api.renderers import CSVRenderer, csv_cell_lines, csv_lines
-from api.resources import resource_for
-from api.sql_csv import CsvCells
-from api.sql_documents import Documents
+from api.core.etags import ConditionalReadMixin, ConditionalWriteMixin
+from api.core.exceptions import ApiError
+from api.core.fields import MAX_ID
+from api.core.filter_backends import FilterBackend, SearchBackend, StrictOrderingFilter
+from api.core.prefetch import optimize
+from api.core.query_params import check_query_parameters
+from api.core.resource_urls import resource_for
+from api.core.write_attribution import AttributedWritesMixin
+from api.renderers.csv import CSVRenderer, csv_cell_lines, csv_lines
+from api.sql.csv_cells import CsvCells
+from api.sql.documents import Documents
 
 CSV_CHUNK = 500
 

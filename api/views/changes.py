@@ -7,10 +7,10 @@ from itertools import islice
 
 from django.http import StreamingHttpResponse
 
+from api.core.permissions import ChangeLogPermission
+from api.core.resource_urls import resource_for
 from api.filtersets.changes import ChangeRecordFilterSet
-from api.permissions import ChangeLogPermission
-from api.renderers import csv_lines
-from api.resources import resource_for
+from api.renderers.csv import csv_lines
 from api.serializers.changes import ChangeRecordSerializer
 from api.views.base import CSV_CHUNK, ResourceViewSet
 from cooperation.history.models import ChangeRecord

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.graph import EDGE_TYPES, MAX_DEPTH, NODE_TYPES, build_graph, parse_query
-from api.schema import PARTIAL_DATE_PATTERN
+from api.schema.parameters import PARTIAL_DATE_PATTERN
 from api.views.base import ContractMixin
 
 PARTIAL_DATE_HELP = "A partial date (YYYY, YYYY-MM or YYYY-MM-DD), or null when unknown."

@@ -10,8 +10,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.resources import ALL_RESOURCES
-from api.throttling import throttle_for
+from api.core.resource_urls import ALL_RESOURCES
+from api.core.throttling import throttle_for
 from api.views.base import ContractMixin
 
 EXTRA_ENDPOINTS = ("throttle", "graph", "search", "timeline")

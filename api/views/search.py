@@ -9,10 +9,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from api.errors import ApiError
+from api.core.exceptions import ApiError
+from api.core.pagination import LimitOffsetPagination
+from api.core.resource_urls import detail_url
 from api.global_search import MAX_QUERY_LENGTH, TYPE_NAMES, Hit, parse_query, parse_types, search
-from api.pagination import LimitOffsetPagination
-from api.resources import detail_url
 from api.serializers.base import csv_param
 from api.views.base import ContractMixin
 

@@ -15,13 +15,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from api.errors import ApiError
-from api.fields import BriefRelatedField, brief, partial_date_data
+from api.core.exceptions import ApiError
+from api.core.fields import BriefRelatedField, brief, partial_date_data
+from api.core.pagination import LimitOffsetPagination
 from api.filtersets.base import PartialDateFormField, RelatedChoiceField, invalid
-from api.pagination import LimitOffsetPagination
-from api.renderers import CSVRenderer, csv_lines
-from api.schema import PARTIAL_DATE_PATTERN, PartialDateSerializer
-from api.schema_params import SLUG_SCHEMA
+from api.renderers.csv import CSVRenderer, csv_lines
+from api.schema.extensions import PartialDateSerializer
+from api.schema.parameters import PARTIAL_DATE_PATTERN, SLUG_SCHEMA
 from api.serializers.base import csv_param
 from api.timeline import ORDER_RULE, RECORD_TYPES, EventKind, TimelineQuery, timeline
 from api.views.base import ContractMixin

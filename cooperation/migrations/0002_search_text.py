@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from cooperation.search import search_text_for
+from cooperation.search_text import search_text_for
 
 SEARCH_FIELDS = {
     "organization": ("name", "short_name", "slug"),

@@ -9,7 +9,7 @@ from django.db.models import F, ProtectedError, Q
 from cooperation.models.base import RegistryModel, SluggedModel
 from cooperation.models.organizations import Organization, Person, check_range, range_not_reversed
 from cooperation.partial_dates import partial_date_constraints, partial_date_fields
-from cooperation.search import SearchableModel
+from cooperation.search_text import SearchableModel
 
 
 class Agreement(SearchableModel, SluggedModel):

@@ -13,7 +13,7 @@ from cooperation.models.base import RegistryModel, SluggedModel, TreeNode
 from cooperation.models.organizations import Organization, check_range, range_not_reversed
 from cooperation.models.sources import Source
 from cooperation.partial_dates import Precision, partial_date_constraints, partial_date_fields
-from cooperation.search import SearchableModel
+from cooperation.search_text import SearchableModel
 
 
 class Mission(TreeNode, SearchableModel, SluggedModel):

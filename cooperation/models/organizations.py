@@ -7,7 +7,7 @@ from django_countries.fields import CountryField
 
 from cooperation.models.base import RegistryModel, SluggedModel, TreeNode
 from cooperation.partial_dates import partial_date_constraints, partial_date_fields
-from cooperation.search import SearchableModel
+from cooperation.search_text import SearchableModel
 
 
 def range_not_reversed(start: str, end: str, name: str) -> models.CheckConstraint:

@@ -4,7 +4,7 @@ from django.db import models
 
 from cooperation.models.base import Language, SluggedModel
 from cooperation.partial_dates import partial_date_constraints, partial_date_fields
-from cooperation.search import SearchableModel
+from cooperation.search_text import SearchableModel
 
 
 class Source(SearchableModel, SluggedModel):

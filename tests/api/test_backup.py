@@ -16,7 +16,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.db import connection
 
-from api.resources import resource_for
+from api.core.resource_urls import resource_for
 from api.views.changes import ChangeViewSet
 from api.views.registry import VIEWSETS
 from cooperation.history.models import ChangeRecord

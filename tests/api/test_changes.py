@@ -14,7 +14,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from api.resources import RESOURCES
+from api.core.resource_urls import RESOURCES
 from cooperation.history.models import ChangeRecord
 from cooperation.models import Agreement, AgreementParty, Citation, Organization, Source
 from cooperation.seeding import seed

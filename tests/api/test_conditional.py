@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from api.resources import RESOURCES
+from api.core.resource_urls import RESOURCES
 from cooperation import models as m
 from tests.api.conftest import SCHEMA_PATH
 from tests.api.test_errors import assert_error as assert_error_shape

@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.db import connection, connections
 from django.test import Client
 
-from api.conditional import ConditionalWriteMixin
+from api.core.etags import ConditionalWriteMixin
 from api.models import ApiToken
 from cooperation import models as m
 from tests.api.conftest import make_role_user

@@ -2,7 +2,7 @@
 
 from django.db.migrations.recorder import MigrationRecorder
 
-from api.throttling import AnonThrottle
+from api.core.throttling import AnonThrottle
 from tests.api.db_outage import connections_refused
 
 # `client` is pytest-django's plain django.test.Client: these endpoints are outside the API schema.

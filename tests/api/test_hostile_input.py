@@ -29,10 +29,10 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework import serializers
 
-from api.fields import BriefRelatedField, PartialDateField
+from api.core.fields import BriefRelatedField, PartialDateField
+from api.core.resource_urls import resource_for
 from api.filtersets.base import IdFilter, PartialDateFilter, RelatedFilter
 from api.models import ApiToken
-from api.resources import resource_for
 from api.serializers.common import CountryCodesField
 from api.views.changes import ChangeViewSet
 from api.views.registry import VIEWSETS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from api.backends import SearchBackend
+from api.core.filter_backends import SearchBackend
 from api.views.registry import VIEWSETS
 
 

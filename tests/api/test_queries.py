@@ -2,7 +2,7 @@
 
 Each count includes the SAVEPOINT and RELEASE of the request's atomic block
 (``ATOMIC_REQUESTS``), then: COUNT, the page, and one query per prefetched relation.
-On PostgreSQL, the lists the database writes itself (``api.sql_documents``) take
+On PostgreSQL, the lists the database writes itself (``api.sql.documents``) take
 COUNT, the page's ids and the documents, however many relations they nest; filtered,
 the ids and the total come from one statement.
 """
@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from api.resources import RESOURCES
+from api.core.resource_urls import RESOURCES
 from api.views.registry import VIEWSETS
 from cooperation.models import AgreementParty
 

@@ -27,7 +27,7 @@ import pytest
 from django.apps import apps
 from django.db import models
 
-from api.resources import RESOURCES
+from api.core.resource_urls import RESOURCES
 from cooperation import models as m
 from cooperation.partial_dates import PartialDate, partial_date_stems
 

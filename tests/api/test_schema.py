@@ -47,7 +47,7 @@ def test_docs_are_served_offline(client, db):
 
 
 def test_root_lists_every_resource_by_url(api):
-    from api.resources import RESOURCES
+    from api.core.resource_urls import RESOURCES
 
     root = api.get("/api/v1/").json()
     for resource in RESOURCES.values():

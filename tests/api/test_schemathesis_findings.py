@@ -12,7 +12,7 @@ import pytest
 import yaml
 from django.test import Client
 
-from api.schema_params import PARTIAL_DATE_PATTERN
+from api.schema.parameters import PARTIAL_DATE_PATTERN
 from cooperation.partial_dates import PartialDate
 from tests.api.conftest import SCHEMA_PATH
 

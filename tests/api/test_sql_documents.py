@@ -1,4 +1,4 @@
-"""Records written by PostgreSQL (api.sql_documents) are exactly what the serializers write."""
+"""Records written by PostgreSQL (api.sql.documents) are exactly what the serializers write."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from django.db import connection
 from django.db.models import Count, Window
 from rest_framework.request import Request
 
-from api.json_renderer import RawJSON
-from api.resources import RESOURCES
-from api.sql_csv import CsvCells
-from api.sql_documents import Documents
+from api.core.resource_urls import RESOURCES
+from api.renderers.json import RawJSON
+from api.sql.csv_cells import CsvCells
+from api.sql.documents import Documents
 from api.views.registry import VIEWSETS, AgreementViewSet
 from cooperation.corpus import CorpusBuilder, CorpusSize
 from cooperation.models import Agreement

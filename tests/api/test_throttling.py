@@ -2,7 +2,7 @@
 
 import pytest
 
-from api.throttling import AnonThrottle, UserThrottle
+from api.core.throttling import AnonThrottle, UserThrottle
 
 RATES = {"anon": "3/min", "user": "5/min"}
 

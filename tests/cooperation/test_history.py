@@ -17,7 +17,7 @@ from cooperation.history.models import ChangeRecord
 from cooperation.history.recording import tracked_models
 from cooperation.models import Agreement, AgreementParty, Citation, Organization, RegistryModel, Source
 from cooperation.roles import sync_roles
-from cooperation.search import SearchableModel
+from cooperation.search_text import SearchableModel
 from cooperation.seeding import default_fixture_files, seed
 from tests.cooperation.factories import (
     add_party,

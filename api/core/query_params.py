@@ -14,7 +14,7 @@ from urllib.parse import unquote_to_bytes
 
 from django_filters.filters import BaseCSVFilter
 
-from api.errors import ApiError
+from api.core.exceptions import ApiError
 
 COMMON = {"format"}
 SHAPE = {"fields", "omit", "expand"}

@@ -1,100 +1,14 @@
-"""drf-spectacular wiring: custom field shapes, common parameters and documented errors."""
+"""The schema of every operation: shape parameters, CSV, conditional headers and documented errors."""
 
 from __future__ import annotations
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
-from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import serializers
 
-from api.conditional import ConditionalReadMixin, ConditionalWriteMixin
-from api.errors import ErrorSerializer
-from api.resources import resource_for
-from api.schema_params import ID_SCHEMA, PARTIAL_DATE_PATTERN, SLUG_SCHEMA, refine_parameters
-from cooperation.partial_dates import Precision
-
-
-class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "api.authentication.TokenAuthentication"
-    name = "tokenAuth"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "An API token: `Authorization: Bearer <key>` (or `Token <key>`).",
-        }
-
-
-class PartialDateSerializer(serializers.Serializer):
-    """A date known to the day, the month or the year, with the range it covers."""
-
-    value = serializers.CharField(help_text="ISO 8601 reduced precision: 2018-03-03, 2017-11 or 2022.")
-    precision = serializers.ChoiceField(choices=Precision.choices)
-    start = serializers.DateField(help_text="First day covered.")
-    end = serializers.DateField(help_text="Last day covered.")
-
-
-def _brief_serializer(model):
-    has_slug = resource_for(model).has_slug
-    attrs = {
-        "id": serializers.IntegerField(),
-        "url": serializers.URLField(),
-        "display": serializers.CharField(),
-        "__doc__": f"A {model._meta.verbose_name}, in brief.",
-    }
-    if has_slug:
-        attrs["slug"] = serializers.SlugField()
-    return type(f"Brief{model.__name__}Serializer", (serializers.Serializer,), attrs)
-
-
-_BRIEF = {}
-
-
-def brief_serializer(model):
-    if model not in _BRIEF:
-        _BRIEF[model] = _brief_serializer(model)
-    return _BRIEF[model]
-
-
-class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
-    target_class = "api.fields.BriefRelatedField"
-
-    def map_serializer_field(self, auto_schema, direction):
-        field = self.target
-        model = field.queryset.model if field.queryset is not None else _related_model(field)
-        if direction == "response":
-            return auto_schema.resolve_serializer(brief_serializer(model), direction).ref
-        if resource_for(model).has_slug:
-            schema = {
-                "oneOf": [dict(ID_SCHEMA), dict(SLUG_SCHEMA)],
-                "description": f"The {model._meta.verbose_name}'s id (integer) or slug (string).",
-            }
-        else:
-            schema = {**ID_SCHEMA, "description": f"The {model._meta.verbose_name}'s id."}
-        return schema
-
-
-def _related_model(field):
-    parent_model = field.parent.Meta.model
-    return parent_model._meta.get_field(field.source).related_model
-
-
-class PartialDateFieldExtension(OpenApiSerializerFieldExtension):
-    target_class = "api.fields.PartialDateField"
-
-    def map_serializer_field(self, auto_schema, direction):
-        if direction == "response":
-            return auto_schema.resolve_serializer(PartialDateSerializer, direction).ref
-        schema = {
-            "type": "string",
-            "pattern": PARTIAL_DATE_PATTERN,
-            "description": "YYYY, YYYY-MM or YYYY-MM-DD"
-            + ("; null clears the date." if self.target.allow_null else "."),
-            "example": "2017-11",
-        }
-        return schema
-
+from api.core.errors import ErrorSerializer
+from api.core.etags import ConditionalReadMixin, ConditionalWriteMixin
+from api.schema.extensions import brief_serializer  # noqa
+from api.schema.parameters import refine_parameters
 
 SHAPE_PARAMETERS = [
     OpenApiParameter("fields", str, description="Comma-separated fields to return (sparse record)."),
@@ -129,7 +43,7 @@ IF_MATCH_PARAMETER = OpenApiParameter(
 )
 
 
-class RegistryAutoSchema(AutoSchema):
+class AutoSchema(SpectacularAutoSchema):
     """Adds the shape parameters, the CSV format, conditional headers and error responses to every operation."""
 
     def get_override_parameters(self):
@@ -246,49 +160,3 @@ ERROR_DESCRIPTIONS = {
     "500": "Internal server error.",
     "503": "The database is unavailable for the moment; retry after Retry-After seconds. Nothing was written.",
 }
-
-__all__ = ["PartialDateSerializer", "RegistryAutoSchema", "TokenAuthenticationScheme"]
-
-
-def _blank_alternative(schema) -> bool:
-    return schema == {"type": "string", "maxLength": 0}
-
-
-def blank_strings_use_any_of(result, generator, request, public):
-    """``oneOf: [formatted string, empty string]`` becomes ``anyOf``.
-
-    drf-spectacular documents blank-allowed URL fields as a oneOf; but "" also
-    satisfies the first branch when ``format`` is not asserted (JSON Schema's
-    default), which makes a strict oneOf reject valid responses.
-    """
-    stack = [result]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            branches = node.get("oneOf")
-            if isinstance(branches, list) and len(branches) == 2 and _blank_alternative(branches[1]):
-                node["anyOf"] = node.pop("oneOf")
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return result
-
-
-def request_bodies_are_closed(result, generator, request, public):
-    """Request-body schemas say ``additionalProperties: false``, as the server does.
-
-    The serializers reject any key that is not a writable field (``unknown_field``,
-    read-only keys such as ``id`` included), so every component an operation takes as
-    its body (``*Request``, ``Patched*Request``) is closed to match.
-    """
-    components = result.get("components", {}).get("schemas", {})
-    prefix = "#/components/schemas/"
-    for operations in result.get("paths", {}).values():
-        for operation in operations.values():
-            content = operation.get("requestBody", {}).get("content", {}) if isinstance(operation, dict) else {}
-            for media in content.values():
-                ref = media.get("schema", {}).get("$ref", "")
-                component = components.get(ref.removeprefix(prefix)) if ref.startswith(prefix) else None
-                if component is not None and component.get("type") == "object":
-                    component["additionalProperties"] = False
-    return result

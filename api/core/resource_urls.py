@@ -58,7 +58,7 @@ def resource_for(model: type[models.Model]) -> Resource:
     return ALL_RESOURCES[model._meta.concrete_model]
 
 
-def _list_url(resource: Resource, request) -> str:
+def list_url(resource: Resource, request) -> str:
     """The resource's list URL (absolute with a request), reversed once per request."""
     cache = getattr(request, "_detail_url_prefixes", None) if request is not None else None
     if cache is None:
@@ -77,7 +77,7 @@ def detail_url(obj: models.Model, request=None) -> str:
     """Absolute (with a request) URL of a record's detail endpoint, built without a reverse() per row."""
     resource = resource_for(type(obj))
     value = obj.slug if resource.has_slug else obj.pk
-    return f"{_list_url(resource, request)}{quote(str(value))}/"
+    return f"{list_url(resource, request)}{quote(str(value))}/"
 
 
 def live_record_urls(keys: Iterable[tuple[str, int]], request=None) -> dict[tuple[str, int], str]:
@@ -110,5 +110,5 @@ def live_record_urls(keys: Iterable[tuple[str, int]], request=None) -> dict[tupl
     urls = {}
     for label, pk, key in rows:
         resource = RESOURCES[apps.get_model(label)]
-        urls[(label, pk)] = f"{_list_url(resource, request)}{quote(str(key))}/"
+        urls[(label, pk)] = f"{list_url(resource, request)}{quote(str(key))}/"
     return urls

@@ -5,7 +5,7 @@ encoder; orjson writes the same compact UTF-8. Values orjson does not know nativ
 (lazy strings, Decimals, datetimes left unserialized...) fall back to DRF's own encoder,
 so every value renders as it did before.
 
-``RawJSON`` is JSON text already written (by PostgreSQL, ``api.sql_documents``): it goes
+``RawJSON`` is JSON text already written (by PostgreSQL, ``api.sql.documents``): it goes
 into the response as it is, never parsed and written again.
 """
 

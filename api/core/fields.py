@@ -8,7 +8,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from rest_framework import serializers
 
-from api.resources import detail_url, resource_for
+from api.core.resource_urls import detail_url, resource_for
 from cooperation.partial_dates import PartialDate
 
 MAX_ID = 2**63 - 1  # the range of BigAutoField ids

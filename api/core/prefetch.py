@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Prefetch
 from rest_framework import serializers
 
-from api.fields import BriefRelatedField
+from api.core.fields import BriefRelatedField
 
 
 def model_field_named(model, name):

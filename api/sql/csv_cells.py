@@ -6,7 +6,7 @@ the slug of the first record it links to. Compiled from the same serializer as t
 JSON list, those cells come straight out of the filtered queryset through a
 server-side cursor, so the export neither builds documents nor holds more than one
 chunk of rows. Anything the compiler does not know falls back to DRF's path, as in
-``api.sql_documents`` (``tests/api/test_sql_documents.py`` compares both exports).
+``api.sql.documents`` (``tests/api/test_sql_documents.py`` compares both exports).
 """
 
 from __future__ import annotations
@@ -19,20 +19,11 @@ from django.db.models import Case, F, Func, Subquery, TextField, When
 from django.db.models.functions import Cast, Coalesce
 from rest_framework import serializers
 
-from api.fields import BriefRelatedField, PartialDateField
-from api.optimization import model_field_named
-from api.resources import resource_for
-from api.sql_documents import (
-    SCALARS,
-    Compiler,
-    Timestamp,
-    Unsupported,
-    at_path,
-    display,
-    is_unset,
-    partial_date_text,
-    text,
-)
+from api.core.fields import BriefRelatedField, PartialDateField
+from api.core.prefetch import model_field_named
+from api.core.resource_urls import resource_for
+from api.sql.compiler import SCALARS, Compiler
+from api.sql.expressions import Timestamp, Unsupported, at_path, display, is_unset, partial_date_text, text
 
 CHUNK = 2000
 SEPARATOR = "; "

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.db.models import Count, Window
 from rest_framework import pagination
 
-from api.errors import ApiError
-from api.json_renderer import RawJSON
+from api.core.exceptions import ApiError
+from api.renderers.json import RawJSON
 
 # offset + limit must fit a bigint: PostgreSQL refuses a larger OFFSET or LIMIT (a 500, not an empty page).
 MAX_OFFSET = 2**63 - 1 - settings.API_MAX_PAGE_SIZE

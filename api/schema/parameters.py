@@ -7,7 +7,7 @@ that a client, an SDK generator or schemathesis can tell valid from invalid valu
 
 * partial dates: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, real dates only (``PARTIAL_DATE_PATTERN``);
 * ids: integers from 1 to 2^63 - 1; slugs: ``[-a-zA-Z0-9_]+``;
-* text: at least one character (an empty value is a 400, see ``api.params``);
+* text: at least one character (an empty value is a 400, see ``api.core.query_params``);
 * ``fields``/``omit``/``expand``: lists of the serializer's field names;
 * ``ordering``: a list of the allowed sort fields, each optionally prefixed with ``-``.
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 from django_filters.filters import BaseCSVFilter, CharFilter
 from rest_framework import serializers
 
-from api.fields import MAX_ID
+from api.core.fields import MAX_ID
 from api.filtersets.base import IdFilter, PartialDateFilter, RelatedFilter
 
 # --- partial dates ---------------------------------------------------------------------------

@@ -7,8 +7,8 @@ from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.filters import BaseFilterBackend, OrderingFilter
 
-from api.errors import ApiError
-from cooperation.search import normalize
+from api.core.exceptions import ApiError
+from cooperation.search_text import normalize
 
 
 class FilterBackend(DjangoFilterBackend):

@@ -21,8 +21,8 @@ from django.utils.http import parse_etags
 from rest_framework import status
 from rest_framework.response import Response
 
-from api.errors import ApiError
-from api.optimization import optimize
+from api.core.exceptions import ApiError
+from api.core.prefetch import optimize
 
 WEAK_PREFIX = "W/"
 

@@ -18,7 +18,7 @@ import sys
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.db import IntegrityError, InterfaceError, OperationalError
+from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpResponse, JsonResponse
 from rest_framework import exceptions, serializers, status
@@ -26,39 +26,15 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-MAX_LISTED_DEPENDANTS = 10
-
-# Errors meaning "the database is unreachable or went away" (server down or restarting,
-# connection refused or timed out, connection closed): worth retrying shortly.
-DATABASE_UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
-DATABASE_RETRY_AFTER_SECONDS = 5
+from api.core.exceptions import (
+    DATABASE_UNAVAILABLE_ERRORS,
+    MAX_LISTED_DEPENDANTS,
+    ApiError,
+    DatabaseUnavailable,
+    PayloadTooLarge,
+)
 
 logger = logging.getLogger(__name__)
-
-
-class ApiError(exceptions.APIException):
-    """An API error with a status, a machine-readable code and optional field errors."""
-
-    def __init__(self, status_code: int, code: str, detail: str, errors: list[dict] | None = None):
-        self.status_code = status_code
-        self.errors = errors or []
-        super().__init__(detail=detail, code=code)
-
-
-class PayloadTooLarge(ApiError):
-    def __init__(self, limit: int):
-        super().__init__(413, "payload_too_large", f"The request body is larger than the {limit}-byte limit.")
-
-
-class DatabaseUnavailable(ApiError):
-    wait = DATABASE_RETRY_AFTER_SECONDS  # DRF sends it as Retry-After
-
-    def __init__(self):
-        super().__init__(
-            503,
-            "database_unavailable",
-            f"The database is temporarily unavailable; retry in {DATABASE_RETRY_AFTER_SECONDS} seconds.",
-        )
 
 
 class FieldErrorSerializer(serializers.Serializer):

@@ -8,7 +8,7 @@ from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-from api.errors import PayloadTooLarge
+from api.core.exceptions import PayloadTooLarge
 
 MAX_DEPTH = 32
 

@@ -1,0 +1,1 @@
+"""Response renderers: JSON (orjson) and CSV."""

@@ -1,0 +1,162 @@
+"""Compiles a read serializer into one PostgreSQL ``json_build_object`` expression per record.
+
+Anything it does not know (a method field, a country list, a nested list below the first
+level) raises ``Unsupported``, and the request takes the ordinary DRF path.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Case, F, Func, OuterRef, Subquery, TextField, When
+from django.db.models.functions import Cast
+from rest_framework import serializers
+
+from api.core.fields import BriefRelatedField, PartialDateField
+from api.core.prefetch import model_field_named, ordering_within_parent
+from api.core.resource_urls import list_url, resource_for
+from api.sql.expressions import (
+    EMPTY_LIST,
+    NULL_JSON,
+    Concat,
+    JSONAgg,
+    JSONBuildObject,
+    Timestamp,
+    Unsupported,
+    at_path,
+    display,
+    partial_date,
+    text,
+)
+
+
+class Compiler:
+    """Compiles serializers for one request (the URLs in the documents are absolute, like DRF's)."""
+
+    def __init__(self, request):
+        self.request = request
+
+    def url(self, model, prefix: str):
+        resource = resource_for(model)
+        key = F(at_path(prefix, "slug")) if resource.has_slug else Cast(F(at_path(prefix, "id")), TextField())
+        return Concat(text(list_url(resource, self.request)), key, text("/"))
+
+    def brief(self, model, prefix: str, nullable: bool):
+        pairs = {"id": F(at_path(prefix, "id")), "url": self.url(model, prefix)}
+        if resource_for(model).has_slug:
+            pairs["slug"] = F(at_path(prefix, "slug"))
+        pairs["display"] = display(model, prefix)
+        document = JSONBuildObject(pairs)
+        if not nullable:
+            return document
+        return Case(When(**{f"{prefix}__isnull": True}, then=NULL_JSON), default=document)
+
+    def document(self, serializer, model, prefix: str = "", top: bool = True) -> JSONBuildObject:
+        return JSONBuildObject(
+            {name: self.field(field, model, prefix, top) for name, field in serializer.fields.items()}
+        )
+
+    def method_field(self, field, model, prefix: str):
+        """The method fields the compilers know: ``url`` and ``display``."""
+        if field.field_name == "url":
+            return self.url(model, prefix)
+        if field.field_name == "display":
+            return display(model, prefix)
+        raise Unsupported(f"method field {field.field_name}")
+
+    @staticmethod
+    def foreign_key(field, model):
+        """The foreign key (or one-to-one) a brief related field shows."""
+        model_field = model_field_named(model, field.source)
+        if model_field is None or not (model_field.many_to_one or model_field.one_to_one):
+            raise Unsupported(f"related field {field.field_name}")
+        return model_field
+
+    @staticmethod
+    def column(field, model):
+        """The model field of a field that reads one plain column."""
+        model_field = model_field_named(model, field.source)
+        if model_field is None or model_field.is_relation or getattr(model_field, "multiple", False):
+            raise Unsupported(f"field {field.field_name}")
+        return model_field
+
+    def field(self, field, model, prefix: str, top: bool):
+        name = field.field_name
+        if isinstance(field, serializers.SerializerMethodField):
+            return self.method_field(field, model, prefix)
+        if isinstance(field, PartialDateField):
+            return partial_date(at_path(prefix, field.stem))
+        if isinstance(field, serializers.ListSerializer):
+            if not top:
+                raise Unsupported(f"nested list {name} below the first level")
+            return self.children(field, model)
+        if isinstance(field, BriefRelatedField):
+            model_field = self.foreign_key(field, model)
+            return self.brief(model_field.related_model, at_path(prefix, field.source), model_field.null)
+        model_field = self.column(field, model)
+        if isinstance(field, serializers.DateTimeField):
+            return Timestamp(F(at_path(prefix, field.source)))
+        if isinstance(field, SCALARS) and not isinstance(field, serializers.MultipleChoiceField):
+            return F(at_path(prefix, field.source))
+        if isinstance(field, serializers.ListField | serializers.JSONField) and isinstance(
+            model_field, models.JSONField
+        ):
+            return F(at_path(prefix, field.source))
+        raise Unsupported(f"{type(field).__name__} {name}")
+
+    def children(self, field, model):
+        """A reverse foreign key's rows as a JSON array, in their prefetch order."""
+        rows = self.aggregated_children(
+            field,
+            model,
+            lambda child, order_by: JSONAgg(self.document(field.child, child, top=False), order_by=order_by),
+        )
+        return Func(Subquery(rows, output_field=models.JSONField()), EMPTY_LIST, function="COALESCE")
+
+    def aggregated_children(self, field, model, aggregate):
+        """A correlated subquery: ``aggregate(child_model, order_by)`` over one record's nested rows.
+
+        The rows are those of the reverse foreign key behind ``field``, in their prefetch order.
+        """
+        relation = model_field_named(model, field.source)
+        if relation is None or not relation.one_to_many:
+            raise Unsupported(f"nested list {field.field_name}")
+        child_model, parent_fk = relation.related_model, relation.field.name
+        order_by = [
+            F(name).desc() if descending else F(name)
+            for term in ordering_within_parent(child_model, parent_fk)
+            for name, descending in expand_ordering(child_model, term)
+        ]
+        return (
+            child_model._default_manager.filter(**{parent_fk: OuterRef("pk")})
+            .order_by()
+            .values(parent_fk)
+            .annotate(aggregated=aggregate(child_model, order_by))
+            .values("aggregated")
+        )
+
+
+def expand_ordering(model, term: str, prefix: str = "", flip: bool = False) -> list[tuple[str, bool]]:
+    """``term`` as Django orders by it: a relation stands for its model's own default ordering."""
+    descending = term.startswith("-") != flip
+    name = term.lstrip("-")
+    target, path = model, name.split("__")
+    for part in path:
+        field = model_field_named(target, part)
+        if field is None:
+            raise Unsupported(f"ordering by {term}")
+        target = field.related_model if field.is_relation else target
+    if field.is_relation and target._meta.ordering:
+        return [
+            pair
+            for inner in target._meta.ordering
+            for pair in expand_ordering(target, inner, at_path(prefix, name), descending)
+        ]
+    return [(at_path(prefix, name), descending)]
+
+
+SCALARS = (
+    serializers.CharField,
+    serializers.ChoiceField,
+    serializers.IntegerField,
+    serializers.BooleanField,
+)

@@ -1,0 +1,157 @@
+"""List pages written by PostgreSQL: a read serializer compiled into one ``json_build_object``.
+
+The list endpoints' cost was never the query: it was building ~800 model instances
+and walking DRF's fields for a page of 50 agreements. On PostgreSQL, a list request
+whose serializer is made only of fields this module understands is instead answered
+from one JSON document per record, built by the database (as PostgREST does):
+
+* the page's ids come from the usual queryset (filters, ``q``, ordering, pagination
+  and permissions untouched), compiled by the ORM as a CTE;
+* the same statement renders those records with ``json_build_object``/``json_agg``,
+  compiled from the serializer the request would have used (after ``fields``,
+  ``omit`` and ``expand``), nested lists ordered as their prefetch would be, and
+  takes the total with them.
+
+Anything the compiler does not know (a method field, a country list, a nested
+list below the first level) makes it return ``None``, and the request takes the
+ordinary DRF path. ``tests/api/test_sql_documents.py`` holds both paths to the
+same output, record for record, for every resource. SQLite always takes DRF's path.
+"""
+
+from __future__ import annotations
+
+import psycopg
+from django.db import connection
+
+from api.core.resource_urls import list_url, resource_for
+from api.renderers.json import RawJSON
+from api.sql.compiler import Compiler
+from api.sql.expressions import Unsupported
+
+
+def server_bound_cursor():
+    """A cursor that sends parameters separately (Django's sends them inlined in the SQL text).
+
+    The statement is long and only its ids change, so after a few executions psycopg
+    prepares it on the connection (``prepare_threshold``): PostgreSQL then skips parsing
+    and planning it, which took longer than running it. Queries are logged as usual.
+    """
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
+class Documents:
+    """Renders records of one model through a compiled serializer.
+
+    Building and compiling the expression costs more than running it, so the
+    statement is compiled once per serializer shape and site URL, and reused with
+    the page's ids as its one varying parameter.
+    """
+
+    def __init__(self, sql: str, params: tuple):
+        self.sql, self.params = sql, params  # the documents of the records in the CTE ``PAGE``
+
+    @classmethod
+    def for_view(cls, view) -> Documents | None:
+        """The renderer of a list view's records, as this request shapes them (``fields``, ``omit``, ``expand``).
+
+        Known shapes skip building the serializer; a new shape builds it once, which also
+        validates the shape parameters.
+        """
+        if connection.vendor != "postgresql":
+            return None
+        request = view.request
+        shape = tuple(request.query_params.get(name) for name in SHAPE_PARAMETERS)
+        key = (type(view), shape, list_url(resource_for(view.queryset.model), request))
+        if key not in _BY_SHAPE:
+            if len(_BY_SHAPE) >= MAX_COMPILED:
+                _BY_SHAPE.clear()
+            _BY_SHAPE[key] = cls.for_serializer(view.get_serializer(many=True).child, request)
+        return _BY_SHAPE[key]
+
+    @classmethod
+    def for_serializer(cls, serializer, request) -> Documents | None:
+        """The compiled renderer for this (shaped) serializer, or ``None`` to use DRF's path."""
+        if connection.vendor != "postgresql":
+            return None
+        key = (type(serializer), tuple(serializer.fields), list_url(resource_for(serializer.Meta.model), request))
+        if key in _UNSUPPORTED:
+            return None
+        compiled = _COMPILED.get(key)
+        if compiled is None:
+            try:
+                compiled = cls.compile(serializer, request)
+            except Unsupported:
+                _UNSUPPORTED.add(key)
+                return None
+            if len(_COMPILED) >= MAX_COMPILED:
+                _COMPILED.clear()
+            _COMPILED[key] = compiled
+        return compiled
+
+    @classmethod
+    def compile(cls, serializer, request) -> Documents:
+        model = serializer.Meta.model
+        table = connection.ops.quote_name(model._meta.db_table)
+        pk = connection.ops.quote_name(model._meta.pk.column)
+        in_page = (
+            model._default_manager.annotate(_document=Compiler(request).document(serializer, model))
+            .order_by()
+            .extra(where=[f"{table}.{pk} IN (SELECT pk FROM {PAGE})"])
+            .values_list("pk", "_document")
+        )
+        sql, params = in_page.query.sql_with_params()
+        return cls(sql, tuple(params))
+
+    def page(self, ids, count=None, checks=()) -> tuple[int | None, RawJSON, list[int]]:
+        """One page's total and documents, in order, from one statement; and how many rows ``checks`` find.
+
+        The documents come as one JSON array, PostgreSQL's text, rendered as it is (its
+        whitespace differs from DRF's compact JSON: ``{"id" : 1, ...}``; the values do not).
+
+        ``checks`` are statements counting something, with their parameters.
+        ``ids`` is the page's query: ``pk`` and, when ``count`` is None, the total as a
+        second column (``COUNT(*) OVER ()``); ``count`` is a query of every matching
+        record's ``pk``, counted apart. The total is None for a page past the end whose
+        query carries it (no row to carry it). One statement rather than one per part
+        (existence checks, count, ids, documents) is one plan, prepared once per connection
+        by psycopg for each combination of filters, and one round trip.
+        """
+        ids_sql, params = ids.sql_with_params()
+        if count is None:
+            source, total = f"({ids_sql}) _ids(pk, _total)", f"(SELECT _total FROM {PAGE} LIMIT 1)"
+        else:
+            count_sql, count_params = count.sql_with_params()
+            source, total = f"({ids_sql}) _ids(pk)", f"(SELECT COUNT(*) FROM ({count_sql}) _all)"
+            params += count_params
+        found = []
+        for check_sql, check_params in checks:
+            found.append(f"({check_sql})")
+            params += tuple(check_params)
+        documents = (
+            f"(SELECT JSON_AGG(_docs._document ORDER BY {PAGE}._n)::text "
+            f"FROM {PAGE} JOIN ({self.sql}) _docs(pk, _document) ON _docs.pk = {PAGE}.pk)"
+        )
+        sql = (
+            f"WITH {PAGE} AS MATERIALIZED (SELECT _ids.*, ROW_NUMBER() OVER () AS _n FROM {source}) "
+            f"SELECT {', '.join([total, *found, documents])}"
+        )
+        with server_bound_cursor() as cursor:
+            cursor.execute(sql, (*params, *self.params))  # in the order of the text
+            total, *counts, documents = cursor.fetchone()
+        return total, RawJSON(documents or "[]"), counts
+
+
+PAGE = "_page"  # the CTE of a page's ids (pk, its position _n) in ``Documents.page``
+MAX_COMPILED = 256  # shapes x sites; cleared when full (hosts are limited by ALLOWED_HOSTS)
+_COMPILED: dict = {}
+_BY_SHAPE: dict = {}
+SHAPE_PARAMETERS = ("fields", "omit", "expand")
+_UNSUPPORTED: set = set()
+
+__all__ = ["Documents"]

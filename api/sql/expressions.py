@@ -1,0 +1,146 @@
+"""SQL expressions the compiler builds documents from: JSON objects, arrays, text, dates and displays."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
+from django.db import models
+from django.db.models import Aggregate, Case, F, Func, Q, TextField, Value, When
+from django.db.models.expressions import RawSQL
+from django.db.models.lookups import Exact
+
+from cooperation import models as m
+
+
+class Unsupported(Exception):
+    """A field the compiler cannot render in SQL: the request takes DRF's path."""
+
+
+class JSONBuildObject(Func):
+    """``json_build_object(k1, v1, ...)``: json, not jsonb, so keys keep the serializer's order."""
+
+    function = "JSON_BUILD_OBJECT"
+    output_field = models.JSONField()
+
+    def __init__(self, pairs: dict):
+        expressions = []
+        for key, value in pairs.items():
+            expressions += [Literal(key), value]
+        super().__init__(*expressions)
+
+
+class JSONAgg(OrderableAggMixin, Aggregate):
+    function = "JSON_AGG"
+    template = "%(function)s(%(distinct)s%(expressions)s %(order_by)s)"
+    output_field = models.JSONField()
+
+
+class ToChar(Func):
+    function = "TO_CHAR"
+    output_field = TextField()
+
+
+class Timestamp(Func):
+    """A timestamp as DRF writes it: ISO 8601 in UTC, microseconds only when non-zero, then ``Z``."""
+
+    template = (
+        "TO_CHAR((%(expressions)s AT TIME ZONE 'UTC'), 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+        "CASE WHEN TO_CHAR((%(expressions)s AT TIME ZONE 'UTC'), 'US') = '000000' THEN '' "
+        "ELSE '.' || TO_CHAR((%(expressions)s AT TIME ZONE 'UTC'), 'US') END || 'Z'"
+    )
+    output_field = TextField()
+
+
+class Concat(Func):
+    """``a || b || ...`` (NULL if any part is; callers guard nullable parts)."""
+
+    arg_joiner = " || "
+    template = "(%(expressions)s)"
+    output_field = TextField()
+
+
+NULL_JSON = RawSQL("NULL::json", [], output_field=models.JSONField())
+EMPTY_LIST = RawSQL("'[]'::json", [], output_field=models.JSONField())
+
+
+class Literal(Value):
+    """A constant written into the statement's text, not sent as a parameter.
+
+    A compiled statement has a hundred constants (its keys, formats, URLs); as parameters,
+    each execution would send and convert every one of them again. Values a literal
+    cannot carry safely (a backslash, a NUL) stay parameters.
+    """
+
+    def as_sql(self, compiler, connection):
+        if not isinstance(self.value, str) or "\\" in self.value or "\x00" in self.value:
+            return super().as_sql(compiler, connection)
+        quoted = self.value.replace("'", "''").replace("%", "%%")  # %%: the statement has parameters
+        return f"'{quoted}'::text", []
+
+
+def text(value: str) -> Literal:
+    return Literal(value, output_field=TextField())
+
+
+def equals(path: str, value: str) -> Exact:
+    """``path = 'value'``, the value a literal."""
+    return Exact(F(path), text(value))
+
+
+def partial_date_text(path: str) -> Case:
+    """A partial date's ISO 8601 text at its precision ("2018-03-03", "2017-11", "2022")."""
+    precision = f"{path}_precision"
+    return Case(
+        When(equals(precision, "day"), then=ToChar(F(path), text("YYYY-MM-DD"))),
+        When(equals(precision, "month"), then=ToChar(F(path), text("YYYY-MM"))),
+        default=ToChar(F(path), text("YYYY")),
+        output_field=TextField(),
+    )
+
+
+def is_unset(path: str) -> Q:
+    return Q(**{f"{path}__isnull": True}) | Q(equals(f"{path}_precision", ""))
+
+
+def partial_date(path: str) -> Case:
+    """``{value, precision, start, end}`` or null, as ``api.core.fields.partial_date_data``."""
+    document = JSONBuildObject(
+        {
+            "value": partial_date_text(path),
+            "precision": F(f"{path}_precision"),
+            "start": ToChar(F(path), text("YYYY-MM-DD")),
+            "end": ToChar(F(f"{path}_end"), text("YYYY-MM-DD")),
+        }
+    )
+    return Case(When(is_unset(path), then=NULL_JSON), default=document, output_field=models.JSONField())
+
+
+def at_path(prefix: str, name: str) -> str:
+    return f"{prefix}__{name}" if prefix else name
+
+
+def _display_with_date(prefix: str, head, stem: str) -> Case:
+    dated = Concat(head, text(" ("), partial_date_text(at_path(prefix, stem)), text(")"))
+    return Case(When(is_unset(at_path(prefix, stem)), then=head), default=dated, output_field=TextField())
+
+
+def _or_when_blank(prefix: str, name: str, fallback) -> Case:
+    path = at_path(prefix, name)
+    return Case(When(equals(path, ""), then=fallback), default=F(path), output_field=TextField())
+
+
+def display(model, prefix: str):
+    """SQL for ``str(record)`` of the models whose ``__str__`` it mirrors (see ``display_fields``)."""
+    if model in (m.Person, m.Mission):
+        return F(at_path(prefix, "name"))
+    if model is m.Organization:
+        name, short = F(at_path(prefix, "name")), F(at_path(prefix, "short_name"))
+        both = Concat(name, text(" ("), short, text(")"))
+        differs = ~Q(equals(at_path(prefix, "short_name"), "")) & ~Q(**{at_path(prefix, "short_name"): name})
+        return Case(When(differs, then=both), default=name, output_field=TextField())
+    if model is m.Agreement:
+        title = _or_when_blank(prefix, "short_title", F(at_path(prefix, "title")))
+        return _display_with_date(prefix, title, "signed_on")
+    if model is m.Source:
+        publisher = _or_when_blank(prefix, "publisher", text("unknown publisher"))
+        return _display_with_date(prefix, Concat(publisher, text(": "), F(at_path(prefix, "title"))), "published_on")
+    raise Unsupported(f"no SQL display for {model.__name__}")
