@@ -33,6 +33,7 @@ from api.core.exceptions import (
     DatabaseUnavailable,
     PayloadTooLarge,
 )
+from cooperation.errors import InvalidQuery
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +111,9 @@ def exception_handler(exc, context):
     if isinstance(exc, IntegrityError):
         set_rollback()
         return Response(body(409, "conflict", f"The change conflicts with existing data: {exc}"), status=409)
+    if isinstance(exc, InvalidQuery):
+        problems = [{"field": p.field, "code": p.code, "detail": p.detail} for p in exc.problems]
+        return Response(body(400, "invalid_parameter", str(exc), problems), status=400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -1,7 +1,10 @@
-"""``/api/v1/graph/``: the registry as a node-link graph (see ``api.graph`` for how it is built)."""
+"""``/api/v1/graph/``: the registry as a node-link graph (see ``cooperation.selectors.graph`` for how it is built)."""
 
 from __future__ import annotations
 
+import re
+
+from django import forms
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -10,9 +13,12 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.graph import EDGE_TYPES, MAX_DEPTH, NODE_TYPES, build_graph, parse_query
+from api.core.query_forms import ChoicesListField, QueryForm, WholeNumberField
+from api.core.resource_urls import detail_url
+from api.filtersets.base import PartialDateFormField, invalid
 from api.schema.parameters import PARTIAL_DATE_PATTERN
 from api.views.base import ContractMixin
+from cooperation.selectors.graph import EDGE_TYPES, MAX_DEPTH, NODE_MODELS, NODE_TYPES, Graph, GraphQuery, build_graph
 
 PARTIAL_DATE_HELP = "A partial date (YYYY, YYYY-MM or YYYY-MM-DD), or null when unknown."
 
@@ -67,6 +73,31 @@ class GraphEdgeSerializer(serializers.Serializer):
 
 class GraphSerializer(serializers.Serializer):
     """A node-link document, as d3-force, Cytoscape or networkx's ``node_link_graph(data, edges="edges")`` read it."""
+
+    def to_representation(self, graph: Graph) -> dict:
+        """Written out directly (hundreds of nodes): the fields below document the same shape."""
+        request = self.context.get("request")
+        return {
+            "directed": True,
+            "multigraph": True,
+            "nodes": [
+                {"id": node.id, "type": node.type, "label": str(node.record), "url": detail_url(node.record, request)}
+                for node in graph.nodes
+            ],
+            "edges": [
+                {
+                    "id": edge.id,
+                    "source": graph.ids[edge.source],
+                    "target": graph.ids[edge.target],
+                    "type": edge.type,
+                    "attributes": edge.attributes,
+                }
+                for edge in graph.edges
+            ],
+            "truncated": graph.truncated,
+            "node_count": len(graph.nodes),
+            "edge_count": len(graph.edges),
+        }
 
     directed = serializers.BooleanField(help_text="Always true: edges go from `source` to `target`.")
     multigraph = serializers.BooleanField(help_text="Always true: two nodes may be joined by several edges.")
@@ -125,6 +156,58 @@ GRAPH_PARAMETERS = [
 ]
 
 
+SCOPES = ("organization", "agreement", "mission")  # the node kinds a graph can start from
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
+
+
+class ScopeField(forms.CharField):
+    """A slug of ``model``, as the node key ``(type, id)``; a slug that names nothing is ``does_not_exist``."""
+
+    def __init__(self, name: str, **kwargs):
+        self.node_type = name
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        found = None
+        if SLUG.fullmatch(value):  # (anything else cannot be one, and a NUL would upset PostgreSQL)
+            found = NODE_MODELS[self.node_type].objects.filter(slug=value).values_list("pk", flat=True).first()
+        if found is None:
+            raise invalid(f"No {self.node_type} with slug {value!r}.", code="does_not_exist")
+        return (self.node_type, found)
+
+
+class GraphQueryForm(QueryForm):
+    """The graph's parameters; the rules between them are ``GraphQuery``'s."""
+
+    combined_detail = "Invalid graph parameters; see errors."
+    single_valued = (*SCOPES, "depth", "max_nodes", "date_from", "date_to")
+
+    organization = ScopeField("organization")
+    agreement = ScopeField("agreement")
+    mission = ScopeField("mission")
+    depth = WholeNumberField(name="depth", low=1, high=MAX_DEPTH, required=False)
+    types = ChoicesListField(choices=NODE_TYPES, label_plural="node kinds", required=False)
+    date_from = PartialDateFormField(required=False)
+    date_to = PartialDateFormField(required=False)
+    max_nodes = WholeNumberField(name="max_nodes", low=1, high=settings.API_GRAPH_MAX_NODES, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["max_nodes"].high = settings.API_GRAPH_MAX_NODES  # read per request: tests change it
+
+    def clean(self):
+        data = super().clean()
+        given = [name for name in SCOPES if name in self.data]
+        if len(given) > 1:
+            for name in given:
+                self.add_error(name, invalid(f"Give one scope at most, not {' and '.join(given)}."))
+        data["scope"] = next((data[name] for name in SCOPES if data.get(name)), None)
+        return data
+
+
 class GraphView(ContractMixin, APIView):
     """The registry as a graph: organizations, agreements, missions and persons, and how they are related.
 
@@ -155,5 +238,13 @@ class GraphView(ContractMixin, APIView):
 
     @extend_schema(operation_id="graph_retrieve", parameters=GRAPH_PARAMETERS, responses=GraphSerializer)
     def get(self, request):
-        query = parse_query(request.query_params, settings.API_GRAPH_MAX_NODES)
-        return Response(build_graph(query, request))  # already in GraphSerializer's shape (see the schema tests)
+        data = GraphQueryForm.parse(request)
+        query = GraphQuery(
+            scope=data["scope"],
+            depth=data["depth"],
+            types=data["types"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            max_nodes=data["max_nodes"] or settings.API_GRAPH_MAX_NODES,
+        )
+        return Response(GraphSerializer(build_graph(query), context={"request": request}).data)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django import forms
+from django.utils.html import escape
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -11,10 +13,12 @@ from rest_framework.views import APIView
 
 from api.core.exceptions import ApiError
 from api.core.pagination import LimitOffsetPagination
+from api.core.query_forms import ChoicesListField, QueryForm
 from api.core.resource_urls import detail_url
-from api.global_search import MAX_QUERY_LENGTH, TYPE_NAMES, Hit, parse_query, parse_types, search
+from api.filtersets.base import invalid
 from api.serializers.base import csv_param
 from api.views.base import ContractMixin
+from cooperation.selectors.global_search import MAX_QUERY_LENGTH, TYPE_NAMES, GlobalSearchQuery, Hit, Snippet, search
 
 SNIPPET_HELP = (
     "Where the query matched, as HTML: the best matching name or label (in its own language), else a window "
@@ -26,6 +30,59 @@ SCORE_HELP = (
     "0.5 only the summary or description matches; below 0.5 (PostgreSQL only) a near miss, "
     "0.4 × its trigram similarity to a name."
 )
+
+
+SNIPPET_CONTEXT = 60  # characters of context shown either side of a match
+ELLIPSIS = "…"
+
+
+def snippet_html(snippet: Snippet, context: int = SNIPPET_CONTEXT) -> str:
+    """The text around its first span, HTML-escaped, spans in ``<mark>``; cuts at word boundaries, shown by …."""
+    text, spans = snippet.text, snippet.spans
+    if not spans:
+        end = min(len(text), 2 * context)
+        return escape(text[:end]) + (ELLIPSIS if end < len(text) else "")
+    first_start, first_end = spans[0]
+    start, end = max(0, first_start - context), min(len(text), first_end + context)
+    if start > 0 and not text[start - 1].isspace():
+        space = text.find(" ", start, first_start)
+        start = space + 1 if space != -1 else start
+    spans = [(s, e) for s, e in spans if s >= start and e <= end]
+    if end < len(text) and not text[end].isspace():
+        space = text.rfind(" ", spans[-1][1], end)
+        end = space if space != -1 else end
+    out = [ELLIPSIS] if start > 0 else []
+    position = start
+    for span_start, span_end in spans:
+        out += [escape(text[position:span_start]), "<mark>", escape(text[span_start:span_end]), "</mark>"]
+        position = span_end
+    out.append(escape(text[position:end]))
+    if end < len(text):
+        out.append(ELLIPSIS)
+    return "".join(out).strip()
+
+
+class SnippetField(serializers.CharField):
+    """A ``Snippet`` as HTML (``snippet_html``)."""
+
+    def to_representation(self, value: Snippet) -> str:
+        return snippet_html(value)
+
+
+class QueryTextField(forms.CharField):
+    """``q``: required, at most ``MAX_QUERY_LENGTH`` characters (the domain checks it has a letter or digit)."""
+
+    def clean(self, value):
+        if value is None or not value.strip():
+            raise invalid("q is required: the text to search for.")
+        if len(value) > MAX_QUERY_LENGTH:
+            raise invalid(f"q must be at most {MAX_QUERY_LENGTH} characters.")
+        return value
+
+
+class SearchQueryForm(QueryForm):
+    q = QueryTextField(required=False, strip=False)
+    type__in = ChoicesListField(choices=TYPE_NAMES, label_plural="type(s)", required=False)
 
 
 class SearchResultSerializer(serializers.Serializer):
@@ -40,7 +97,7 @@ class SearchResultSerializer(serializers.Serializer):
     slug = serializers.SlugField(source="obj.slug")
     display = serializers.CharField(source="obj", help_text="A human-readable one-line description.")
     score = serializers.FloatField(help_text=SCORE_HELP)
-    snippet = serializers.CharField(help_text=SNIPPET_HELP)
+    snippet = SnippetField(help_text=SNIPPET_HELP)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,11 +185,10 @@ class SearchView(ContractMixin, APIView):
         responses=PaginatedSearchResultListSerializer,
     )
     def get(self, request):
-        query = parse_query(request.query_params.get("q"))
-        types = parse_types(request.query_params.getlist("type__in") if "type__in" in request.query_params else None)
+        data = SearchQueryForm.parse(request)
         paginator = self.pagination_class()
         limit, offset = paginator.get_limit(request), paginator.get_offset(request)
         serializer = SearchResultSerializer(many=True, context={"request": request, "view": self})
-        page = search(query, types, offset, limit)
+        page = search(GlobalSearchQuery(data["q"], data["type__in"] or TYPE_NAMES, offset, limit))
         paginator.request, paginator.limit, paginator.offset, paginator.count = request, limit, offset, page.count
         return paginator.get_paginated_response(serializer.to_representation(page.hits))

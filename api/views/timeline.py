@@ -1,14 +1,13 @@
 """``/api/v1/timeline/``: agreements, withdrawals, milestone claims and roles as one dated feed.
 
-The events are derived from the registry on every request (see ``api.timeline``);
-this module parses the query, paginates, and documents the event shape.
+The events are derived from the registry on every request (``cooperation.selectors.timeline``);
+this module parses the query (a ``QueryForm``), paginates, and documents the event shape.
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.http import StreamingHttpResponse
-from django_filters.utils import translate_validation
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -18,14 +17,15 @@ from rest_framework.views import APIView
 from api.core.exceptions import ApiError
 from api.core.fields import BriefRelatedField, brief, partial_date_data
 from api.core.pagination import LimitOffsetPagination
+from api.core.query_forms import QueryForm, StrictBooleanField
 from api.filtersets.base import PartialDateFormField, RelatedChoiceField, invalid
 from api.renderers.csv import CSVRenderer, csv_lines
 from api.schema.extensions import PartialDateSerializer
 from api.schema.parameters import PARTIAL_DATE_PATTERN, SLUG_SCHEMA
 from api.serializers.base import csv_param
-from api.timeline import ORDER_RULE, RECORD_TYPES, EventKind, TimelineQuery, timeline
 from api.views.base import ContractMixin
 from cooperation.models import Agreement, Milestone, Mission, Organization, Source
+from cooperation.selectors.timeline import ORDER_RULE, RECORD_TYPES, EventKind, TimelineQuery, timeline
 
 
 def invalid_parameter(param: str, detail: str) -> ApiError:
@@ -157,25 +157,15 @@ class KindsField(forms.CharField):
         return frozenset(kinds)
 
 
-class StrictBooleanField(forms.Field):
-    """``true`` or ``false`` (or ``1``/``0``); anything else is an error, never silently false."""
-
-    def clean(self, value):
-        if value in (None, ""):
-            return False
-        lowered = value.strip().lower()
-        if lowered in ("true", "1"):
-            return True
-        if lowered in ("false", "0"):
-            return False
-        raise invalid(f"Give true or false, not {value!r}.")
-
-
 def _by_slug(model) -> RelatedChoiceField:
     return RelatedChoiceField(queryset=model.objects.all(), to_field_name="slug", required=False)
 
 
-class TimelineQueryForm(forms.Form):
+class TimelineQueryForm(QueryForm):
+    error_code = "invalid"
+    single_detail = False
+    combined_detail = "The request is invalid; see errors."
+
     date_from = PartialDateFormField(required=False)
     date_to = PartialDateFormField(required=False)
     kind__in = KindsField(required=False)
@@ -298,14 +288,11 @@ class TimelineView(ContractMixin, APIView):
     @staticmethod
     def parse_query(request) -> TimelineQuery:
         """The query parameters as a ``TimelineQuery``; a malformed value is a 400 naming its parameter."""
-        form = TimelineQueryForm(request.query_params)
-        if not form.is_valid():
-            raise translate_validation(form.errors)
+        data = TimelineQueryForm.parse(request)
         ordering = request.query_params.get("ordering", "").strip() or "date"
         if ordering not in ORDERINGS:
             detail = f"Cannot order by {ordering!r}. Allowed: {', '.join(ORDERINGS)}."
             raise invalid_parameter("ordering", detail)
-        data = form.cleaned_data
 
         def ids(name: str) -> frozenset[int]:
             return frozenset(record.pk for record in data[name] or ())

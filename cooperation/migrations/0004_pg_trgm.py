@@ -1,4 +1,4 @@
-"""PostgreSQL only: the pg_trgm extension, for near-miss matching in the global search (api.global_search).
+"""PostgreSQL only: the pg_trgm extension, for near-miss matching in the global search (cooperation.selectors.global_search).
 
 No model changes. A no-op on SQLite (which has no extensions; the search falls back to substring matching there).
 Not reversed: other code may come to rely on the extension, and dropping it needs more privileges than using it.

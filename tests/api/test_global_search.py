@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from api.global_search import TYPE_NAMES
 from cooperation.models import Label, Mission, Organization, Person, Source
+from cooperation.selectors.global_search import TYPE_NAMES
 
 pytestmark = pytest.mark.usefixtures("seeded")
 

@@ -482,3 +482,23 @@ def test_shape_parameters_are_not_accepted_where_they_do_not_apply(api, seeded, 
     response = api.get(f"/api/v1/graph/?{param}")
     assert response.status_code == 400
     assert response.json()["code"] == "unknown_parameter"
+
+
+def test_edge_ids_name_the_api_collection_of_their_record(api, seeded):
+    """The domain's edge id prefixes are the API's collection names (``parties:7`` is /api/v1/parties/7/)."""
+    from api.core.resource_urls import resource_for
+    from cooperation.selectors.graph import EDGE_KINDS
+
+    for kind in EDGE_KINDS:
+        if kind.edge_id is None:
+            assert kind.id_prefix == resource_for(kind.model).prefix, kind.name
+
+
+def test_a_domain_rule_is_the_one_error_shape(api, seeded):
+    response = api.get(f"{URL}?organization=cnsa&types=mission")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid_parameter"
+    assert body["errors"] == [
+        {"field": "types", "code": "invalid", "detail": "types must include organization, the kind of the scope."}
+    ]

@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from api.timeline import EventKind
 from cooperation.models import Agreement
+from cooperation.selectors.timeline import EventKind
 
 pytestmark = pytest.mark.usefixtures("seeded")
 

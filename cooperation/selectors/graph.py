@@ -48,7 +48,6 @@ one to look the scope up; never one per node.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -58,9 +57,8 @@ from operator import or_
 from django.db import models
 from django.db.models import Q
 
-from api.core.exceptions import ApiError
-from api.core.resource_urls import detail_url, resource_for
 from cooperation import models as m
+from cooperation.errors import InvalidQuery, Problem
 from cooperation.partial_dates import PartialDate
 
 NODE_MODELS: dict[str, type[models.Model]] = {
@@ -72,7 +70,7 @@ NODE_MODELS: dict[str, type[models.Model]] = {
 NODE_TYPES = tuple(NODE_MODELS)
 SCOPES = ("organization", "agreement", "mission")  # the scope parameters: node kinds a graph can start from
 MAX_DEPTH = 3
-SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
+
 # Columns that str() needs for each node's label (and slug for its id and URL).
 LABEL_FIELDS = {
     "organization": ("slug", "name", "short_name"),
@@ -133,11 +131,12 @@ class EdgeKind:
     columns: tuple[str, ...] = ()
     base: Q = field(default_factory=Q)
     edge_id: Callable[[dict], str] | None = None
+    id_prefix: str = ""  # the edge's id is "<id_prefix>:<row id>": the API's collection of that record
 
     def row_id(self, row: dict) -> str:
         if self.edge_id is not None:
             return self.edge_id(row)
-        return f"{resource_for(self.model).prefix}:{row['pk']}"
+        return f"{self.id_prefix}:{row['pk']}"
 
 
 EDGE_KINDS: tuple[EdgeKind, ...] = (
@@ -154,6 +153,7 @@ EDGE_KINDS: tuple[EdgeKind, ...] = (
     ),
     EdgeKind(
         name="party",
+        id_prefix="parties",
         model=m.AgreementParty,
         source=End("organization", "organization_id", "organization__slug"),
         target=End("agreement", "agreement_id", "agreement__slug"),
@@ -167,6 +167,7 @@ EDGE_KINDS: tuple[EdgeKind, ...] = (
     ),
     EdgeKind(
         name="signed",
+        id_prefix="signatories",
         model=m.Signatory,
         source=End("person", "person_id", "person__slug"),
         target=End("agreement", "agreement_id", "agreement__slug"),
@@ -177,6 +178,7 @@ EDGE_KINDS: tuple[EdgeKind, ...] = (
     ),
     EdgeKind(
         name="relation",
+        id_prefix="relations",
         model=m.AgreementRelation,
         source=End("agreement", "from_agreement_id", "from_agreement__slug"),
         target=End("agreement", "to_agreement_id", "to_agreement__slug"),
@@ -187,6 +189,7 @@ EDGE_KINDS: tuple[EdgeKind, ...] = (
     ),
     EdgeKind(
         name="participant",
+        id_prefix="participants",
         model=m.MissionParticipant,
         source=End("organization", "organization_id", "organization__slug"),
         target=End("mission", "mission_id", "mission__slug"),
@@ -201,6 +204,7 @@ EDGE_KINDS: tuple[EdgeKind, ...] = (
     ),
     EdgeKind(
         name="agreement_mission",
+        id_prefix="agreement-missions",
         model=m.AgreementMission,
         source=End("agreement", "agreement_id", "agreement__slug"),
         target=End("mission", "mission_id", "mission__slug"),
@@ -239,113 +243,83 @@ class Edge:
 # --- the query -------------------------------------------------------------------------------
 
 
+def _problem(name: str, detail: str) -> Problem:
+    return Problem(name, "invalid", detail)
+
+
 @dataclass(frozen=True)
 class GraphQuery:
+    """What to draw. ``scope`` is a node ``(type, id)``; ``None`` values take the defaults.
+
+    The rules between parameters are checked here (``InvalidQuery`` names the parameter):
+    ``depth`` needs a scope, ``types`` must include the scope's kind, and the period must
+    not end before it starts.
+    """
+
     scope: NodeKey | None = None
-    depth: int = 1
-    types: tuple[str, ...] = NODE_TYPES
-    period: Period = Period()
+    depth: int | None = None
+    types: tuple[str, ...] | None = None
+    date_from: PartialDate | None = None
+    date_to: PartialDate | None = None
     max_nodes: int = 500
 
+    def __post_init__(self):
+        problems = []
+        if self.depth is not None and self.scope is None:
+            problems.append(_problem("depth", "depth applies to a scope: give organization, agreement or mission too."))
+        elif self.depth is not None and not 1 <= self.depth <= MAX_DEPTH:
+            problems.append(_problem("depth", f"depth must be from 1 to {MAX_DEPTH}, not {self.depth}."))
+        if self.types is not None:
+            if not self.types or set(self.types) - set(NODE_TYPES):
+                problems.append(_problem("types", f"types must name node kinds from {', '.join(NODE_TYPES)}."))
+            elif self.scope is not None and self.scope[0] not in self.types:
+                problems.append(_problem("types", f"types must include {self.scope[0]}, the kind of the scope."))
+        if self.date_from and self.date_to and self.date_from.start > self.date_to.end:
+            problems.append(_problem("date_to", f"date_to ({self.date_to}) is before date_from ({self.date_from})."))
+        if problems:
+            raise InvalidQuery(problems)
 
-def _problem(name: str, detail: str) -> dict:
-    return {"field": name, "code": "invalid", "detail": detail}
+    @property
+    def steps(self) -> int:
+        return self.depth or 1
 
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(name for name in NODE_TYPES if self.types is None or name in self.types)
 
-def _single(params, name: str, errors: list[dict]) -> str | None:
-    values = params.getlist(name)
-    if not values:
-        return None
-    if len(values) > 1:
-        errors.append(_problem(name, f"Give {name} once."))
-        return None
-    return values[0]
-
-
-def _whole_number(params, name: str, low: int, high: int, errors: list[dict]) -> int | None:
-    raw = _single(params, name, errors)
-    if raw is None:
-        return None
-    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
-        errors.append(_problem(name, f"{name} must be a whole number from {low} to {high}, got {raw!r}."))
-        return None
-    return int(raw)
-
-
-def _partial_date(params, name: str, errors: list[dict]) -> PartialDate | None:
-    raw = _single(params, name, errors)
-    if raw is None:
-        return None
-    try:
-        return PartialDate.parse(raw)
-    except ValueError as exc:
-        errors.append(_problem(name, f"{name}: {exc}."))
-        return None
+    @property
+    def period(self) -> Period:
+        return Period(self.date_from.start if self.date_from else None, self.date_to.end if self.date_to else None)
 
 
-def parse_query(params, max_nodes_limit: int) -> GraphQuery:
-    """Validate the query parameters; every problem is a 400 naming its parameter."""
-    errors: list[dict] = []
-    scopes = [name for name in SCOPES if name in params]
-    scope = None
-    if len(scopes) > 1:
-        detail = f"Give one scope at most, not {' and '.join(scopes)}."
-        errors += [_problem(name, detail) for name in scopes]
-    elif scopes:
-        name = scopes[0]
-        slug = _single(params, name, errors)
-        if slug is not None:
-            found = None
-            if SLUG.fullmatch(slug):  # (anything else cannot be one, and a NUL would upset PostgreSQL)
-                found = NODE_MODELS[name].objects.filter(slug=slug).values_list("pk", flat=True).first()
-            if found is None:
-                errors.append({"field": name, "code": "does_not_exist", "detail": f"No {name} with slug {slug!r}."})
-            else:
-                scope = (name, found)
-    depth = _whole_number(params, "depth", 1, MAX_DEPTH, errors)
-    if depth is not None and not scopes:
-        errors.append(_problem("depth", "depth applies to a scope: give organization, agreement or mission too."))
-    max_nodes = _whole_number(params, "max_nodes", 1, max_nodes_limit, errors)
+@dataclass(frozen=True)
+class Node:
+    """A node of the graph: its type, its record (with the columns its label needs) and its id."""
 
-    types = NODE_TYPES
-    if "types" in params:
-        wanted = [part.strip() for value in params.getlist("types") for part in value.split(",") if part.strip()]
-        unknown = sorted({name for name in wanted if name not in NODE_MODELS})
-        if not wanted or unknown:
-            got = f"unknown: {', '.join(unknown)}" if unknown else "none given"
-            errors.append(_problem("types", f"types must name node kinds from {', '.join(NODE_TYPES)} ({got})."))
-        else:
-            types = tuple(name for name in NODE_TYPES if name in wanted)
-            if len(scopes) == 1 and scopes[0] not in types:
-                errors.append(_problem("types", f"types must include {scopes[0]}, the kind of the scope."))
+    id: str
+    type: str
+    record: models.Model
 
-    date_from = _partial_date(params, "date_from", errors)
-    date_to = _partial_date(params, "date_to", errors)
-    if date_from and date_to and date_from.start > date_to.end:
-        errors.append(_problem("date_to", f"date_to ({date_to}) is before date_from ({date_from})."))
 
-    if errors:
-        detail = errors[0]["detail"] if len(errors) == 1 else "Invalid graph parameters; see errors."
-        raise ApiError(400, "invalid_parameter", detail, errors)
-    return GraphQuery(
-        scope=scope,
-        depth=depth or 1,
-        types=types,
-        period=Period(date_from.start if date_from else None, date_to.end if date_to else None),
-        max_nodes=max_nodes or max_nodes_limit,
-    )
+@dataclass(frozen=True)
+class Graph:
+    """The nodes in breadth-first order, the edges between them, and whether ``max_nodes`` cut any node."""
+
+    nodes: list[Node]
+    edges: list[Edge]
+    truncated: bool
+    ids: dict[NodeKey, str]  # a node key's ``<type>:<slug>`` id, for the ends of the edges
 
 
 # --- building ---------------------------------------------------------------------------------
 
 
 class GraphBuilder:
-    """Breadth-first expansion with one query per edge kind and level; labels and URLs at the end."""
+    """Breadth-first expansion with one query per edge kind and level; the nodes' records at the end."""
 
-    def __init__(self, query: GraphQuery, request=None):
+    def __init__(self, query: GraphQuery):
         self.query = query
-        self.request = request
-        self.kinds = [k for k in EDGE_KINDS if k.source.type in query.types and k.target.type in query.types]
+        self.kinds = [k for k in EDGE_KINDS if k.source.type in query.kinds and k.target.type in query.kinds]
         self.slugs: dict[NodeKey, str] = {}
 
     # edges
@@ -400,7 +374,7 @@ class GraphBuilder:
         expanded: set[NodeKey] = set()
         truncated = False
         frontier = [seed]
-        for _level in range(self.query.depth):
+        for _level in range(self.query.steps):
             if not frontier:
                 break
             found = self.incident(frontier)
@@ -431,7 +405,7 @@ class GraphBuilder:
         adjacency = self.neighbours(found)
         nodes = set(adjacency)
         if not self.query.period.given:  # every node, the ones without edges too
-            for name in self.query.types:
+            for name in self.query.kinds:
                 for pk, slug in NODE_MODELS[name]._default_manager.order_by().values_list("pk", "slug"):
                     nodes.add((name, pk))
                     self.slugs[(name, pk)] = slug
@@ -457,7 +431,7 @@ class GraphBuilder:
 
     # output
 
-    def build(self) -> dict:
+    def build(self) -> Graph:
         order, edges, truncated = self.scoped() if self.query.scope else self.whole()
         records = self.records(order)
         order = {node: index for node, index in order.items() if node in records}  # (deleted meanwhile)
@@ -470,32 +444,8 @@ class GraphBuilder:
                 e.id,
             )
         )
-        return {
-            "directed": True,
-            "multigraph": True,
-            "nodes": [
-                {
-                    "id": self.node_id(node),
-                    "type": node[0],
-                    "label": str(records[node]),
-                    "url": detail_url(records[node], self.request),
-                }
-                for node in order
-            ],
-            "edges": [
-                {
-                    "id": edge.id,
-                    "source": self.node_id(edge.source),
-                    "target": self.node_id(edge.target),
-                    "type": edge.type,
-                    "attributes": edge.attributes,
-                }
-                for edge in kept
-            ],
-            "truncated": truncated,
-            "node_count": len(order),
-            "edge_count": len(kept),
-        }
+        nodes = [Node(self.node_id(node), node[0], records[node]) for node in order]
+        return Graph(nodes, kept, truncated, {node: self.node_id(node) for node in order})
 
     def node_id(self, node: NodeKey) -> str:
         return f"{node[0]}:{self.slugs[node]}"
@@ -519,5 +469,6 @@ def _by_type(nodes: Iterable[NodeKey]) -> dict[str, list[int]]:
     return {name: sorted(pks) for name, pks in grouped.items()}
 
 
-def build_graph(query: GraphQuery, request=None) -> dict:
-    return GraphBuilder(query, request).build()
+def build_graph(query: GraphQuery) -> Graph:
+    """The graph ``query`` asks for (see the module docstring)."""
+    return GraphBuilder(query).build()

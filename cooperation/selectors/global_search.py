@@ -1,6 +1,6 @@
 """One ranked search across organizations, persons, agreements, missions and sources.
 
-``search(query, types, offset, limit)`` serves ``GET /api/v1/search/?q=``.
+``search(GlobalSearchQuery(...))`` returns a ``SearchPage``; the API serves it as ``GET /api/v1/search/?q=``.
 
 What matches
     A record's stored ``search_text`` (its names, titles, labels and aliases in
@@ -41,26 +41,23 @@ Queries
     before names, so each type's own order is all the merge needs).
 
 Snippets
-    Where the query matched, as HTML: the best matching name or label, else a
-    window of the summary or description, else (a near miss) the most similar
-    name; the matched text is wrapped in ``<mark>…</mark>``, everything else is
-    HTML-escaped, and a cut window is marked with "…".
+    Where the query matched: the best matching name or label, else the summary or
+    description, else (a near miss) the most similar name, with the spans of the match
+    in it. Presenting it (a window of context, marking, escaping) is the caller's.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connections, models, router
 from django.db.models import Case, Count, F, FloatField, OuterRef, Q, Subquery, TextField, Value, When, Window
 from django.db.models.functions import Coalesce, Lower, NullIf
-from django.utils.html import escape
 
-from api.core.exceptions import ApiError
 from cooperation import models as m
+from cooperation.errors import InvalidQuery, Problem
 from cooperation.search_text import normalize
 
 EXACT, PREFIX, SUBSTRING, TEXT = 3.0, 2.0, 1.0, 0.5
@@ -68,8 +65,6 @@ NEAR_MISS_THRESHOLD = 0.6  # pg_trgm word_similarity (its own default threshold 
 NEAR_MISS_WEIGHT = 0.4  # a near miss scores at most 0.4: below every real match
 NEAR_MISS_MIN_LENGTH = 4  # shorter queries share trigrams with too many names
 MAX_QUERY_LENGTH = 200
-SNIPPET_CONTEXT = 60  # characters of context shown either side of a match
-ELLIPSIS = "…"
 
 
 class Lines(models.Aggregate):
@@ -116,11 +111,19 @@ TYPE_NAMES = tuple(SEARCH_TYPES)
 
 
 @dataclass(frozen=True)
+class Snippet:
+    """Where the query matched: a text (a name, a label, a summary...) and the spans of the match in it."""
+
+    text: str
+    spans: list[tuple[int, int]]
+
+
+@dataclass(frozen=True)
 class Hit:
     type: str
     obj: models.Model
     score: float
-    snippet: str
+    snippet: Snippet
 
 
 @dataclass(frozen=True)
@@ -129,35 +132,28 @@ class SearchPage:
     hits: list[Hit]
 
 
-# --- parameters -------------------------------------------------------------------------------
+# --- the query ------------------------------------------------------------------------------
 
 
-def _invalid(field: str, detail: str) -> ApiError:
-    return ApiError(400, "invalid_parameter", detail, [{"field": field, "code": "invalid", "detail": detail}])
+@dataclass(frozen=True)
+class GlobalSearchQuery:
+    """What to look for (``text``, normalised here), in which types, and which page of the ranked results."""
 
+    text: str
+    types: tuple[str, ...] = TYPE_NAMES
+    offset: int = 0
+    limit: int = 50
+    normalized: str = field(init=False)
 
-def parse_query(raw: str | None) -> str:
-    """The normalised query; a 400 naming ``q`` when it is missing, empty or too long."""
-    if raw is None or not raw.strip():
-        raise _invalid("q", "q is required: the text to search for.")
-    if len(raw) > MAX_QUERY_LENGTH:
-        raise _invalid("q", f"q must be at most {MAX_QUERY_LENGTH} characters.")
-    query = normalize(raw)
-    if not query:
-        raise _invalid("q", "q must contain at least one letter or digit.")
-    return query
-
-
-def parse_types(values: Sequence[str] | None) -> list[str]:
-    """``type__in=organization,mission`` (repeatable) as type names in canonical order; all types when absent."""
-    if values is None:
-        return list(TYPE_NAMES)
-    wanted = {part.strip() for value in values for part in value.split(",") if part.strip()}
-    unknown = sorted(wanted - set(TYPE_NAMES))
-    if unknown or not wanted:
-        given = ", ".join(unknown) if unknown else "nothing"
-        raise _invalid("type__in", f"Unknown type(s): {given}. Use any of: {', '.join(TYPE_NAMES)}.")
-    return [name for name in TYPE_NAMES if name in wanted]
+    def __post_init__(self):
+        normalized = normalize(self.text)
+        if not normalized:
+            raise InvalidQuery([Problem("q", "invalid", "q must contain at least one letter or digit.")])
+        unknown = sorted(set(self.types) - set(TYPE_NAMES))
+        if unknown:
+            detail = f"Unknown type(s): {', '.join(unknown)}. Use any of: {', '.join(TYPE_NAMES)}."
+            raise InvalidQuery([Problem("type__in", "invalid_choice", detail)])
+        object.__setattr__(self, "normalized", normalized)
 
 
 # --- the queries ------------------------------------------------------------------------------
@@ -233,14 +229,12 @@ def _matches(spec: SearchType, query: str, postgres: bool) -> models.QuerySet:
     return queryset.order_by("-search_score", "search_sort", "pk")
 
 
-def search(query: str, types: Iterable[str], offset: int, limit: int) -> SearchPage:
-    """One page of results for the normalised ``query`` over ``types``.
-
-    One query per type; each returns at most ``offset + limit`` rows.
-    """
+def search(request: GlobalSearchQuery) -> SearchPage:
+    """One page of ranked results: one query per type, each returning at most ``offset + limit`` rows."""
+    query, offset, limit = request.normalized, request.offset, request.limit
     rows = []
     count = 0
-    for name in types:
+    for name in request.types:
         spec = SEARCH_TYPES[name]
         vendor = connections[router.db_for_read(spec.model)].vendor
         found = list(_matches(spec, query, vendor == "postgresql")[: offset + limit])
@@ -293,31 +287,6 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def render(text: str, spans: list[tuple[int, int]], context: int = SNIPPET_CONTEXT) -> str:
-    """``text`` around its first span, HTML-escaped, spans in ``<mark>``; cuts at word boundaries, shown by …."""
-    if not spans:
-        end = min(len(text), 2 * context)
-        return escape(text[:end]) + (ELLIPSIS if end < len(text) else "")
-    first_start, first_end = spans[0]
-    start, end = max(0, first_start - context), min(len(text), first_end + context)
-    if start > 0 and not text[start - 1].isspace():
-        space = text.find(" ", start, first_start)
-        start = space + 1 if space != -1 else start
-    spans = [(s, e) for s, e in spans if s >= start and e <= end]
-    if end < len(text) and not text[end].isspace():
-        space = text.rfind(" ", spans[-1][1], end)
-        end = space if space != -1 else end
-    out = [ELLIPSIS] if start > 0 else []
-    position = start
-    for span_start, span_end in spans:
-        out += [escape(text[position:span_start]), "<mark>", escape(text[span_start:span_end]), "</mark>"]
-        position = span_end
-    out.append(escape(text[position:end]))
-    if end < len(text):
-        out.append(ELLIPSIS)
-    return "".join(out).strip()
-
-
 def _name_terms(spec: SearchType, obj: models.Model) -> list[str]:
     """The record's names as written: its own name fields, its labels, its slug last."""
     own = [getattr(obj, field) for field in spec.name_fields]
@@ -339,7 +308,7 @@ def _term_rank(term: str, query: str) -> float:
     return 0.0
 
 
-def snippet(spec: SearchType, obj: models.Model, query: str) -> str:
+def snippet(spec: SearchType, obj: models.Model, query: str) -> Snippet:
     """Where ``query`` (normalised) matched ``obj``: see the module docstring."""
     terms = _name_terms(spec, obj)
     slug = len(terms) - 1 if spec.name_fields[-1] == "slug" else -1
@@ -349,19 +318,19 @@ def snippet(spec: SearchType, obj: models.Model, query: str) -> str:
     if rank > 0:
         spans = _phrase_spans(term, query) if rank >= SUBSTRING else _word_spans(term, query)
         if spans:
-            return render(term, spans)
+            return Snippet(term, spans)
         normal = normalize(term)  # a spelling the patterns miss (e.g. "ß" folded to "ss"): show it normalised
         at = normal.find(query)
-        return render(normal, [(at, at + len(query))] if at != -1 else [])
+        return Snippet(normal, [(at, at + len(query))] if at != -1 else [])
     text = _clean(getattr(obj, spec.text_field)) if spec.text_field else ""
     if text:
         spans = _phrase_spans(text, query) or _word_spans(text, query, stems=True)
         if spans:
-            return render(text, spans)
+            return Snippet(text, spans)
     near = _near_miss(terms, query)
     if near is not None:
-        return render(*near)
-    return render(_clean(str(obj)), [])
+        return Snippet(*near)
+    return Snippet(_clean(str(obj)), [])
 
 
 def _trigrams(text: str) -> set[str]:
