@@ -1,16 +1,15 @@
 """URLs of API v1: one router for every resource and the change log, plus the schema and its docs."""
 
 from django.urls import include, path, re_path
+from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from api.core.errors import api_not_found
-from api.core.resource_urls import resource_for
-from api.views.changes import ChangeViewSet
+from api.resources import LOG_RESOURCES, RESOURCES
 from api.views.graph import GraphView
 from api.views.meta import ApiRootView, ThrottleStatusView
-from api.views.registry import VIEWSETS
 from api.views.search import SearchView
 from api.views.timeline import TimelineView
 
@@ -23,9 +22,8 @@ class Router(DefaultRouter):
 
 
 router = Router(trailing_slash=True)
-for viewset in [*VIEWSETS, ChangeViewSet]:
-    resource = resource_for(viewset.queryset.model)
-    router.register(resource.prefix, viewset, basename=resource.basename)
+for resource in (*RESOURCES.values(), *LOG_RESOURCES.values()):
+    router.register(resource.prefix, import_string(resource.viewset), basename=resource.basename)
 
 urlpatterns = [
     path("v1/", ApiRootView.as_view(), name="root"),

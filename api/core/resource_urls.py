@@ -1,10 +1,9 @@
-"""Where each model lives in the API: its URL segment and its lookup field."""
+"""Records' URLs in the API, built from the resource declarations (``api.resources``) without a reverse() per row."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.apps import apps
@@ -13,43 +12,7 @@ from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast
 from django.urls import reverse
 
-from cooperation import models as m
-from cooperation.history.models import ChangeRecord
-
-
-@dataclass(frozen=True)
-class Resource:
-    prefix: str  # URL segment under /api/v1/, e.g. "organizations"
-    basename: str  # router basename, e.g. "organization"
-    lookup_field: str  # "slug" or "pk"
-
-    @property
-    def has_slug(self) -> bool:
-        return self.lookup_field == "slug"
-
-
-# The registry's records: readable by anyone, writable by role.
-RESOURCES: dict[type[models.Model], Resource] = {
-    m.Organization: Resource("organizations", "organization", "slug"),
-    m.Person: Resource("persons", "person", "slug"),
-    m.PersonRole: Resource("roles", "role", "pk"),
-    m.Agreement: Resource("agreements", "agreement", "slug"),
-    m.AgreementParty: Resource("parties", "party", "pk"),
-    m.Signatory: Resource("signatories", "signatory", "pk"),
-    m.AgreementRelation: Resource("relations", "relation", "pk"),
-    m.AgreementMission: Resource("agreement-missions", "agreement-mission", "pk"),
-    m.Mission: Resource("missions", "mission", "slug"),
-    m.MissionParticipant: Resource("participants", "participant", "pk"),
-    m.Milestone: Resource("milestones", "milestone", "pk"),
-    m.Source: Resource("sources", "source", "slug"),
-    m.Citation: Resource("citations", "citation", "pk"),
-    m.Label: Resource("labels", "label", "pk"),
-}
-
-# Read-only resources about the registry rather than in it: readable by role only.
-LOG_RESOURCES: dict[type[models.Model], Resource] = {
-    ChangeRecord: Resource("changes", "change", "pk"),
-}
+from api.resources import LOG_RESOURCES, RESOURCES, Resource
 
 ALL_RESOURCES = {**RESOURCES, **LOG_RESOURCES}
 

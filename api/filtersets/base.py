@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models import ManyToOneRel, Q
 
 from api.core.fields import MAX_ID
+from cooperation.models import AgreementParty
 from cooperation.partial_dates import PartialDate
 
 PARTIAL_DATE_HELP = {
@@ -36,6 +37,12 @@ PARTIAL_DATE_HELP = {
         "on or before the last day of the bound (`__lte=2018` includes all of 2018)."
     ),
 }
+
+# The lookups a field can declare (``Meta.lookups``), by kind of field.
+TEXT = ["exact", "in", "n", "ic"]
+CHOICE = ["exact", "in", "n"]
+SLUG = ["exact", "in", "n"]
+PARTY = {"role": AgreementParty.Role.PARTY}  # a party link proper, not an authorizing body
 
 
 def invalid(message: str, code: str = "invalid") -> forms.ValidationError:
@@ -374,7 +381,7 @@ class DateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UTCDateTimeField
 
 
-class RegistryFilterSet(LookupFilterSet):
+class ResourceFilterSet(LookupFilterSet):
     """The filters of every registry resource: lookups, ids, and the ``created``/``last_updated`` timestamps."""
 
     created__gte = DateTimeFilter(field_name="created", lookup_expr="gte")

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from api.core.fields import BriefRelatedField, PartialDateField, StrictCharField
-from api.serializers.base import NestedSerializer, RegistrySerializer
+from api.serializers.base import NestedSerializer, ResourceSerializer
 from api.serializers.common import CitationBriefSerializer, LabelBriefSerializer
 from cooperation.models import (
     Agreement,
@@ -74,7 +74,7 @@ class MissionInAgreementSerializer(NestedSerializer):
         read_only_fields = fields
 
 
-class AgreementSerializer(RegistrySerializer):
+class AgreementSerializer(ResourceSerializer):
     """An agreement, memorandum, program, accords or protocol, with its parties and signatories."""
 
     authorized_on = PartialDateField("authorized_on")
@@ -98,7 +98,7 @@ class AgreementSerializer(RegistrySerializer):
     labels = LabelBriefSerializer(many=True, read_only=True)
     citations = CitationBriefSerializer(many=True, read_only=True)
 
-    class Meta(RegistrySerializer.Meta):
+    class Meta(ResourceSerializer.Meta):
         model = Agreement
         fields = (
             "id", "url", "display", "slug", "title", "short_title", "kind", "status",
@@ -110,7 +110,7 @@ class AgreementSerializer(RegistrySerializer):
         expandable = ("relations", "inverse_relations", "missions", "labels", "citations")
 
 
-class AgreementPartySerializer(RegistrySerializer):
+class AgreementPartySerializer(ResourceSerializer):
     """An organization bound by (role party) or authorizing (role authorizing_body) an agreement."""
 
     agreement = BriefRelatedField(queryset=Agreement.objects.all())
@@ -118,7 +118,7 @@ class AgreementPartySerializer(RegistrySerializer):
     withdrawn_on = PartialDateField("withdrawn_on")
     citations = CitationBriefSerializer(many=True, read_only=True)
 
-    class Meta(RegistrySerializer.Meta):
+    class Meta(ResourceSerializer.Meta):
         model = AgreementParty
         fields = (
             "id", "url", "display", "agreement", "organization", "role", "withdrawn_on", "note", "citations",
@@ -127,7 +127,7 @@ class AgreementPartySerializer(RegistrySerializer):
         expandable = ("citations",)
 
 
-class SignatorySerializer(RegistrySerializer):
+class SignatorySerializer(ResourceSerializer):
     """A person who signed an agreement on behalf of an organization that is a party, or part of one."""
 
     agreement = BriefRelatedField(queryset=Agreement.objects.all())
@@ -137,7 +137,7 @@ class SignatorySerializer(RegistrySerializer):
     )
     citations = CitationBriefSerializer(many=True, read_only=True)
 
-    class Meta(RegistrySerializer.Meta):
+    class Meta(ResourceSerializer.Meta):
         model = Signatory
         fields = (
             "id", "url", "display", "agreement", "person", "on_behalf_of", "title", "note", "citations",
@@ -146,14 +146,14 @@ class SignatorySerializer(RegistrySerializer):
         expandable = ("citations",)
 
 
-class AgreementRelationSerializer(RegistrySerializer):
+class AgreementRelationSerializer(ResourceSerializer):
     """A typed link between two agreements: from_agreement <kind> to_agreement."""
 
     from_agreement = BriefRelatedField(queryset=Agreement.objects.all())
     to_agreement = BriefRelatedField(queryset=Agreement.objects.all())
     citations = CitationBriefSerializer(many=True, read_only=True)
 
-    class Meta(RegistrySerializer.Meta):
+    class Meta(ResourceSerializer.Meta):
         model = AgreementRelation
         fields = (
             "id", "url", "display", "from_agreement", "kind", "to_agreement", "note", "citations",
@@ -162,14 +162,14 @@ class AgreementRelationSerializer(RegistrySerializer):
         expandable = ("citations",)
 
 
-class AgreementMissionSerializer(RegistrySerializer):
+class AgreementMissionSerializer(ResourceSerializer):
     """A mission an agreement covers, with the agreement's role towards it."""
 
     agreement = BriefRelatedField(queryset=Agreement.objects.all())
     mission = BriefRelatedField(queryset=Mission.objects.all())
     citations = CitationBriefSerializer(many=True, read_only=True)
 
-    class Meta(RegistrySerializer.Meta):
+    class Meta(ResourceSerializer.Meta):
         model = AgreementMission
         fields = (
             "id", "url", "display", "agreement", "mission", "role", "note", "citations", "created", "last_updated",

@@ -50,7 +50,7 @@ def unknown_fields(serializer: serializers.Serializer, data) -> dict[str, list]:
     return errors
 
 
-class RegistrySerializer(serializers.ModelSerializer):
+class ResourceSerializer(serializers.ModelSerializer):
     """ModelSerializer with ``url`` and ``display``, sparse fieldsets and model validation."""
 
     url = serializers.SerializerMethodField(help_text="This record's URL in the API.")
@@ -159,4 +159,4 @@ class NestedSerializer(serializers.ModelSerializer):
         return detail_url(obj, self.context.get("request"))
 
 
-__all__ = ["NestedSerializer", "RegistrySerializer"]
+__all__ = ["NestedSerializer", "ResourceSerializer"]

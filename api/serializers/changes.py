@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from api.core.resource_urls import live_record_urls
 from api.filtersets.changes import MODEL_CHOICES
-from api.serializers.base import RegistrySerializer
+from api.serializers.base import ResourceSerializer
 from cooperation.history.models import ChangeRecord
 
 OBJECT_URLS = "change_object_urls"
@@ -32,7 +32,7 @@ class ChangeRecordListSerializer(serializers.ListSerializer):
         return super().to_representation(records)
 
 
-class ChangeRecordSerializer(RegistrySerializer):
+class ChangeRecordSerializer(ResourceSerializer):
     """Who created, updated or deleted which record, when, and the fields that changed.
 
     ``changes`` maps each changed field to its old and new value. A creation lists
@@ -54,7 +54,7 @@ class ChangeRecordSerializer(RegistrySerializer):
         child=FieldChangeSerializer(), read_only=True, help_text='Changed fields: {"field": {"old": ..., "new": ...}}.'
     )
 
-    class Meta(RegistrySerializer.Meta):
+    class Meta(ResourceSerializer.Meta):
         model = ChangeRecord
         list_serializer_class = ChangeRecordListSerializer
         fields = (

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.core.fields import BriefRelatedField, PartialDateField
-from api.serializers.base import NestedSerializer, RegistrySerializer
+from api.serializers.base import NestedSerializer, ResourceSerializer
 from api.serializers.common import CitationBriefSerializer, LabelBriefSerializer
 from cooperation.models import Milestone, Mission, MissionParticipant, Organization, Source, claim_statuses
 from cooperation.models.missions import current_claims
@@ -56,7 +56,7 @@ def claims_context(claims: list[Milestone], context: dict) -> dict:
     return {**context, "claim_statuses": claim_statuses(claims), "current_claim_ids": current}
 
 
-class MissionSerializer(RegistrySerializer):
+class MissionSerializer(ResourceSerializer):
     """A spacecraft, crewed flight, station, facility or program, with participants and milestone claims."""
 
     parent = BriefRelatedField(queryset=Mission.objects.all(), required=False, allow_null=True)
@@ -68,7 +68,7 @@ class MissionSerializer(RegistrySerializer):
     labels = LabelBriefSerializer(many=True, read_only=True)
     citations = CitationBriefSerializer(many=True, read_only=True)
 
-    class Meta(RegistrySerializer.Meta):
+    class Meta(ResourceSerializer.Meta):
         model = Mission
         fields = (
             "id", "url", "display", "slug", "name", "kind", "target", "status", "parent", "wikidata_id",
@@ -106,7 +106,7 @@ class MissionSerializer(RegistrySerializer):
         return self._represent_claims(*self._claims(obj))
 
 
-class MissionParticipantSerializer(RegistrySerializer):
+class MissionParticipantSerializer(ResourceSerializer):
     """An organization taking part in a mission, with its role and dates."""
 
     mission = BriefRelatedField(queryset=Mission.objects.all())
@@ -115,7 +115,7 @@ class MissionParticipantSerializer(RegistrySerializer):
     left_on = PartialDateField("left_on")
     citations = CitationBriefSerializer(many=True, read_only=True)
 
-    class Meta(RegistrySerializer.Meta):
+    class Meta(ResourceSerializer.Meta):
         model = MissionParticipant
         fields = (
             "id", "url", "display", "mission", "organization", "role", "joined_on", "left_on", "note", "citations",
@@ -142,7 +142,7 @@ def sibling_context(items: list[Milestone], context: dict) -> dict:
     return claims_context(siblings, {})
 
 
-class MilestoneSerializer(RegistrySerializer):
+class MilestoneSerializer(ResourceSerializer):
     """One source's claim that a mission event is planned for, or happened on, a date."""
 
     mission = BriefRelatedField(queryset=Mission.objects.all())
@@ -153,7 +153,7 @@ class MilestoneSerializer(RegistrySerializer):
     claim_status = serializers.SerializerMethodField(help_text="planned (current), achieved, or superseded.")
     is_current = serializers.SerializerMethodField()
 
-    class Meta(RegistrySerializer.Meta):
+    class Meta(ResourceSerializer.Meta):
         model = Milestone
         fields = (
             "id", "url", "display", "mission", "kind", "status", "claim_status", "is_current", "date", "window_end",

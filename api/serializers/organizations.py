@@ -1,12 +1,12 @@
 """Organizations, persons and their dated roles."""
 
 from api.core.fields import BriefRelatedField, PartialDateField
-from api.serializers.base import NestedSerializer, RegistrySerializer
+from api.serializers.base import NestedSerializer, ResourceSerializer
 from api.serializers.common import CitationBriefSerializer, CountryCodesField, LabelBriefSerializer
 from cooperation.models import Organization, Person, PersonRole
 
 
-class OrganizationSerializer(RegistrySerializer):
+class OrganizationSerializer(ResourceSerializer):
     """A space agency, government, state corporation, company, forum or alliance."""
 
     countries = CountryCodesField(required=False, help_text="ISO 3166-1 alpha-2 codes, upper case.")
@@ -15,7 +15,7 @@ class OrganizationSerializer(RegistrySerializer):
     labels = LabelBriefSerializer(many=True, read_only=True, help_text="Names in other languages and aliases.")
     citations = CitationBriefSerializer(many=True, read_only=True)
 
-    class Meta(RegistrySerializer.Meta):
+    class Meta(ResourceSerializer.Meta):
         model = Organization
         fields = (
             "id", "url", "display", "slug", "name", "short_name", "kind", "countries", "parent", "founded_on",
@@ -37,14 +37,14 @@ class RoleInPersonSerializer(NestedSerializer):
         read_only_fields = fields
 
 
-class PersonSerializer(RegistrySerializer):
+class PersonSerializer(ResourceSerializer):
     """A person who signs, leads or speaks for an organization, with their dated roles."""
 
     roles = RoleInPersonSerializer(many=True, read_only=True)
     labels = LabelBriefSerializer(many=True, read_only=True)
     citations = CitationBriefSerializer(many=True, read_only=True)
 
-    class Meta(RegistrySerializer.Meta):
+    class Meta(ResourceSerializer.Meta):
         model = Person
         fields = (
             "id", "url", "display", "slug", "name", "wikidata_id", "description", "roles", "labels", "citations",
@@ -53,7 +53,7 @@ class PersonSerializer(RegistrySerializer):
         expandable = ("labels", "citations")
 
 
-class PersonRoleSerializer(RegistrySerializer):
+class PersonRoleSerializer(ResourceSerializer):
     """A dated title held by a person at an organization."""
 
     person = BriefRelatedField(queryset=Person.objects.all())
@@ -62,7 +62,7 @@ class PersonRoleSerializer(RegistrySerializer):
     ended_on = PartialDateField("ended_on")
     citations = CitationBriefSerializer(many=True, read_only=True)
 
-    class Meta(RegistrySerializer.Meta):
+    class Meta(ResourceSerializer.Meta):
         model = PersonRole
         fields = (
             "id", "url", "display", "person", "organization", "title", "started_on", "ended_on", "citations",

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from api.core.fields import MAX_ID, BriefRelatedField
 from api.core.resource_urls import detail_url
-from api.serializers.base import RegistrySerializer
+from api.serializers.base import ResourceSerializer
 from cooperation.models import Citation, Label, Source
 from cooperation.models.provenance import CITATION_SUBJECTS, LABEL_SUBJECTS
 
@@ -18,7 +18,7 @@ class SubjectSerializer(serializers.Serializer):
     url = serializers.URLField()
 
 
-class ArcSerializer(RegistrySerializer):
+class ArcSerializer(ResourceSerializer):
     """Shared by citations and labels: ``subject`` on read, ``subject_type`` + ``subject_id`` on write."""
 
     subjects: tuple[str, ...] = ()
@@ -62,7 +62,7 @@ class CitationSerializer(ArcSerializer):
     subject_type = serializers.ChoiceField(choices=CITATION_SUBJECTS, write_only=True)
     source = BriefRelatedField(queryset=Source.objects.all())
 
-    class Meta(RegistrySerializer.Meta):
+    class Meta(ResourceSerializer.Meta):
         model = Citation
         fields = (
             "id", "url", "display", "subject", "subject_type", "subject_id", "source", "field", "locator",
@@ -86,7 +86,7 @@ class LabelSerializer(ArcSerializer):
     subject_type = serializers.ChoiceField(choices=LABEL_SUBJECTS, write_only=True)
     source = BriefRelatedField(queryset=Source.objects.all())
 
-    class Meta(RegistrySerializer.Meta):
+    class Meta(ResourceSerializer.Meta):
         model = Label
         fields = (
             "id", "url", "display", "subject", "subject_type", "subject_id", "language", "kind", "text", "source",

@@ -1,17 +1,17 @@
 """Sources: the documents facts are cited from."""
 
 from api.core.fields import PartialDateField, StrictURLField
-from api.serializers.base import RegistrySerializer
+from api.serializers.base import ResourceSerializer
 from cooperation.models import Source
 
 
-class SourceSerializer(RegistrySerializer):
+class SourceSerializer(ResourceSerializer):
     """A document that facts are cited from, with its publisher, date, kind and tier."""
 
     web_url = StrictURLField(source="url", allow_blank=True, required=False, help_text="The document's address.")
     published_on = PartialDateField("published_on")
 
-    class Meta(RegistrySerializer.Meta):
+    class Meta(ResourceSerializer.Meta):
         model = Source
         fields = (
             "id", "url", "display", "slug", "title", "publisher", "author", "web_url", "published_on",

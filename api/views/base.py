@@ -20,6 +20,7 @@ from api.sql.csv_cells import CsvCells
 from api.sql.documents import Documents
 
 CSV_CHUNK = 500
+TIMESTAMPS = ("created", "last_updated")  # every record can be ordered by these
 
 
 class ContractMixin:
@@ -63,10 +64,10 @@ class ContractMixin:
         return response
 
 
-class ResourceViewSet(
+class ReadOnlyResourceViewSet(
     ContractMixin, ConditionalReadMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
 ):
-    """List and retrieve one resource; read-only resources use this directly, the registry's ``RegistryViewSet``.
+    """List and retrieve one resource: the change log uses this directly, the registry's records ``ResourceViewSet``.
 
     Subclasses set ``queryset``, ``serializer_class``, ``filterset_class`` and
     ``ordering_fields``; the lookup field, query contract, prefetching, CSV
@@ -146,13 +147,13 @@ class ResourceViewSet(
         return response
 
 
-class RegistryViewSet(
+class ResourceViewSet(
     AttributedWritesMixin,
     ConditionalWriteMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
-    ResourceViewSet,
+    ReadOnlyResourceViewSet,
 ):
     """List, retrieve, create, update, partial update and delete one resource.
 

@@ -12,11 +12,11 @@ from api.core.resource_urls import resource_for
 from api.filtersets.changes import ChangeRecordFilterSet
 from api.renderers.csv import csv_lines
 from api.serializers.changes import ChangeRecordSerializer
-from api.views.base import CSV_CHUNK, ResourceViewSet
+from api.views.base import CSV_CHUNK, ReadOnlyResourceViewSet
 from cooperation.history.models import ChangeRecord
 
 
-class ChangeViewSet(ResourceViewSet):
+class ChangeViewSet(ReadOnlyResourceViewSet):
     """Every change to a registry record, newest first. Read-only; needs a token with a role.
 
     Filter by ``model`` and ``object_id`` for one record's history, by ``user`` or

@@ -9,7 +9,7 @@ import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from rest_framework.test import APIClient
 
-from api.views.registry import OrganizationViewSet
+from api.views.organizations import OrganizationViewSet
 from cooperation.models import Organization
 from tests.api.conftest import make_role_user, validate_against_schema
 from tests.api.db_outage import connections_refused, drop_connection_at, fail_statements

@@ -1,6 +1,6 @@
 """A corpus of malformed and hostile requests against every write and list endpoint.
 
-The corpus is generated from the API's own registry (``VIEWSETS`` and the change
+The corpus is generated from the API's own registry (``registry_viewsets()`` and the change
 log), their serializers' writable fields and their filtersets, so a new resource,
 field or filter is attacked without anyone writing a case for it. Every case is a
 request that MUST be refused; each answer must be a documented 4xx in the one error
@@ -33,9 +33,9 @@ from api.core.fields import BriefRelatedField, PartialDateField
 from api.core.resource_urls import resource_for
 from api.filtersets.base import IdFilter, PartialDateFilter, RelatedFilter
 from api.models import ApiToken
+from api.resources import registry_viewsets
 from api.serializers.common import CountryCodesField
 from api.views.changes import ChangeViewSet
-from api.views.registry import VIEWSETS
 from tests.api.conftest import SCHEMA_PATH, SchemaCheckedClient, make_role_user
 
 API = "/api/v1"
@@ -368,7 +368,7 @@ def lookup_cases(model, method: str, rotation: int) -> list[Case]:
 
 def corpus() -> list[Endpoint]:
     endpoints = []
-    for viewset in [*VIEWSETS, ChangeViewSet]:
+    for viewset in [*registry_viewsets(), ChangeViewSet]:
         model = viewset.queryset.model
         resource = resource_for(model)
         list_path = f"{API}/{resource.prefix}/"
@@ -420,7 +420,7 @@ def test_the_corpus_is_large_and_covers_every_write_and_list_endpoint():
     cases = [case for endpoint in ENDPOINTS for case in endpoint.cases]
     assert len(cases) >= 200, len(cases)
     labels = {endpoint.label for endpoint in ENDPOINTS}
-    for viewset in VIEWSETS:
+    for viewset in registry_viewsets():
         prefix = resource_for(viewset.queryset.model).prefix
         assert {f"{method} {prefix}" for method in ("GET", "POST", "PUT", "PATCH", "DELETE")} <= labels
     for endpoint in ENDPOINTS:
@@ -519,7 +519,7 @@ def test_hostile_requests_are_refused_and_write_nothing(seeded, endpoint: Endpoi
 
 def test_request_schemas_are_closed_and_match_the_writable_fields():
     """The schema refuses exactly the keys the server refuses (``additionalProperties: false``)."""
-    for viewset in VIEWSETS:
+    for viewset in registry_viewsets():
         prefix = resource_for(viewset.queryset.model).prefix
         for method, component_name in (("post", "create"), ("patch", "partial update")):
             paths = schema()["paths"]

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from api.core.filter_backends import SearchBackend
-from api.views.registry import VIEWSETS
+from api.resources import registry_viewsets
 
 
 def leading_index_columns(model) -> set[str]:
@@ -17,7 +17,7 @@ def leading_index_columns(model) -> set[str]:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("viewset", VIEWSETS, ids=lambda v: v.queryset.model.__name__)
+@pytest.mark.parametrize("viewset", registry_viewsets(), ids=lambda v: v.queryset.model.__name__)
 def test_every_ordering_field_leads_an_index(viewset):
     model = viewset.queryset.model
     indexed = leading_index_columns(model)
@@ -32,7 +32,9 @@ postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="
 @postgresql_only
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "viewset", [v for v in VIEWSETS if SearchBackend in v.filter_backends], ids=lambda v: v.queryset.model.__name__
+    "viewset",
+    [v for v in registry_viewsets() if SearchBackend in v.filter_backends],
+    ids=lambda v: v.queryset.model.__name__,
 )
 def test_q_can_use_a_trigram_index(viewset, rf):
     model = viewset.queryset.model

@@ -13,12 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from api.core.resource_urls import RESOURCES
-from api.views.registry import VIEWSETS
+from api.resources import registry_viewsets
 from cooperation.models import AgreementParty
 
 EXPANDABLE = {
     v.queryset.model: ",".join(v.serializer_class.Meta.expandable)
-    for v in VIEWSETS
+    for v in registry_viewsets()
     if getattr(v.serializer_class.Meta, "expandable", ())
 }
 BY_PREFIX = {r.prefix: model for model, r in RESOURCES.items()}

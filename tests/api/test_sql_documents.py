@@ -15,15 +15,16 @@ from rest_framework.request import Request
 
 from api.core.resource_urls import RESOURCES
 from api.renderers.json import RawJSON
+from api.resources import registry_viewsets
 from api.sql.csv_cells import CsvCells
 from api.sql.documents import Documents
-from api.views.registry import VIEWSETS, AgreementViewSet
+from api.views.agreements import AgreementViewSet
 from cooperation.corpus import CorpusBuilder, CorpusSize
 from cooperation.models import Agreement
 
 API = "/api/v1"
 PREFIXES = sorted(r.prefix for r in RESOURCES.values())
-EXPANDABLE = {v.queryset.model: v.serializer_class.Meta.expandable for v in VIEWSETS}
+EXPANDABLE = {v.queryset.model: v.serializer_class.Meta.expandable for v in registry_viewsets()}
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL writes the documents; SQLite never"),
