@@ -210,6 +210,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Space Cooperation Registry API",
     "DESCRIPTION": (BASE_DIR / "api" / "schema" / "description.md").read_text(encoding="utf-8"),
     "VERSION": "1.0.0",
+    "LICENSE": {"name": "CC BY 4.0 (the registry's data)", "url": "https://creativecommons.org/licenses/by/4.0/"},
+    # Paths are absolute from the root of the hub serving this document (each hub serves the same API).
+    "SERVERS": [{"url": "/", "description": "The registry hub that served this document"}],
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

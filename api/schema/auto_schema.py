@@ -78,14 +78,30 @@ class AutoSchema(SpectacularAutoSchema):
         return self.method in ConditionalWriteMixin.LOCKING_METHODS and isinstance(self.view, ConditionalWriteMixin)
 
     def get_auth(self):
-        """Reads need no authentication (RolePermission), so they carry no security requirement.
-
-        (An optional ``{}`` alternative would be more literal, but SDK generators such as
-        openapi-python-client read any security entry as mandatory.)
-        """
+        """Reads need no authentication (RolePermission): a token or a session, or ``{}``, explicitly none."""
+        auth = super().get_auth()
         if self.method in ("GET", "HEAD") and not self._reads_need_a_role():
-            return []
-        return super().get_auth()
+            return [*auth, {}]
+        return auth
+
+    def get_summary(self):
+        """One line for every operation: the view's own, else the action on the resource ("List agreements")."""
+        summary = super().get_summary()
+        if summary or not hasattr(self.view, "queryset"):
+            return summary
+        meta = self.view.queryset.model._meta
+        one, many = str(meta.verbose_name), str(meta.verbose_name_plural)
+        article = "an" if one[:1].lower() in "aeiou" else "a"
+        action = getattr(self.view, "action", None)
+        templates = {
+            "list": f"List {many}",
+            "retrieve": f"Retrieve {article} {one}",
+            "create": f"Create {article} {one}",
+            "update": f"Replace {article} {one}",
+            "partial_update": f"Update {article} {one} partially",
+            "destroy": f"Delete {article} {one}",
+        }
+        return templates.get(action)
 
     def _reads_need_a_role(self) -> bool:
         """Whether even reads need authentication here (the change log: ``protects_reads`` permissions)."""

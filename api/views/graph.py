@@ -236,7 +236,12 @@ class GraphView(ContractMixin, APIView):
     extra_query_parameters = tuple(parameter.name for parameter in GRAPH_PARAMETERS)
     comma_separated_parameters = ("types",)
 
-    @extend_schema(operation_id="graph_retrieve", parameters=GRAPH_PARAMETERS, responses=GraphSerializer)
+    @extend_schema(
+        operation_id="graph_retrieve",
+        summary="Graph of the registry",
+        parameters=GRAPH_PARAMETERS,
+        responses=GraphSerializer,
+    )
     def get(self, request):
         data = GraphQueryForm.parse(request)
         query = GraphQuery(

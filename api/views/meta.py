@@ -28,6 +28,7 @@ class ApiRootView(ContractMixin, APIView):
 
     @extend_schema(
         operation_id="api_root",
+        summary="Index of the API's collections",
         responses=inline_serializer(
             "ApiRoot",
             {
@@ -59,6 +60,7 @@ class ThrottleStatusView(ContractMixin, APIView):
 
     @extend_schema(
         operation_id="throttle_status",
+        summary="Your rate limits and what is left of them",
         responses=inline_serializer(
             "ThrottleStatus",
             {

@@ -164,6 +164,7 @@ class SearchView(ContractMixin, APIView):
 
     @extend_schema(
         operation_id="search_list",
+        summary="Search every kind of record",
         parameters=[
             OpenApiParameter(
                 "q",
