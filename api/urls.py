@@ -8,9 +8,9 @@ from rest_framework.routers import DefaultRouter
 
 from api.core.errors import api_not_found
 from api.resources import LOG_RESOURCES, RESOURCES
+from api.views.global_search import SearchView
 from api.views.graph import GraphView
 from api.views.meta import ApiRootView, ThrottleStatusView
-from api.views.search import SearchView
 from api.views.timeline import TimelineView
 
 app_name = "api"

@@ -42,3 +42,15 @@ def test_selectors_return_records_not_urls(seeded):
     assert page.hits[0].obj.slug == "roscosmos"
     hit = page.hits[0].snippet
     assert hit.text[slice(*hit.spans[0])].lower() == "roscosmos"
+
+
+def test_every_searchable_model_is_a_global_search_type():
+    from django.apps import apps
+
+    from cooperation.search_text import SearchableModel
+    from cooperation.selectors.global_search import SEARCH_TYPES
+
+    searchable = {
+        model for model in apps.get_app_config("cooperation").get_models() if issubclass(model, SearchableModel)
+    }
+    assert searchable == {spec.model for spec in SEARCH_TYPES.values()}, "add a SearchType to global_search.py"
