@@ -25,8 +25,8 @@ from bench.csvexport import measure_csv
 from bench.env import django_env
 from bench.parity import check_servers
 from bench.report import BASELINE, SizeResult, render
-from bench.results import LoadResult, combine
-from bench.scenarios import BASELINE_SCENARIO, CSV_PATH, probe, scenarios
+from bench.results import combine
+from bench.scenarios import BASELINE_SCENARIO, CSV_PATH, SCALE_SCENARIO, probe, scenarios
 from bench.server import THREADS, Gunicorn, describe
 from bench.wrk import ensure_wrk, run_load
 
@@ -47,6 +47,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=CONNECTIONS, help=f"wrk connections (default {CONNECTIONS})")
     parser.add_argument("--csv-repeats", type=int, help="CSV downloads per size (default 3, 1 above 10k agreements)")
     parser.add_argument("--rebuild", action="store_true", help="drop and regenerate the corpus databases first")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help=f"alternating rounds per scenario (default 2; {ROUNDS} on the baseline's page)",
+    )
+    parser.add_argument("--only", help="comma-separated scenario names to run (default: all)")
     args = parser.parse_args(argv)
     sizes = [int(n) for n in args.sizes.split(",")] if args.sizes else list(QUICK_SIZES if args.quick else FULL_SIZES)
     if len(sizes) < 2 or sizes != sorted(sizes):
@@ -58,36 +65,33 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def expect_ok(base_url: str, path: str) -> None:
+def expect_ok(base_url: str, path: str, headers: dict[str, str]) -> None:
     try:
-        with urllib.request.urlopen(base_url + path, timeout=600) as response:
+        with urllib.request.urlopen(urllib.request.Request(base_url + path, headers=headers), timeout=600) as response:
             response.read()
     except urllib.error.HTTPError as exc:
         raise BenchmarkInvalid(f"{path} answered {exc.code}: {exc.read(300)!r}") from None
 
 
-def timed(wrk: str | None, base_url: str, path: str, args: argparse.Namespace) -> LoadResult:
-    run_load(wrk, base_url, [path], duration_s=args.warmup, connections=args.connections)
-    result = run_load(wrk, base_url, [path], duration_s=args.duration, connections=args.connections)
-    if result.failed:
-        raise BenchmarkInvalid(f"{path}: errors during the run ({result.error_text()}); the figures are not valid")
-    return result
-
-
-def side_by_side(wrk: str | None, api_url: str, baseline_url: str, path: str, args) -> tuple[list, list]:
-    """The API and the baseline on the same page, in ``ROUNDS`` alternating runs each.
+def side_by_side(
+    wrk: str | None, api_url: str, baseline_url: str, path: str, baseline_page: str, args, rounds: int, headers
+) -> tuple[list, list]:
+    """A scenario of the API and the baseline's page, in ``rounds`` alternating runs each.
 
     This machine's speed drifts by a third over minutes (other tenants). Timed one after
     the other, a slow spell would fall on one side only; alternating, both share it.
     """
-    for url in (api_url, baseline_url):
-        run_load(wrk, url, [path], duration_s=args.warmup, connections=args.connections)
+    sides = ((api_url, path, headers), (baseline_url, baseline_page, {}))
+    for url, page, extra in sides:
+        run_load(wrk, url, [page], duration_s=args.warmup, connections=args.connections, headers=extra)
     ours, theirs = [], []
-    for _ in range(ROUNDS):
-        for url, runs in ((api_url, ours), (baseline_url, theirs)):
-            result = run_load(wrk, url, [path], duration_s=args.round_duration, connections=args.connections)
+    for _ in range(rounds):
+        for (url, page, extra), runs in zip(sides, (ours, theirs), strict=True):
+            result = run_load(
+                wrk, url, [page], duration_s=args.round_duration, connections=args.connections, headers=extra
+            )
             if result.failed:
-                raise BenchmarkInvalid(f"{url}{path}: errors during the run ({result.error_text()})")
+                raise BenchmarkInvalid(f"{url}{page}: errors during the run ({result.error_text()})")
             runs.append(result)
     return ours, theirs
 
@@ -99,6 +103,9 @@ def bench_size(agreements: int, args: argparse.Namespace, wrk: str | None, logs:
         raise BenchmarkInvalid(f"{url} holds {facts['agreements']} agreements, not {agreements}; use --rebuild")
     result = SizeResult(agreements, url.rsplit("/", 1)[1], queries_per_list=facts["queries_per_list"])
     plan = scenarios(facts)
+    if args.only:
+        wanted = set(args.only.split(",")) | {BASELINE_SCENARIO, SCALE_SCENARIO}
+        plan = [scenario for scenario in plan if scenario.name in wanted]
     env = django_env(url)
     baseline_env = {**env, "BASELINE_POOL_SIZE": str(THREADS)}
     with (
@@ -108,17 +115,23 @@ def bench_size(agreements: int, args: argparse.Namespace, wrk: str | None, logs:
         page = next(s.path for s in plan if s.name == BASELINE_SCENARIO)
         result.parity_records = check_servers(api.base_url, baseline.base_url, page)
         log(f"[bench] {agreements}: API and baseline agree on {page} ({result.parity_records} records)")
+        token = {"Authorization": f"Token {facts['curator_token']}"}
         for scenario in plan:
-            expect_ok(api.base_url, scenario.path)
+            expect_ok(api.base_url, scenario.path, token if scenario.token else {})
+        baselines = []
         for scenario in plan:
-            log(f"[bench] {agreements}: {scenario.name} ({scenario.what})")
+            rounds = ROUNDS if scenario.name == BASELINE_SCENARIO else args.rounds
+            log(f"[bench] {agreements}: {scenario.name} ({scenario.what}), {rounds} rounds against the baseline")
+            headers = token if scenario.token else {}
+            ours, theirs = side_by_side(
+                wrk, api.base_url, baseline.base_url, scenario.path, page, args, rounds, headers
+            )
+            result.loads[scenario.name] = combine(ours)
+            result.vs_baseline[scenario.name] = combine(ours).rps / combine(theirs).rps if combine(theirs).rps else 0.0
+            baselines += theirs
             if scenario.name == BASELINE_SCENARIO:
-                log(f"[bench] {agreements}: ... alternating with the baseline, {ROUNDS} rounds")
-                ours, theirs = side_by_side(wrk, api.base_url, baseline.base_url, page, args)
-                result.loads[scenario.name], result.loads[BASELINE] = combine(ours), combine(theirs)
                 result.round_ratios = [a.rps / b.rps for a, b in zip(ours, theirs, strict=True) if b.rps]
-            else:
-                result.loads[scenario.name] = timed(wrk, api.base_url, scenario.path, args)
+        result.loads[BASELINE] = combine(baselines)
         repeats = args.csv_repeats or (3 if agreements <= 10_000 else 1)
         log(f"[bench] {agreements}: CSV export x{repeats}")
         result.csv = measure_csv(api, CSV_PATH, agreements, repeats)

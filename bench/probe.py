@@ -44,6 +44,38 @@ def spread_agreements(n: int) -> list[str]:
     return list(Agreement.objects.filter(id__in=wanted).order_by("id").values_list("slug", flat=True))
 
 
+def spread(model_name: str, n: int, **filters) -> list[str]:
+    """Slugs of ``n`` records of a cooperation model spread evenly over the id range."""
+    from django.apps import apps
+
+    model = apps.get_model("cooperation", model_name)
+    ids = list(model.objects.filter(**filters).order_by("id").values_list("id", flat=True))
+    wanted = {ids[i * len(ids) // n] for i in range(min(n, len(ids)))}
+    return list(model.objects.filter(id__in=wanted).order_by("id").values_list("slug", flat=True))
+
+
+def busiest_mission() -> str | None:
+    """The slug of the mission with the most milestone claims (ties by slug)."""
+    from django.db.models import Count
+
+    from cooperation.models import Mission
+
+    row = Mission.objects.annotate(n=Count("milestones")).order_by("-n", "slug").values_list("slug", flat=True).first()
+    return row
+
+
+def curator_token() -> str:
+    """A curator's API token for the scenarios that need a role (the change log); a new one each run."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("createcurator", "bench-curator", "--password", "bench-only-no-login", stdout=StringIO())
+    out = StringIO()
+    call_command("issue_token", "bench-curator", "--days", "1", "--description", "bench/run", stdout=out)
+    return out.getvalue().strip().splitlines()[-1]
+
+
 def queries_per_list(page_sizes: tuple[int, ...]) -> dict[str, int]:
     """SQL queries one ``GET /api/v1/agreements/?limit=N`` runs, per page size."""
     from django.db import connection
@@ -75,6 +107,12 @@ def main() -> None:
                 "missions": Mission.objects.count(),
                 "parties": busiest_parties(10),
                 "agreement_slugs": spread_agreements(20),
+                "organization_slugs": spread("Organization", 5),
+                "person_slugs": spread("Person", 5),
+                "mission_slugs": spread("Mission", 5),
+                "source_slugs": spread("Source", 5),
+                "busiest_mission": busiest_mission(),
+                "curator_token": curator_token(),
                 "words": WORDS[:4] + RU[:1],
                 "queries_per_list": queries_per_list((10, 100)),
             },

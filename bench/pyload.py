@@ -18,7 +18,7 @@ from bench.results import LoadResult, percentile
 MAX_CONNECTIONS = 64
 
 
-def _worker(host, port, paths, start, deadline, timeout_s, latencies, errors, lock) -> None:
+def _worker(host, port, paths, start, deadline, timeout_s, latencies, errors, lock, headers=None) -> None:
     conn, index = None, start
     mine: list[float] = []
     counts = dict.fromkeys(("connect", "read", "write", "timeout", "status"), 0)
@@ -36,7 +36,7 @@ def _worker(host, port, paths, start, deadline, timeout_s, latencies, errors, lo
                 continue
         began = time.perf_counter()
         try:
-            conn.request("GET", path)
+            conn.request("GET", path, headers=headers or {})
         except OSError:
             counts["write"] += 1
             conn.close()
@@ -70,7 +70,13 @@ def _worker(host, port, paths, start, deadline, timeout_s, latencies, errors, lo
 
 
 def run_python_load(
-    base_url: str, paths: list[str], *, duration_s: float, connections: int, timeout_s: float = 10
+    base_url: str,
+    paths: list[str],
+    *,
+    duration_s: float,
+    connections: int,
+    timeout_s: float = 10,
+    headers: dict[str, str] | None = None,
 ) -> LoadResult:
     parts = urlsplit(base_url)
     latencies: list[float] = []
@@ -81,7 +87,7 @@ def run_python_load(
     threads = [
         threading.Thread(
             target=_worker,
-            args=(parts.hostname, parts.port, paths, n, deadline, timeout_s, latencies, errors, lock),
+            args=(parts.hostname, parts.port, paths, n, deadline, timeout_s, latencies, errors, lock, headers),
             daemon=True,
         )
         for n in range(min(connections, MAX_CONNECTIONS))

@@ -22,6 +22,7 @@ class Scenario:
     name: str
     path: str
     what: str
+    token: bool = False  # needs a curator's token (the change log)
 
 
 def probe(database_url: str) -> dict:
@@ -43,19 +44,51 @@ def _query(**params: str) -> str:
     return "?" + urlencode(params)
 
 
+# Every list endpoint (first page of 50), by URL segment.
+LISTS = (
+    "organizations", "persons", "roles", "parties", "signatories", "relations", "agreement-missions",
+    "missions", "participants", "milestones", "sources", "citations", "labels",
+)  # fmt: skip
+
+
 def scenarios(facts: dict) -> list[Scenario]:
-    """The timed scenarios; the filtered one is also the page the baseline serves."""
+    """The timed scenarios: every kind of read a frontend makes, each compared with the baseline's page.
+
+    ``BASELINE_SCENARIO`` is also the page the baseline serves; ``facts`` come from
+    ``bench.probe`` (records picked from the data, never hard-coded).
+    """
     party, word = facts["parties"][0], facts["words"][0]
     slugs = facts["agreement_slugs"]
     filtered = {"party": party, "signed_on__gte": SINCE}
-    return [
+    middle = {key: facts[key][len(facts[key]) // 2] for key in ("organization_slugs", "person_slugs", "source_slugs")}
+    mission = facts.get("busiest_mission") or facts["mission_slugs"][0]
+    deep = max(0, facts["agreements"] - 100)
+    plan = [
         Scenario("agreements_list", AGREEMENTS, "first page of 50, parties and signatories nested"),
         Scenario(BASELINE_SCENARIO, AGREEMENTS + _query(**filtered), f"party={party}, signed_on__gte={SINCE}"),
         Scenario("agreements_search", AGREEMENTS + _query(q=word), f"q={word}"),
         Scenario(SCALE_SCENARIO, AGREEMENTS + _query(**filtered, q=word), f"the filter and q={word}"),
+        Scenario("agreements_deep_page", AGREEMENTS + _query(offset=str(deep)), f"offset={deep}"),
         Scenario("agreement_detail", f"{AGREEMENTS}{slugs[len(slugs) // 2]}/", "one agreement, every field"),
-        Scenario("missions_list", "/api/v1/missions/", "first page of 50 missions"),
+        Scenario("organization_detail", f"/api/v1/organizations/{party}/", f"the busiest party, {party}"),
+        Scenario("person_detail", f"/api/v1/persons/{middle['person_slugs']}/", "one person"),
+        Scenario("mission_detail", f"/api/v1/missions/{mission}/", f"{mission}: the most milestone claims"),
+        Scenario("source_detail", f"/api/v1/sources/{middle['source_slugs']}/", "one source"),
+        *(Scenario(f"{name.replace('-', '_')}_list", f"/api/v1/{name}/", "first page of 50") for name in LISTS),
+        Scenario("changes_list", "/api/v1/changes/", "the change log, first page (curator token)", token=True),
+        Scenario("timeline", "/api/v1/timeline/", "first page of 50 events"),
+        Scenario("timeline_organization", "/api/v1/timeline/" + _query(organization=party), f"organization={party}"),
+        Scenario("timeline_mission", "/api/v1/timeline/" + _query(mission=mission), f"mission={mission}"),
+        Scenario(
+            "timeline_dates",
+            "/api/v1/timeline/" + _query(date_from="2015", date_to="2020"),
+            "date_from=2015, date_to=2020",
+        ),
+        Scenario("global_search", "/api/v1/search/" + _query(q=word), f"q={word}, every type"),
+        Scenario("graph_depth_1", "/api/v1/graph/" + _query(organization=party, depth="1"), f"{party}, depth 1"),
+        Scenario("graph_depth_2", "/api/v1/graph/" + _query(organization=party, depth="2"), f"{party}, depth 2"),
     ]
+    return plan
 
 
 def load_mix(facts: dict) -> list[str]:

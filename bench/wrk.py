@@ -75,19 +75,24 @@ def run_load(
     connections: int,
     threads: int = 1,
     timeout_s: float = 10,
+    headers: dict[str, str] | None = None,
 ) -> LoadResult:
     """Send GETs for ``paths`` (in rotation) to ``base_url`` for ``duration_s`` over ``connections``.
 
     wrk takes whole seconds only, so both times are rounded up to at least 1 s.
     """
     if wrk is None:
-        return run_python_load(base_url, paths, duration_s=duration_s, connections=connections, timeout_s=timeout_s)
+        return run_python_load(
+            base_url, paths, duration_s=duration_s, connections=connections, timeout_s=timeout_s, headers=headers
+        )
     with tempfile.NamedTemporaryFile("w", suffix=".paths", delete=False) as file:
         file.write("\n".join(paths) + "\n")
     try:
         command = [
             wrk, "-t", str(min(threads, connections)), "-c", str(connections), "-d", f"{_whole(duration_s)}s",
-            "--timeout", f"{_whole(timeout_s)}s", "-s", str(LUA), base_url, "--", file.name,
+            "--timeout", f"{_whole(timeout_s)}s", "-s", str(LUA),
+            *(part for name, value in (headers or {}).items() for part in ("-H", f"{name}: {value}")),
+            base_url, "--", file.name,
         ]  # fmt: skip
         done = subprocess.run(command, capture_output=True, text=True, check=False)
     finally:

@@ -20,6 +20,8 @@ same output, record for record, for every resource. SQLite always takes DRF's pa
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import psycopg
 from django.db import connection
 
@@ -29,6 +31,7 @@ from api.sql.compiler import Compiler
 from api.sql.expressions import Unsupported
 
 
+@contextmanager
 def server_bound_cursor():
     """A cursor that sends parameters separately (Django's sends them inlined in the SQL text).
 
