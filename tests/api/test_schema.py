@@ -3,7 +3,7 @@
 import yaml
 from django.core.management import call_command
 
-from tests.api.conftest import SCHEMA_PATH
+from tests.support.schema_checked_client import SCHEMA_PATH
 
 
 def test_committed_schema_is_current(tmp_path):
