@@ -1,4 +1,4 @@
-"""Shared fixtures for the whole suite."""
+"""Shared fixtures for the whole suite; what tests share besides fixtures is in the kit, ``tests/support/``."""
 
 from __future__ import annotations
 

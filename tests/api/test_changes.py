@@ -9,16 +9,17 @@ import json
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import connection
 from django.test import override_settings
-from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from api.core.resource_urls import RESOURCES
+from api.resources import RESOURCES
 from cooperation.history.models import ChangeRecord
 from cooperation.models import Agreement, AgreementParty, Citation, Organization, Source
 from cooperation.seeding import seed
-from tests.api.conftest import SchemaCheckedClient, make_role_user
+from tests.support.query_counts import count_queries
+from tests.support.records import changes_of
+from tests.support.roles import make_role_user, token_client
+from tests.support.schema_checked_client import SchemaCheckedClient
 
 API = "/api/v1"
 CHANGES = f"{API}/changes/"
@@ -31,17 +32,6 @@ ROW_FIELDS = {
 }  # fmt: skip
 
 
-def changes_of(obj) -> list[ChangeRecord]:
-    return list(ChangeRecord.objects.filter(model=obj._meta.label_lower, object_id=obj.pk).order_by("id"))
-
-
-def client_for(role: str) -> tuple[User, SchemaCheckedClient]:
-    user, key = make_role_user(role)
-    client = SchemaCheckedClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return user, client
-
-
 def ids(response) -> list[int]:
     assert response.status_code == 200, response.content
     return [row["id"] for row in response.json()["results"]]
@@ -51,8 +41,8 @@ def ids(response) -> list[int]:
 
 
 def test_api_create_update_delete_record_the_token_user(seeded):
-    editor, editor_client = client_for("editor")
-    curator, curator_client = client_for("curator")
+    editor, editor_client = token_client("editor")
+    curator, curator_client = token_client("curator")
     assert editor_client.post(f"{API}/organizations/", NEW_ORG, format="json").status_code == 201
     organization = Organization.objects.get(slug="esa")
     response = editor_client.patch(
@@ -79,7 +69,7 @@ def test_api_create_update_delete_record_the_token_user(seeded):
 
 
 def test_api_writes_of_inline_type_records_record_the_token_user(seeded):
-    editor, client = client_for("editor")
+    editor, client = token_client("editor")
     party = client.post(
         f"{API}/parties/", {"agreement": MOU, "organization": "nasa", "role": "authorizing_body"}, format="json"
     )
@@ -106,7 +96,7 @@ def test_api_writes_of_inline_type_records_record_the_token_user(seeded):
 
 
 def test_a_cascading_api_delete_attributes_every_deleted_record(seeded):
-    curator, client = client_for("curator")
+    curator, client = token_client("curator")
     agreement = Agreement.objects.get(slug=MOU)
     expected = 1 + agreement.party_links.count() + agreement.signatories.count() + agreement.citations.count()
     assert client.delete(f"{API}/agreements/{MOU}/").status_code == 204
@@ -117,7 +107,7 @@ def test_a_cascading_api_delete_attributes_every_deleted_record(seeded):
 
 def test_api_writes_are_attributed_without_the_history_middleware(seeded):
     middleware = [m for m in settings.MIDDLEWARE if not m.startswith("simple_history.")]
-    editor, client = client_for("editor")
+    editor, client = token_client("editor")
     with override_settings(MIDDLEWARE=middleware):
         assert client.post(f"{API}/organizations/", NEW_ORG, format="json").status_code == 201
     (change,) = changes_of(Organization.objects.get(slug="esa"))
@@ -125,7 +115,7 @@ def test_api_writes_are_attributed_without_the_history_middleware(seeded):
 
 
 def test_failed_api_writes_record_nothing(seeded):
-    _, client = client_for("editor")
+    _, client = token_client("editor")
     assert client.post(f"{API}/organizations/", {**NEW_ORG, "founded_on": "1975-13"}, format="json").status_code == 400
     assert client.delete(f"{API}/organizations/roscosmos/").status_code == 403
     assert not ChangeRecord.objects.exists()
@@ -143,7 +133,7 @@ def test_anonymous_reads_are_401(api, url):
 
 
 def test_users_without_a_role_are_refused(db):
-    _, client = client_for("none")
+    _, client = token_client("none")
     assert client.get(CHANGES).status_code == 403
     session = SchemaCheckedClient()
     session.force_login(User.objects.create_user("no-token", password="unused-password-1"))
@@ -152,7 +142,7 @@ def test_users_without_a_role_are_refused(db):
 
 @pytest.mark.parametrize("role", ["reader", "editor", "curator"])
 def test_every_role_reads_the_change_log(db, role):
-    _, client = client_for(role)
+    _, client = token_client(role)
     assert client.get(CHANGES).status_code == 200
 
 
@@ -162,7 +152,7 @@ def test_superusers_read_the_change_log(admin_client):
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
 def test_the_change_log_cannot_be_written(db, method):
-    _, client = client_for("curator")
+    _, client = token_client("curator")
     record = ChangeRecord.objects.create(
         model="cooperation.source", object_id=1, object_repr="x", action="created", changed_at="2026-01-01T00:00Z",
         history_id=1,
@@ -207,7 +197,7 @@ def log(db):
 
 @pytest.fixture
 def reader(db) -> SchemaCheckedClient:
-    return client_for("reader")[1]
+    return token_client("reader")[1]
 
 
 def test_rows_newest_first_with_urls_and_usernames(log, reader):
@@ -329,13 +319,6 @@ def test_the_root_lists_the_change_log(api):
 
 
 # --- efficiency --------------------------------------------------------------------------------------------
-
-
-def count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200, response.content
-    return len(ctx.captured_queries)
 
 
 def test_list_queries_do_not_grow_with_page_size(db):

@@ -5,22 +5,16 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from api.core.resource_urls import RESOURCES
+from api.resources import RESOURCES
 from cooperation import models as m
-from tests.api.conftest import SCHEMA_PATH
-from tests.api.test_errors import assert_error as assert_error_shape
+from tests.support.error_shape import assert_error, error_fields
+from tests.support.schema_checked_client import SCHEMA_PATH
 
 API = "/api/v1"
 ORG = f"{API}/organizations/roscosmos/"
 AGREEMENT = f"{API}/agreements/russia-china-ilrs-mou-2021/"
 
 pytestmark = pytest.mark.usefixtures("seeded")
-
-
-def assert_error(response, status: int, code: str, fields: list[str]) -> dict:
-    body = assert_error_shape(response, status, code)
-    assert [error["field"] for error in body["errors"]] == fields
-    return body
 
 
 def first_detail_url(api, prefix: str) -> str:
@@ -79,7 +73,8 @@ def test_writes_without_if_match_get_428_and_change_nothing(curator, method, bod
         body = {"slug": "bare-write", "name": "Renamed", "kind": "space_agency"}
     curator.read_before_write = False
     response = getattr(curator, method)(url, body, format="json")
-    body = assert_error(response, 428, "precondition_required", ["If-Match"])
+    body = assert_error(response, 428, "precondition_required")
+    assert error_fields(body) == ["If-Match"]
     assert "If-Match" in body["detail"]
     organization.refresh_from_db()
     assert (organization.name, organization.short_name, organization.kind) == ("Bare Write", "", "company")
@@ -94,7 +89,7 @@ def test_a_stale_or_weak_tag_gets_412_and_changes_nothing(curator, method):
     body = {"slug": "stale-write", "name": "Mine", "kind": "space_agency"} if method != "delete" else None
     for if_match in (tag, f"W/{curator.get(url)['ETag']}", '"not-a-tag"'):
         response = getattr(curator, method)(url, body, format="json", HTTP_IF_MATCH=if_match)
-        assert_error(response, 412, "precondition_failed", ["If-Match"])
+        assert error_fields(assert_error(response, 412, "precondition_failed")) == ["If-Match"]
     organization.refresh_from_db()
     assert (organization.name, organization.kind) == ("Changed Elsewhere", "company")
 

@@ -13,7 +13,7 @@ from django.test import Client
 from api.core.etags import ConditionalWriteMixin
 from api.models import ApiToken
 from cooperation import models as m
-from tests.api.conftest import make_role_user
+from tests.support.roles import make_role_user
 
 API = "/api/v1"
 

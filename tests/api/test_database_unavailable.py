@@ -11,8 +11,10 @@ from rest_framework.test import APIClient
 
 from api.views.organizations import OrganizationViewSet
 from cooperation.models import Organization
-from tests.api.conftest import make_role_user, validate_against_schema
-from tests.api.db_outage import connections_refused, drop_connection_at, fail_statements
+from tests.support.db_outage import connections_refused, drop_connection_at, fail_statements
+from tests.support.error_shape import ERROR_KEYS
+from tests.support.roles import make_role_user
+from tests.support.schema_checked_client import validate_against_schema
 
 # Losing a connection mid-request is a network database's failure; SQLite has no server to lose.
 network_database = pytest.mark.skipif(connection.vendor == "sqlite", reason="no server connection to lose")
@@ -38,7 +40,7 @@ def assert_database_unavailable(response):
     assert response["Content-Type"] == "application/json"
     assert int(response["Retry-After"]) > 0
     body = response.json()
-    assert set(body) == {"status", "code", "detail", "errors"}
+    assert set(body) == ERROR_KEYS
     assert (body["status"], body["code"], body["errors"]) == (503, "database_unavailable", [])
     validate_against_schema(response)
     return body

@@ -3,19 +3,9 @@
 import pytest
 
 from cooperation.models import Organization
+from tests.support.error_shape import assert_error
 
 pytestmark = pytest.mark.usefixtures("seeded")
-
-
-def assert_error(response, status, code=None):
-    assert response.status_code == status
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"status", "code", "detail", "errors"}
-    assert body["status"] == status
-    if code:
-        assert body["code"] == code
-    return body
 
 
 def test_unknown_urls_under_api_are_json_404(api):

@@ -3,7 +3,7 @@
 from django.db.migrations.recorder import MigrationRecorder
 
 from api.core.throttling import AnonThrottle
-from tests.api.db_outage import connections_refused
+from tests.support.db_outage import connections_refused
 
 # `client` is pytest-django's plain django.test.Client: these endpoints are outside the API schema.
 

@@ -36,12 +36,13 @@ from api.models import ApiToken
 from api.resources import registry_viewsets
 from api.serializers.common import CountryCodesField
 from api.views.changes import ChangeViewSet
-from tests.api.conftest import SCHEMA_PATH, SchemaCheckedClient, make_role_user
+from tests.support.error_shape import ERROR_KEYS
+from tests.support.roles import make_role_user
+from tests.support.schema_checked_client import SCHEMA_PATH, SchemaCheckedClient
 
 API = "/api/v1"
 OVERSIZED = max(10 * 1024 * 1024, settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)  # 10 MB, or more than the limit
 HUGE_INT = 2**64  # beyond every 64-bit id column
-ERROR_KEYS = {"status", "code", "detail", "errors"}
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import pytest
 from django.utils.translation import gettext_lazy
 from rest_framework.renderers import JSONRenderer
 
-from api.core.resource_urls import RESOURCES
 from api.renderers.json import ORJSONRenderer, RawJSON
+from api.resources import RESOURCES
 
 API = "/api/v1"
 

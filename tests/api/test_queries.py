@@ -9,12 +9,11 @@ the ids and the total come from one statement.
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from api.core.resource_urls import RESOURCES
-from api.resources import registry_viewsets
+from api.resources import RESOURCES, registry_viewsets
 from cooperation.models import AgreementParty
+from tests.support.query_counts import count_queries
 
 EXPANDABLE = {
     v.queryset.model: ",".join(v.serializer_class.Meta.expandable)
@@ -50,13 +49,6 @@ def expected_lists(prefix: str) -> tuple[int, int]:
     if connection.vendor == "postgresql" and prefix in SQL_DOCUMENTS:
         return SQL_DOCUMENT_QUERIES, SQL_DOCUMENT_QUERIES
     return PINNED[prefix][:2]
-
-
-def count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200, response.content
-    return len(ctx.captured_queries)
 
 
 def test_every_resource_is_pinned():

@@ -3,7 +3,7 @@
 import yaml
 from django.core.management import call_command
 
-from tests.api.conftest import SCHEMA_PATH
+from tests.support.schema_checked_client import SCHEMA_PATH
 
 
 def test_committed_schema_is_current(tmp_path):
@@ -47,7 +47,7 @@ def test_docs_are_served_offline(client, db):
 
 
 def test_root_lists_every_resource_by_url(api):
-    from api.core.resource_urls import RESOURCES
+    from api.resources import RESOURCES
 
     root = api.get("/api/v1/").json()
     for resource in RESOURCES.values():

@@ -14,7 +14,7 @@ from django.test import Client
 
 from api.schema.parameters import PARTIAL_DATE_PATTERN
 from cooperation.partial_dates import PartialDate
-from tests.api.conftest import SCHEMA_PATH
+from tests.support.schema_checked_client import SCHEMA_PATH
 
 API = "/api/v1"
 

@@ -24,7 +24,8 @@ from django.db import transaction
 
 from cooperation.models import AgreementParty, Organization
 from cooperation.roles import sync_roles
-from tests.api.conftest import SCHEMA_PATH, make_role_user
+from tests.support.roles import make_role_user
+from tests.support.schema_checked_client import SCHEMA_PATH
 
 PACKAGE = "registry_sdk"
 GENERATE_TIMEOUT = 180  # seconds

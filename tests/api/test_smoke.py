@@ -3,7 +3,7 @@
 import pytest
 from openapi_core.validation.response.exceptions import ResponseValidationError
 
-from tests.api.conftest import validate_against_schema
+from tests.support.schema_checked_client import validate_against_schema
 
 
 def test_documented_responses_pass(api, seeded):

@@ -13,9 +13,8 @@ from django.db import connection
 from django.db.models import Count, Window
 from rest_framework.request import Request
 
-from api.core.resource_urls import RESOURCES
 from api.renderers.json import RawJSON
-from api.resources import registry_viewsets
+from api.resources import RESOURCES, registry_viewsets
 from api.sql.csv_cells import CsvCells
 from api.sql.documents import Documents
 from api.views.agreements import AgreementViewSet

@@ -7,11 +7,10 @@ validated against ``openapi.yaml``.
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from cooperation.models import Agreement
 from cooperation.selectors.timeline import EventKind
+from tests.support.query_counts import count_queries
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -304,13 +303,6 @@ def test_csv_streams_every_matching_event(api):
 
 def test_root_lists_the_timeline(api):
     assert api.get("/api/v1/").json()["timeline"].endswith(URL)
-
-
-def count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200, response.content
-    return len(ctx.captured_queries)
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import transaction
 
-from cooperation.roles import ROLE_ACTIONS, sync_roles
+from tests.support.roles import BROWSER_CURATOR, BROWSER_CURATOR_PASSWORD, ensure_role_groups
 
 CHROMIUM = os.environ.get("BROWSER_TESTS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -30,9 +29,6 @@ CHROMIUM_ARGS = [
 ]
 TIMEOUT_MS = 15_000
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-
-CURATOR = "browser-curator"
-CURATOR_PASSWORD = "a-long-browser-test-password-1"
 
 
 @pytest.fixture(scope="module")
@@ -80,9 +76,8 @@ def registry(request, live_server, transactional_db) -> str:
     """
     with transaction.atomic():
         request.getfixturevalue("seeded")
-        if Group.objects.filter(name__in=ROLE_ACTIONS).count() != len(ROLE_ACTIONS):
-            sync_roles()  # a transactional test before this one flushed the groups the migration made
-    call_command("createcurator", CURATOR, "--password", CURATOR_PASSWORD, stdout=io.StringIO())
+        ensure_role_groups()
+    call_command("createcurator", BROWSER_CURATOR, "--password", BROWSER_CURATOR_PASSWORD, stdout=io.StringIO())
     return live_server.url
 
 

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from cooperation.models import Agreement, AgreementParty, Citation, Signatory
-from tests.browser.conftest import CURATOR, CURATOR_PASSWORD
+from tests.support.roles import BROWSER_CURATOR, BROWSER_CURATOR_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -34,11 +34,11 @@ ADD_URL = "/admin/cooperation/agreement/add/"
 
 def log_in(page: Page, registry: str) -> None:
     page.goto(f"{registry}/admin/")
-    page.fill("#id_username", CURATOR)
-    page.fill("#id_password", CURATOR_PASSWORD)
+    page.fill("#id_username", BROWSER_CURATOR)
+    page.fill("#id_password", BROWSER_CURATOR_PASSWORD)
     page.click("input[type=submit]")
     expect(page.locator("#site-name")).to_have_text("Space Cooperation Registry")
-    expect(page.locator("#user-tools")).to_contain_text(CURATOR.upper(), ignore_case=True)
+    expect(page.locator("#user-tools")).to_contain_text(BROWSER_CURATOR.upper(), ignore_case=True)
 
 
 def add_row(page: Page, prefix: str) -> str:

@@ -5,6 +5,8 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
+from tests.support.admin_forms import form_data
+
 MODELS = list(apps.get_app_config("cooperation").get_models())
 
 
@@ -67,34 +69,13 @@ def test_removing_a_party_that_signatories_act_for_is_a_form_error(admin_client,
 
     agreement = Agreement.objects.get(slug="russia-china-ilrs-mou-2021")
     url = reverse("admin:cooperation_agreement_change", args=[agreement.pk])
-    form = admin_client.get(url).context["adminform"].form
-    data = {name: value for name, value in form.initial.items() if value is not None}
-    data.update(_inline_management_data(admin_client.get(url).context["inline_admin_formsets"]))
+    page = admin_client.get(url)
+    data = form_data(page)
     china = AgreementParty.objects.get(agreement=agreement, organization__slug="government-of-china")
-    prefix = next(p for p, pk in _party_forms(admin_client.get(url).context["inline_admin_formsets"]) if pk == china.pk)
+    parties = next(i.formset for i in page.context["inline_admin_formsets"] if i.formset.model is AgreementParty)
+    prefix = next(form.prefix for form in parties.initial_forms if form.instance.pk == china.pk)
     data[f"{prefix}-DELETE"] = "on"
     response = admin_client.post(url, data)
     assert response.status_code == 200
     assert "signed on its behalf" in response.content.decode()
     assert AgreementParty.objects.filter(pk=china.pk).exists()
-
-
-def _inline_management_data(inline_formsets) -> dict:
-    data = {}
-    for inline in inline_formsets:
-        formset = inline.formset
-        data.update({f"{formset.prefix}-{k}": v for k, v in formset.management_form.initial.items()})
-        for form in formset.initial_forms:
-            for name, field in form.fields.items():
-                value = form.initial.get(name, field.initial)
-                if value is None:
-                    continue
-                data[f"{form.prefix}-{name}"] = getattr(value, "pk", value)
-    return data
-
-
-def _party_forms(inline_formsets):
-    for inline in inline_formsets:
-        if inline.formset.model.__name__ == "AgreementParty":
-            for form in inline.formset.initial_forms:
-                yield form.prefix, form.instance.pk

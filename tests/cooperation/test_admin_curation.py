@@ -7,7 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cooperation.models import Agreement, AgreementParty, Mission, Organization, Person, Signatory
-from tests.cooperation.admin_helpers import add_inline_row, form_data, inline_prefix, staff_client
+from tests.support.admin_forms import add_inline_row, form_data, inline_prefix
+from tests.support.roles import staff_client
 
 MODELS = list(apps.get_app_config("cooperation").get_models())
 pytestmark = pytest.mark.django_db

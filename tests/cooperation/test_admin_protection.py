@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from cooperation.models import Organization, Source
-from tests.cooperation.admin_helpers import staff_client
+from tests.support.roles import staff_client
 
 pytestmark = pytest.mark.django_db
 

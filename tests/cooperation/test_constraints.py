@@ -29,7 +29,7 @@ from cooperation.models import (
     Source,
 )
 from cooperation.partial_dates import Precision, partial_date_stems
-from tests.cooperation.factories import (
+from tests.support.factories import (
     add_party,
     make_agreement,
     make_citation,

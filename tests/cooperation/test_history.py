@@ -19,7 +19,8 @@ from cooperation.models import Agreement, AgreementParty, Citation, Organization
 from cooperation.roles import sync_roles
 from cooperation.search_text import SearchableModel
 from cooperation.seeding import default_fixture_files, seed
-from tests.cooperation.factories import (
+from tests.support.admin_forms import form_data, inline_prefix
+from tests.support.factories import (
     add_party,
     make_agreement,
     make_citation,
@@ -28,16 +29,12 @@ from tests.cooperation.factories import (
     make_signatory,
     make_source,
 )
+from tests.support.records import changes_of
 
 pytestmark = pytest.mark.django_db
 
 REGISTRY_MODELS = list(apps.get_app_config("cooperation").get_models())
 HISTORY_MODELS = [model.history.model for model in REGISTRY_MODELS]
-
-
-def changes_of(obj) -> list[ChangeRecord]:
-    """The change log of one record, oldest first."""
-    return list(ChangeRecord.objects.filter(model=obj._meta.label_lower, object_id=obj.pk).order_by("id"))
 
 
 def history_row_count() -> int:
@@ -251,43 +248,14 @@ def test_loaddata_records_no_history():
 # --- the admin ----------------------------------------------------------------------------------------------
 
 
-def _form_fields(form, prefix: str | None = None) -> dict:
-    """POST data reproducing what a browser would send for an unchanged form."""
-    data = {}
-    for name in form.fields:
-        key = f"{prefix}-{name}" if prefix else name
-        value = form[name].value()
-        if value is None or value is False:
-            continue
-        if value is True:
-            data[key] = "on"
-        elif isinstance(value, list | tuple):
-            data[key] = [getattr(v, "pk", v) for v in value]
-        else:
-            data[key] = getattr(value, "pk", value)
-    return data
-
-
-def admin_form_data(response) -> dict:
-    data = _form_fields(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        data.update({f"{formset.prefix}-{k}": v for k, v in formset.management_form.initial.items()})
-        for form in formset.initial_forms:
-            data.update(_form_fields(form, form.prefix))
-    return data
-
-
 def test_admin_changes_are_recorded_with_the_admin_user(admin_client, admin_user):
     organization = make_organization(name="Roscosmos", short_name="RKA")
     citation = make_citation(organization, locator="para 1")
     url = reverse("admin:cooperation_organization_change", args=[organization.pk])
     page = admin_client.get(url)
-    data = admin_form_data(page)
+    data = form_data(page)
     data["short_name"] = "Roscosmos"
-    prefix = next(
-        inline.formset.prefix for inline in page.context["inline_admin_formsets"] if inline.formset.model is Citation
-    )
+    prefix = inline_prefix(page, "citation")
     data[f"{prefix}-0-note"] = "Checked against the original."
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from cooperation.models import PersonRole, Source
 from cooperation.partial_dates import PartialDate, Precision, end_of, partial_date_stems
-from tests.cooperation.factories import make_person_role, make_source, unique_slug
+from tests.support.factories import make_person_role, make_source, unique_slug
 
 D = dt.date
 

@@ -24,6 +24,7 @@ from cooperation.models import (
     Source,
 )
 from cooperation.seeding import default_fixture_files, seed
+from tests.support.records import all_rows
 
 CITED_MODELS = [
     Organization,
@@ -40,10 +41,6 @@ CITED_MODELS = [
 ALL_MODELS = [*CITED_MODELS, Source, Citation, Label, Milestone]
 
 
-def snapshot() -> dict[str, list[tuple]]:
-    return {m.__name__: sorted(map(tuple, m.objects.values_list())) for m in ALL_MODELS}
-
-
 @pytest.mark.django_db
 def test_seed_loads_into_empty_database(capsys):
     assert Organization.objects.count() == 0
@@ -58,12 +55,12 @@ def test_seed_loads_into_empty_database(capsys):
 @pytest.mark.django_db
 def test_second_run_changes_nothing(capsys):
     call_command("seed")
-    before = snapshot()
+    before = all_rows()
     capsys.readouterr()
     call_command("seed")
     out = capsys.readouterr().out
     assert "0 created, 0 updated" in out
-    assert snapshot() == before, "a second seed must not touch a single row (not even last_updated)"
+    assert all_rows() == before, "a second seed must not touch a single row (not even last_updated)"
 
 
 @pytest.mark.django_db
@@ -114,10 +111,10 @@ def test_every_seed_document_is_a_source(seeded):
 @pytest.mark.django_db
 def test_loaddata_reads_the_same_fixtures_as_seed():
     call_command("loaddata", *default_fixture_files(), verbosity=0)
-    loaded = snapshot()
+    loaded = all_rows()
     report = seed()
     assert report.total("created") == 0 and report.total("updated") == 0
-    assert {k: len(v) for k, v in snapshot().items()} == {k: len(v) for k, v in loaded.items()}
+    assert {k: len(v) for k, v in all_rows().items()} == {k: len(v) for k, v in loaded.items()}
 
 
 @pytest.mark.django_db

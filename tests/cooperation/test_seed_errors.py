@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from cooperation.models import Agreement, Citation, Organization, Signatory
-from tests.cooperation.test_seed import snapshot
+from tests.support.records import all_rows
 
 GOOD_ORG = """
 - model: cooperation.organization
@@ -97,7 +97,7 @@ def fixture_file(tmp_path):
 def test_broken_fixture_names_file_and_record_and_writes_nothing(case, fixture_file, seeded):
     text, where, why = BROKEN[case]
     path = fixture_file(text)
-    before = snapshot()
+    before = all_rows()
     with pytest.raises(CommandError) as excinfo:
         call_command("seed", str(path), verbosity=0)
     message = str(excinfo.value)
@@ -105,7 +105,7 @@ def test_broken_fixture_names_file_and_record_and_writes_nothing(case, fixture_f
     assert str(path) in message
     assert where in message
     assert why in message
-    assert snapshot() == before
+    assert all_rows() == before
     assert not Organization.objects.filter(slug="new-agency").exists()
 
 

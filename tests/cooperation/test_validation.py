@@ -19,7 +19,7 @@ from cooperation.models import (
     claim_statuses,
 )
 from cooperation.partial_dates import PartialDate, Precision
-from tests.cooperation.factories import (
+from tests.support.factories import (
     add_party,
     arc_field,
     make_agreement,

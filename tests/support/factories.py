@@ -1,4 +1,4 @@
-"""Small factories for domain-layer tests.
+"""Small factories for tests of the domain, the admin and the API.
 
 Every ``make_*`` helper builds a record that passes ``full_clean()`` and saves
 it, so a test that then breaks one rule knows that rule is the only thing wrong.

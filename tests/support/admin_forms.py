@@ -1,21 +1,6 @@
-"""Helpers for admin tests: role users and complete POST data for change forms with inlines."""
+"""The POST data of an admin change form as rendered, main form and inlines, for tests to edit and send back."""
 
 from __future__ import annotations
-
-from django.contrib.auth.models import Group, User
-from django.test import Client
-
-from cooperation.roles import sync_roles
-
-
-def staff_client(role: str) -> Client:
-    if Group.objects.filter(name=role).count() == 0:
-        sync_roles()
-    user = User.objects.create_user(f"{role}-staff", password="unused-password-1", is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def form_data(response) -> dict:
