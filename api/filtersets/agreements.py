@@ -21,7 +21,7 @@ class AgreementFilterSet(ResourceFilterSet):
         model = Agreement
         lookups = {
             "slug": SLUG, "kind": CHOICE, "status": CHOICE, "signing_mode": CHOICE, "title": ["ic"],
-            "signed_place": TEXT, "signed_on_precision": CHOICE,
+            "signed_place": TEXT, "signed_on_precision": CHOICE, "short_title": ["ic"], "signing_event": TEXT,
         }  # fmt: skip
         extra = {
             **related_filters("party", "party_links__organization", Organization, constraint=PARTY, label="party"),

@@ -16,7 +16,10 @@ from cooperation.models import (
 class MissionFilterSet(ResourceFilterSet):
     class Meta(ResourceFilterSet.Meta):
         model = Mission
-        lookups = {"slug": SLUG, "kind": CHOICE, "status": CHOICE, "target": CHOICE, "name": TEXT}
+        lookups = {
+            "slug": SLUG, "kind": CHOICE, "status": CHOICE, "target": CHOICE, "name": TEXT,
+            "wikidata_id": ["exact", "in"],
+        }  # fmt: skip
         extra = {
             **related_filters("participant", "participant_links__organization", Organization, label="participant"),
             **related_filters("parent", "parent", Mission, label="parent program"),
@@ -39,10 +42,11 @@ class MissionParticipantFilterSet(ResourceFilterSet):
 class MilestoneFilterSet(ResourceFilterSet):
     class Meta(ResourceFilterSet.Meta):
         model = Milestone
-        lookups = {"kind": CHOICE, "status": CHOICE, "date_precision": CHOICE}
+        lookups = {"kind": CHOICE, "status": CHOICE, "date_precision": CHOICE, "locator": ["ic"], "quote": ["ic"]}
         extra = {
             **related_filters("mission", "mission", Mission),
             **related_filters("source", "source", Source),
             **partial_date_filters("date"),
             **partial_date_filters("stated_on"),
+            **partial_date_filters("window_end"),
         }

@@ -24,7 +24,10 @@ class OrganizationFilterSet(ResourceFilterSet):
 
     class Meta(ResourceFilterSet.Meta):
         model = Organization
-        lookups = {"slug": SLUG, "kind": CHOICE, "name": TEXT, "short_name": TEXT}
+        lookups = {
+            "slug": SLUG, "kind": CHOICE, "name": TEXT, "short_name": TEXT, "website": ["exact", "ic"],
+            "wikidata_id": ["exact", "in"],
+        }  # fmt: skip
         extra = {
             **related_filters("parent", "parent", Organization, label="parent organization"),
             **related_filters("agreement", "party_links__agreement", Agreement, constraint=PARTY),
@@ -39,7 +42,7 @@ class OrganizationFilterSet(ResourceFilterSet):
 class PersonFilterSet(ResourceFilterSet):
     class Meta(ResourceFilterSet.Meta):
         model = Person
-        lookups = {"slug": SLUG, "name": TEXT}
+        lookups = {"slug": SLUG, "name": TEXT, "wikidata_id": ["exact", "in"]}
         extra = {
             **related_filters("organization", "roles__organization", Organization, label="organization with a role"),
             **related_filters("signed", "signatures__agreement", Agreement, label="agreement signed"),

@@ -7,11 +7,17 @@ import django_filters
 from api.filtersets.base import CHOICE, TEXT, ResourceFilterSet, related_filters
 from cooperation.models import (
     Agreement,
+    AgreementMission,
+    AgreementParty,
+    AgreementRelation,
     Citation,
     Label,
     Mission,
+    MissionParticipant,
     Organization,
     Person,
+    PersonRole,
+    Signatory,
     Source,
 )
 from cooperation.models.provenance import CITATION_SUBJECTS, LABEL_SUBJECTS
@@ -31,6 +37,12 @@ class CitationFilterSet(ResourceFilterSet):
             **related_filters("organization", "organization", Organization),
             **related_filters("person", "person", Person),
             **related_filters("mission", "mission", Mission),
+            **related_filters("person_role", "person_role", PersonRole, by_slug=False),
+            **related_filters("agreement_party", "agreement_party", AgreementParty, by_slug=False),
+            **related_filters("signatory", "signatory", Signatory, by_slug=False),
+            **related_filters("agreement_relation", "agreement_relation", AgreementRelation, by_slug=False),
+            **related_filters("agreement_mission", "agreement_mission", AgreementMission, by_slug=False),
+            **related_filters("mission_participant", "mission_participant", MissionParticipant, by_slug=False),
         }
 
     def filter_subject_type(self, queryset, name, value):
