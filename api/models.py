@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def hash_key(key: str) -> str:
@@ -22,9 +23,9 @@ class ApiToken(models.Model):
     class State(models.TextChoices):
         """Derived from ``revoked`` and ``expires``, never stored."""
 
-        ACTIVE = "active", _("active")
-        EXPIRED = "expired", _("expired")
-        REVOKED = "revoked", _("revoked")
+        ACTIVE = "active", pgettext_lazy("token state", "active")
+        EXPIRED = "expired", pgettext_lazy("token state", "expired")
+        REVOKED = "revoked", pgettext_lazy("token state", "revoked")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")

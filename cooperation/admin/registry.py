@@ -9,7 +9,7 @@ from django.forms import Textarea
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -212,7 +212,7 @@ class SourceAdmin(RegistryAdmin):
     search_fields = ("slug", "title", "publisher", "author", "url", "notes")
     date_hierarchy = "published_on"
 
-    published = partial_date_column("published_on", _("published"))
+    published = partial_date_column("published_on", pgettext_lazy("date column", "published"))
 
 
 @admin.register(Organization)
@@ -249,9 +249,9 @@ class PersonRoleAdmin(RegistryAdmin):
     autocomplete_fields = ("person", "organization")
     inlines = (CitationInline,)
 
-    started = partial_date_column("started_on", _("from"))
+    started = partial_date_column("started_on", pgettext_lazy("date column", "from"))
 
-    ended = partial_date_column("ended_on", _("to"))
+    ended = partial_date_column("ended_on", pgettext_lazy("date column", "to"))
 
 
 # --- agreements ---------------------------------------------------------------------------------
@@ -307,7 +307,7 @@ class AgreementAdmin(RegistryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("party_links__organization")
 
-    signed = partial_date_column("signed_on", _("signed"))
+    signed = partial_date_column("signed_on", pgettext_lazy("date column", "signed"))
 
     @admin.display(description=_("parties"))
     def party_names(self, obj):
@@ -339,7 +339,7 @@ class AgreementPartyAdmin(LinkAdmin):
     search_fields = ("agreement__title", "organization__name")
     autocomplete_fields = ("agreement", "organization")
 
-    withdrawn = partial_date_column("withdrawn_on", _("withdrawn"))
+    withdrawn = partial_date_column("withdrawn_on", pgettext_lazy("date column", "withdrawn"))
 
 
 @admin.register(Signatory)
@@ -413,9 +413,9 @@ class MissionParticipantAdmin(LinkAdmin):
     search_fields = ("mission__name", "organization__name")
     autocomplete_fields = ("mission", "organization")
 
-    joined = partial_date_column("joined_on", _("joined"))
+    joined = partial_date_column("joined_on", pgettext_lazy("date column", "joined"))
 
-    left = partial_date_column("left_on", _("left"))
+    left = partial_date_column("left_on", pgettext_lazy("date column", "left"))
 
 
 @admin.register(Milestone)
@@ -431,7 +431,7 @@ class MilestoneAdmin(RegistryAdmin):
     def claimed_date(self, obj):
         return obj.date_display
 
-    stated = partial_date_column("stated_on", _("stated"))
+    stated = partial_date_column("stated_on", pgettext_lazy("date column", "stated"))
 
 
 # --- provenance -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ChangeRecord(models.Model):
@@ -22,9 +23,9 @@ class ChangeRecord(models.Model):
     """
 
     class Action(models.TextChoices):
-        CREATED = "created", _("created")
-        UPDATED = "updated", _("updated")
-        DELETED = "deleted", _("deleted")
+        CREATED = "created", pgettext_lazy("change action", "created")
+        UPDATED = "updated", pgettext_lazy("change action", "updated")
+        DELETED = "deleted", pgettext_lazy("change action", "deleted")
 
     model = models.CharField(
         _("model"),

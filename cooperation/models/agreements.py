@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, ProtectedError, Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.models.base import RegistryModel, SluggedModel
@@ -195,7 +195,11 @@ class Signatory(RegistryModel):
         Organization, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("on behalf of")
     )
     title = models.CharField(
-        _("title"), max_length=200, blank=True, db_index=True, help_text=_("The title the person held when signing.")
+        pgettext_lazy("job title", "title"),
+        max_length=200,
+        blank=True,
+        db_index=True,
+        help_text=_("The title the person held when signing."),
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.models.base import RegistryModel, SluggedModel, TreeNode
@@ -48,12 +48,12 @@ class Mission(TreeNode, SearchableModel, SluggedModel):
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("proposed")
         PLANNED = "planned", _("planned")
-        ACTIVE = "active", _("active")
+        ACTIVE = "active", pgettext_lazy("mission status", "active")
         COMPLETED = "completed", _("completed")
         CANCELLED = "cancelled", _("cancelled")
         FAILED = "failed", _("failed")
 
-    name = models.CharField(_("name"), max_length=200, db_index=True)
+    name = models.CharField(pgettext_lazy("mission", "name"), max_length=200, db_index=True)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
     target = models.CharField(_("target"), max_length=20, choices=Target.choices, blank=True, db_index=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, db_index=True)

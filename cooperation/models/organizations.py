@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.text import format_lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -45,7 +45,7 @@ class Organization(TreeNode, SearchableModel, SluggedModel):
         FORUM = "forum", _("forum")
         RESEARCH_INSTITUTE = "research_institute", _("research institute")
 
-    name = models.CharField(_("name"), max_length=200, db_index=True)
+    name = models.CharField(pgettext_lazy("organization", "name"), max_length=200, db_index=True)
     short_name = models.CharField(_("short name"), max_length=50, blank=True, db_index=True)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
     countries = CountryField(_("countries"), multiple=True, blank=True, help_text=_("ISO 3166-1 alpha-2 codes."))
@@ -89,7 +89,12 @@ class Person(SearchableModel, SluggedModel):
 
     search_fields = ("name", "slug")
 
-    name = models.CharField(_("name"), max_length=200, db_index=True, help_text=_("Name in English, given name first."))
+    name = models.CharField(
+        pgettext_lazy("person", "name"),
+        max_length=200,
+        db_index=True,
+        help_text=_("Name in English, given name first."),
+    )
     wikidata_id = models.CharField(_("wikidata id"), max_length=20, blank=True)
     description = models.TextField(_("description"), blank=True)
 
@@ -113,7 +118,7 @@ class PersonRole(RegistryModel):
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="roles", verbose_name=_("organization")
     )
-    title = models.CharField(_("title"), max_length=200, db_index=True)
+    title = models.CharField(pgettext_lazy("job title", "title"), max_length=200, db_index=True)
     started_on, started_on_precision, started_on_end = partial_date_fields(_("started on"))
     ended_on, ended_on_precision, ended_on_end = partial_date_fields(_("ended on"))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cooperation.models.agreements import (
@@ -217,7 +217,7 @@ class Label(ArcModel):
     class Kind(models.TextChoices):
         OFFICIAL = "official", _("official name")
         TRANSLATION = "translation", _("translation")
-        NAME = "name", _("name")
+        NAME = "name", pgettext_lazy("label kind", "name")
         SHORT = "short", _("short name or acronym")
         ALIAS = "alias", _("alias")
         TRANSLITERATION = "transliteration", _("transliteration")
