@@ -233,7 +233,7 @@ class Label(ArcModel):
     agreement = _arc(Agreement, "labels", _("agreement"))
     mission = _arc(Mission, "labels", _("mission"))
     language = models.CharField(_("language"), max_length=5, choices=Language.choices, db_index=True)
-    text = models.CharField(_("text"), max_length=300, db_index=True)
+    text = models.CharField(_("text"), max_length=400, db_index=True)  # as long as an agreement's title
     kind = models.CharField(
         _("kind"),
         max_length=20,
