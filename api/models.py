@@ -9,6 +9,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def hash_key(key: str) -> str:
@@ -18,18 +20,30 @@ def hash_key(key: str) -> str:
 class ApiToken(models.Model):
     """A bearer token for one user. Only its SHA-256 hash is stored; the key is shown once."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    prefix = models.CharField(max_length=8, db_index=True, help_text="First characters of the key, to recognise it.")
-    key_hash = models.CharField(max_length=64, unique=True)
-    description = models.CharField(max_length=200, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
-    expires = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
-    revoked = models.DateTimeField(null=True, blank=True)
-    last_used = models.DateTimeField(null=True, blank=True)
+    class State(models.TextChoices):
+        """Derived from ``revoked`` and ``expires``, never stored."""
+
+        ACTIVE = "active", pgettext_lazy("token state", "active")
+        EXPIRED = "expired", pgettext_lazy("token state", "expired")
+        REVOKED = "revoked", pgettext_lazy("token state", "revoked")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    prefix = models.CharField(
+        _("prefix"), max_length=8, db_index=True, help_text=_("First characters of the key, to recognise it.")
+    )
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    expires = models.DateTimeField(_("expires"), null=True, blank=True, help_text=_("Empty: never expires."))
+    revoked = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used = models.DateTimeField(_("last used"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created"]
-        verbose_name = "API token"
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user}, {self.state})"
@@ -48,10 +62,13 @@ class ApiToken(models.Model):
     @property
     def state(self) -> str:
         if self.revoked is not None:
-            return "revoked"
+            return self.State.REVOKED
         if self.expires is not None and self.expires <= timezone.now():
-            return "expired"
-        return "active"
+            return self.State.EXPIRED
+        return self.State.ACTIVE
+
+    def get_state_display(self) -> str:
+        return self.State(self.state).label
 
     def revoke(self) -> None:
         if self.revoked is None:

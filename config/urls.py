@@ -10,6 +10,8 @@ urlpatterns = [
     re_path(r"^health/?$", health.live, name="health-live"),
     re_path(r"^health/ready/?$", health.ready, name="health-ready"),
     path("admin/", admin.site.urls),
+    # POST language=<code>: the admin header's language switcher (django.views.i18n.set_language).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("api.urls")),
     path("explore/", TemplateView.as_view(template_name="explore/index.html"), name="explore"),
     path("", RedirectView.as_view(pattern_name="explore", permanent=False)),

@@ -1,11 +1,12 @@
 """App configuration for the cooperation domain."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CooperationConfig(AppConfig):
     name = "cooperation"
-    verbose_name = "Space cooperation"
+    verbose_name = _("Space cooperation")
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate

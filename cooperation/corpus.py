@@ -63,6 +63,7 @@ RU = [
     "агентство",
 ]
 ZH = ["月球", "空间站", "深空", "导航", "遥感", "科学", "数据", "探索", "合作", "航天"]
+LANGUAGES = ("en", "ru", "zh")
 
 
 @dataclass
@@ -126,7 +127,7 @@ class CorpusBuilder:
     def total_rows(self) -> int:
         """Roughly how many rows ``build`` inserts (for a progress bar)."""
         s = self.size
-        return s.sources + 4 * s.organizations + 2 * s.persons + 12 * s.agreements + 6 * s.missions
+        return s.sources + 5 * s.organizations + 5 * s.persons + 15 * s.agreements + 9 * s.missions
 
     @transaction.atomic
     def build(self) -> dict[str, int]:
@@ -135,14 +136,17 @@ class CorpusBuilder:
         orgs = self._insert(Organization, (self._organization(i) for i in range(size.organizations)))
         self._insert(Label, (label for org in orgs for label in self._labels(org, "organization", sources)))
         persons = self._insert(Person, (self._person(i) for i in range(size.persons)))
+        self._insert(Label, (label for person in persons for label in self._labels(person, "person", sources)))
         self._insert(PersonRole, (self._role(p, rng.choice(orgs)) for p in persons))
         missions = self._insert(Mission, (self._mission(i) for i in range(size.missions)))
+        self._insert(Label, (label for mission in missions for label in self._labels(mission, "mission", sources)))
         self._insert(
             MissionParticipant,
             (part for mission in missions for part in self._participants(mission, orgs)),
         )
         self._insert(Milestone, (claim for mission in missions for claim in self._claims(mission, sources)))
         agreements = self._insert(Agreement, (self._agreement(i) for i in range(size.agreements)))
+        self._insert(Label, (label for a in agreements for label in self._labels(a, "agreement", sources)))
         parties_by_agreement = {a.pk: rng.sample(orgs, rng.randint(2, 5)) for a in agreements}
         self._insert(
             AgreementParty,
@@ -214,22 +218,36 @@ class CorpusBuilder:
             countries=self.rng.sample(COUNTRY_CODES, self.rng.randint(1, 2)),
         )
         _set(org, "founded_on", _partial(self.rng, 1950, 2020) if self.rng.random() < 0.5 else None)
-        org._label_texts = [f"{_phrase(self.rng, RU, 2)} {i}", f"{_phrase(self.rng, ZH, 2)}{i}", f"Alias {i}"]
-        org.search_text = search_text_for([org.name, org.short_name, org.slug, *org._label_texts])
+        self._name(org, org.name, i, other=Label.Kind.TRANSLATION)
+        org._labels.append(("en", f"Alias {i}", Label.Kind.ALIAS))
+        org.search_text = search_text_for([org.name, org.short_name, org.slug, *(t for _, t, _ in org._labels)])
         return org
 
-    def _labels(self, org: Organization, arc: str, sources: list[Source]) -> list[Label]:
-        ru, zh, alias = org._label_texts
-        source = self.rng.choice(sources)
-        return [
-            Label(**{arc: org}, language="ru", text=ru, kind=Label.Kind.NAME, source=source),
-            Label(**{arc: org}, language="zh", text=zh, kind=Label.Kind.NAME, source=source),
-            Label(**{arc: org}, language="en", text=alias, kind=Label.Kind.ALIAS, source=source),
-        ]
+    def _name(self, record, english: str, i: int, other: str) -> None:
+        """The record's name in English, Russian and Chinese (``record._labels``).
+
+        One language, drawn at random, is the record's own: its name there is official. The
+        others are translations (a person's name: transliterations).
+        """
+        own = self.rng.choice(LANGUAGES)
+        texts = {"en": english, "ru": f"{_phrase(self.rng, RU, 2)} {i}", "zh": f"{_phrase(self.rng, ZH, 2)}{i}"}
+        record._labels = [(lang, texts[lang], Label.Kind.OFFICIAL if lang == own else other) for lang in LANGUAGES]
+
+    def _labels(self, record, arc: str, sources: list[Source]) -> list[Label]:
+        """Label rows for ``record._labels``; an official name cites a first-party or curator source."""
+        vouching = [s for s in sources if s.tier in (Source.Tier.FIRST_PARTY, Source.Tier.CURATOR)]
+        labels = []
+        for language, text, kind in record._labels:
+            if kind == Label.Kind.OFFICIAL and not vouching:
+                kind = Label.Kind.TRANSLATION  # nothing can vouch for it: not official
+            source = self.rng.choice(vouching if kind == Label.Kind.OFFICIAL else sources)
+            labels.append(Label(**{arc: record}, language=language, text=text, kind=kind, source=source))
+        return labels
 
     def _person(self, i: int) -> Person:
         person = Person(slug=f"corpus-person-{i:06d}", name=f"Person {i} {self.rng.choice(WORDS).title()}")
-        person.search_text = search_text_for([person.name, person.slug])
+        self._name(person, person.name, i, other=Label.Kind.TRANSLITERATION)
+        person.search_text = search_text_for([person.name, person.slug, *(t for _, t, _ in person._labels)])
         return person
 
     def _role(self, person: Person, org: Organization) -> PersonRole:
@@ -247,7 +265,8 @@ class CorpusBuilder:
             target=self.rng.choice(Mission.Target.values),
             status=self.rng.choice(Mission.Status.values),
         )
-        mission.search_text = search_text_for([mission.name, mission.slug])
+        self._name(mission, mission.name, i, other=Label.Kind.TRANSLATION)
+        mission.search_text = search_text_for([mission.name, mission.slug, *(t for _, t, _ in mission._labels)])
         return mission
 
     def _participants(self, mission: Mission, orgs: list[Organization]) -> list[MissionParticipant]:
@@ -282,5 +301,8 @@ class CorpusBuilder:
             start = PartialDate(dt.date(signed.end.year + 1, 1, 1), Precision.YEAR)
             _set(agreement, "valid_from", start)
             _set(agreement, "valid_until", PartialDate(dt.date(start.start.year + 4, 1, 1), Precision.YEAR))
-        agreement.search_text = search_text_for([agreement.title, agreement.slug])
+        self._name(agreement, agreement.title, i, other=Label.Kind.TRANSLATION)
+        agreement.search_text = search_text_for(
+            [agreement.title, agreement.slug, *(t for _, t, _ in agreement._labels)]
+        )
         return agreement

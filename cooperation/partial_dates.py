@@ -22,12 +22,15 @@ from django.db import models
 from django.db.models import ExpressionWrapper, F, Q
 from django.db.models.functions import ExtractDay
 from django.db.models.lookups import Exact
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class Precision(models.TextChoices):
-    DAY = "day", "day"
-    MONTH = "month", "month"
-    YEAR = "year", "year"
+    DAY = "day", _("day")
+    MONTH = "month", _("month")
+    YEAR = "year", _("year")
 
 
 _ISO = re.compile(r"(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?")
@@ -99,29 +102,33 @@ def end_of(start: dt.date | None, precision: str) -> dt.date | None:
 
 
 def partial_date_fields(verbose_name: str, help_text: str = "") -> tuple[models.Field, ...]:
-    """The three columns of one partial date, to unpack in a model body."""
+    """The three columns of one partial date, to unpack in a model body.
+
+    ``verbose_name`` and ``help_text`` may be lazy translations; the labels of the other two
+    columns are built from ``verbose_name`` lazily, so they follow the language too.
+    """
     return (
         models.DateField(
             verbose_name,
             null=True,
             blank=True,
             db_index=True,
-            help_text=help_text or "First day of the period the date covers.",
+            help_text=help_text or _("First day of the period the date covers."),
         ),
         models.CharField(
-            f"{verbose_name} precision",
+            format_lazy(_("{date} precision"), date=verbose_name),
             max_length=5,
             choices=Precision.choices,
             blank=True,
             default="",
         ),
         models.DateField(
-            f"{verbose_name} (end of range)",
+            format_lazy(_("{date} (end of range)"), date=verbose_name),
             null=True,
             blank=True,
             editable=False,
             db_index=True,
-            help_text="Last day covered; derived from the date and its precision.",
+            help_text=_("Last day covered; derived from the date and its precision."),
         ),
     )
 
@@ -140,7 +147,9 @@ def partial_date_constraints(stem: str) -> list[models.CheckConstraint]:
         models.CheckConstraint(
             condition=unknown | (known & (day | (same_year & (month | year)))),
             name=f"%(app_label)s_%(class)s_{stem}_precision_matches",
-            violation_error_message=f"{stem}: the date, its precision and its range do not agree.",
+            violation_error_message=format_lazy(
+                _("{stem}: the date, its precision and its range do not agree."), stem=stem
+            ),
         )
     ]
 
@@ -188,9 +197,11 @@ class PartialDateModel(models.Model):
         for stem in partial_date_stems(type(self)):
             start, precision = getattr(self, stem), getattr(self, f"{stem}_precision")
             if start is None and precision:
-                errors[stem] = "Give the date, or clear its precision."
+                errors[stem] = gettext("Give the date, or clear its precision.")
             elif start is not None and not precision:
-                errors[f"{stem}_precision"] = "Say whether the date is known to the day, the month or the year."
+                errors[f"{stem}_precision"] = gettext(
+                    "Say whether the date is known to the day, the month or the year."
+                )
             elif start is not None:
                 try:
                     PartialDate(start, precision)

@@ -13,6 +13,7 @@ import re
 import unicodedata
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 _APOSTROPHES = re.compile("['\u2019\u02bc`\u00b4]")  # apostrophe, right single quote, modifier apostrophe, grave, acute
 _SEPARATORS = re.compile(r"[\W_]+", re.UNICODE)
@@ -36,7 +37,7 @@ def search_text_for(terms: list[str]) -> str:
 class SearchableModel(models.Model):
     """Mixin: a derived ``search_text`` column built from ``search_terms()``."""
 
-    search_text = models.TextField(blank=True, default="", editable=False)
+    search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
 
     labelled = True  # whether Label rows name this model (a Source is cited by labels, not named by them)
 

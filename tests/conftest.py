@@ -11,6 +11,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management.color import no_style
 from django.db import connection, transaction
+from django.utils import translation
 
 from cooperation.seeding import seed
 
@@ -27,6 +28,18 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     if database["ENGINE"].endswith("sqlite3"):
         name = Path(tempfile.gettempdir()) / f"registry-test-{os.getpid()}.sqlite3"
         database.setdefault("TEST", {})["NAME"] = str(name)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test ends in the default language.
+
+    LocaleMiddleware activates the request's language in the thread that serves it and leaves it
+    active; with the test client that thread is the test's own, so a request in Russian would
+    otherwise carry over into the next test.
+    """
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

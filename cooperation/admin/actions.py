@@ -8,9 +8,11 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import label_for_field, lookup_field
 from django.http import HttpResponse
 from django.utils.html import strip_tags
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 
-@admin.action(description="Export selected rows to CSV", permissions=["view"])
+@admin.action(description=_("Export selected rows to CSV"), permissions=["view"])
 def export_csv(modeladmin, request, queryset):
     """The changelist's columns, for the selected rows."""
     columns = [c for c in modeladmin.get_list_display(request) if c != "action_checkbox"]
@@ -28,7 +30,7 @@ def export_csv(modeladmin, request, queryset):
     return response
 
 
-@admin.action(description="Mark selected agreements expired", permissions=["change"])
+@admin.action(description=_("Mark selected agreements expired"), permissions=["change"])
 def mark_expired(modeladmin, request, queryset):
     """Set status to expired, one by one so validation and history see each change."""
     from cooperation.models import Agreement
@@ -39,4 +41,5 @@ def mark_expired(modeladmin, request, queryset):
         agreement.full_clean()
         agreement.save()
         changed += 1
-    modeladmin.message_user(request, f"{changed} agreement(s) marked expired.", messages.SUCCESS)
+    message = ngettext("%(count)d agreement marked expired.", "%(count)d agreements marked expired.", changed)
+    modeladmin.message_user(request, message % {"count": changed}, messages.SUCCESS)

@@ -1,13 +1,14 @@
 """Changelist filters that Django does not provide out of the box."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 
 class CountryFilter(admin.SimpleListFilter):
     """Organizations by one of their ISO 3166-1 countries (only countries in use are offered)."""
 
-    title = "country"
+    title = _("country")
     parameter_name = "country"
 
     def lookups(self, request, model_admin):
@@ -25,7 +26,7 @@ class CountryFilter(admin.SimpleListFilter):
 class CitedSourceFilter(admin.SimpleListFilter):
     """Records citing a given source."""
 
-    title = "cited source"
+    title = _("cited source")
     parameter_name = "cited_source"
 
     def lookups(self, request, model_admin):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django import forms
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cooperation.partial_dates import PartialDate, partial_date_stems
 
-PARTIAL_DATE_HELP = "YYYY-MM-DD, YYYY-MM or YYYY, e.g. 2018-03-03, 2017-11 or 2022."
+PARTIAL_DATE_HELP = _("YYYY-MM-DD, YYYY-MM or YYYY, e.g. 2018-03-03, 2017-11 or 2022.")
 
 
 class PartialDateFormField(forms.CharField):
@@ -16,7 +18,7 @@ class PartialDateFormField(forms.CharField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_length", 10)
         kwargs.setdefault("help_text", PARTIAL_DATE_HELP)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 10, "placeholder": "YYYY-MM-DD"}))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 10, "placeholder": _("YYYY-MM-DD")}))
         super().__init__(*args, **kwargs)
 
     def clean(self, value):
@@ -26,8 +28,9 @@ class PartialDateFormField(forms.CharField):
         try:
             return PartialDate.parse(value)
         except ValueError:
+            message = gettext("“%(value)s” is not a date. Enter %(format)s")
             raise forms.ValidationError(
-                f"“{value}” is not a date. Enter {PARTIAL_DATE_HELP}", code="invalid_partial_date"
+                message % {"value": value, "format": PARTIAL_DATE_HELP}, code="invalid_partial_date"
             ) from None
 
 
@@ -62,7 +65,7 @@ class PartialDateModelForm(forms.ModelForm):
             if isinstance(field, models.JSONField) and field.default is list and field.name in self.fields:
                 old = self.fields[field.name]
                 self.fields[field.name] = LinesField(
-                    required=False, label=old.label, help_text="One per line.", initial=old.initial
+                    required=False, label=old.label, help_text=_("One per line."), initial=old.initial
                 )
         for stem in partial_date_stems(self._meta.model):
             if stem not in self.fields:

@@ -9,6 +9,8 @@ from django.forms import Textarea
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from cooperation.admin.actions import export_csv, mark_expired
@@ -33,11 +35,19 @@ from cooperation.models import (
     current_claims,
 )
 
-admin.site.site_header = "Space Cooperation Registry"
-admin.site.site_title = "Space Cooperation Registry"
-admin.site.index_title = "Curate the registry"
+admin.site.site_header = _("Space Cooperation Registry")
+admin.site.site_title = _("Space Cooperation Registry")
+admin.site.index_title = _("Curate the registry")
 
 TIMESTAMPS = ("created", "last_updated")
+
+
+def subject_text(obj) -> str:
+    """ "organization: Roscosmos ...": what a citation or label points at, the kind in the reader's language."""
+    kind = obj.subject_kind
+    if kind is None:
+        return "—"
+    return f"{obj._meta.get_field(kind).verbose_name}: {obj.subject}"
 
 
 def partial_date_column(stem: str, description: str):
@@ -69,7 +79,7 @@ class RegistryAdmin(SimpleHistoryAdmin):
         """ "View on site" opens the record in the public API."""
         return public_url(obj)
 
-    @admin.display(description="API record")
+    @admin.display(description=_("API record"))
     def api_record(self, obj):
         url = public_url(obj)
         return format_html('<a href="{}">{}</a>', url, url) if url else "—"
@@ -95,8 +105,8 @@ class LabelInline(RegistryInline):
     model = Label
     fields = ("language", "kind", "text", "source", "note")
     autocomplete_fields = ("source",)
-    verbose_name = "name or alias"
-    verbose_name_plural = "names and aliases (labels)"
+    verbose_name = _("name or alias")
+    verbose_name_plural = _("names and aliases (labels)")
 
 
 class PartyFormSet(BaseInlineFormSet):
@@ -111,10 +121,11 @@ class PartyFormSet(BaseInlineFormSet):
             stranded = party.stranded_signatories(without_self=True)
             if stranded:
                 names = ", ".join(str(s.person) for s in stranded)
-                raise ValidationError(
-                    f"{party.organization} cannot be removed: {names} signed on its behalf. "
+                message = gettext(
+                    "%(organization)s cannot be removed: %(names)s signed on its behalf. "
                     "Remove or change those signatories first, save, then remove the party."
                 )
+                raise ValidationError(message % {"organization": party.organization, "names": names})
 
     def pending_party_ids(self) -> set[int]:
         """The organizations that will be parties once this form is saved."""
@@ -159,14 +170,14 @@ class RelationInline(RegistryInline):
     fk_name = "from_agreement"
     fields = ("kind", "to_agreement", "note")
     autocomplete_fields = ("to_agreement",)
-    verbose_name_plural = "links to other agreements"
+    verbose_name_plural = _("links to other agreements")
 
 
 class AgreementMissionInline(RegistryInline):
     model = AgreementMission
     fields = ("mission", "role", "note")
     autocomplete_fields = ("mission",)
-    verbose_name_plural = "missions"
+    verbose_name_plural = _("missions")
 
 
 class ParticipantInline(RegistryInline):
@@ -182,7 +193,7 @@ class MilestoneInline(RegistryInline):
         "stated_on", "stated_on_precision", "locator", "quote",
     )  # fmt: skip
     autocomplete_fields = ("source",)
-    verbose_name_plural = "milestone claims (one per source; never overwrite, add)"
+    verbose_name_plural = _("milestone claims (one per source; never overwrite, add)")
 
 
 class RoleInline(RegistryInline):
@@ -201,7 +212,7 @@ class SourceAdmin(RegistryAdmin):
     search_fields = ("slug", "title", "publisher", "author", "url", "notes")
     date_hierarchy = "published_on"
 
-    published = partial_date_column("published_on", "published")
+    published = partial_date_column("published_on", pgettext_lazy("date column", "published"))
 
 
 @admin.register(Organization)
@@ -224,7 +235,7 @@ class PersonAdmin(RegistryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("roles__organization")
 
-    @admin.display(description="roles")
+    @admin.display(description=_("roles"))
     def current_titles(self, obj):
         return "; ".join(f"{r.title} ({r.organization.short_name or r.organization.name})" for r in obj.roles.all())
 
@@ -238,9 +249,9 @@ class PersonRoleAdmin(RegistryAdmin):
     autocomplete_fields = ("person", "organization")
     inlines = (CitationInline,)
 
-    started = partial_date_column("started_on", "from")
+    started = partial_date_column("started_on", pgettext_lazy("date column", "from"))
 
-    ended = partial_date_column("ended_on", "to")
+    ended = partial_date_column("ended_on", pgettext_lazy("date column", "to"))
 
 
 # --- agreements ---------------------------------------------------------------------------------
@@ -261,7 +272,7 @@ class AgreementAdmin(RegistryAdmin):
     fieldsets = (
         (None, {"fields": ("title", "short_title", "slug", "kind", "status")}),
         (
-            "Signing",
+            _("Signing"),
             {
                 "fields": (
                     "authorized_on",
@@ -276,7 +287,7 @@ class AgreementAdmin(RegistryAdmin):
             },
         ),
         (
-            "In force",
+            _("In force"),
             {
                 "fields": (
                     "entered_into_force_on",
@@ -289,16 +300,16 @@ class AgreementAdmin(RegistryAdmin):
                 )
             },
         ),
-        ("Content", {"fields": ("summary", "topics")}),
-        ("Record", {"fields": (*TIMESTAMPS, "api_record"), "classes": ("collapse",)}),
+        (_("Content"), {"fields": ("summary", "topics")}),
+        (_("Record"), {"fields": (*TIMESTAMPS, "api_record"), "classes": ("collapse",)}),
     )
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("party_links__organization")
 
-    signed = partial_date_column("signed_on", "signed")
+    signed = partial_date_column("signed_on", pgettext_lazy("date column", "signed"))
 
-    @admin.display(description="parties")
+    @admin.display(description=_("parties"))
     def party_names(self, obj):
         return ", ".join(
             p.organization.short_name or p.organization.name for p in obj.party_links.all() if p.role == "party"
@@ -328,7 +339,7 @@ class AgreementPartyAdmin(LinkAdmin):
     search_fields = ("agreement__title", "organization__name")
     autocomplete_fields = ("agreement", "organization")
 
-    withdrawn = partial_date_column("withdrawn_on", "withdrawn")
+    withdrawn = partial_date_column("withdrawn_on", pgettext_lazy("date column", "withdrawn"))
 
 
 @admin.register(Signatory)
@@ -373,7 +384,7 @@ class MissionAdmin(RegistryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("milestones__source")
 
-    @admin.display(description="current dates")
+    @admin.display(description=_("current dates"))
     def current_dates(self, obj):
         """The current claim for each kind of milestone: achieved if any, else the latest planned."""
         claims = sorted(current_claims(obj.milestones.all()).values(), key=lambda c: c.date)
@@ -381,8 +392,16 @@ class MissionAdmin(RegistryAdmin):
             return "—"
         return format_html_join(
             mark_safe("<br>"),
-            "{}: {} ({}, per {})",
-            ((c.get_kind_display(), c.date_display, c.status, c.source.slug) for c in claims),
+            gettext("{kind}: {date} ({status}, per {source})"),
+            (
+                {
+                    "kind": c.get_kind_display(),
+                    "date": c.date_display,
+                    "status": c.get_status_display(),
+                    "source": c.source.slug,
+                }
+                for c in claims
+            ),
         )
 
 
@@ -394,9 +413,9 @@ class MissionParticipantAdmin(LinkAdmin):
     search_fields = ("mission__name", "organization__name")
     autocomplete_fields = ("mission", "organization")
 
-    joined = partial_date_column("joined_on", "joined")
+    joined = partial_date_column("joined_on", pgettext_lazy("date column", "joined"))
 
-    left = partial_date_column("left_on", "left")
+    left = partial_date_column("left_on", pgettext_lazy("date column", "left"))
 
 
 @admin.register(Milestone)
@@ -408,11 +427,11 @@ class MilestoneAdmin(RegistryAdmin):
     autocomplete_fields = ("mission", "source")
     date_hierarchy = "date"
 
-    @admin.display(description="date", ordering="date")
+    @admin.display(description=_("date"), ordering="date")
     def claimed_date(self, obj):
         return obj.date_display
 
-    stated = partial_date_column("stated_on", "stated")
+    stated = partial_date_column("stated_on", pgettext_lazy("date column", "stated"))
 
 
 # --- provenance -----------------------------------------------------------------------------------
@@ -439,9 +458,9 @@ class CitationAdmin(RegistryAdmin):
         "person_role", "agreement_party", "signatory", "agreement_relation", "agreement_mission", "mission_participant",
     )  # fmt: skip
 
-    @admin.display(description="cites for")
+    @admin.display(description=_("cites for"))
     def subject_display(self, obj):
-        return f"{obj.subject_kind.replace('_', ' ')}: {obj.subject}"
+        return subject_text(obj)
 
 
 @admin.register(Label)
@@ -452,9 +471,9 @@ class LabelAdmin(RegistryAdmin):
     search_fields = ("text", "note")
     autocomplete_fields = ("organization", "person", "agreement", "mission", "source")
 
-    @admin.display(description="names")
+    @admin.display(description=_("names"))
     def subject_display(self, obj):
-        return f"{obj.subject_kind}: {obj.subject}"
+        return subject_text(obj)
 
 
 __all__ = ["RegistryAdmin"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.apps import apps
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ChangeRecord(models.Model):
@@ -21,34 +23,42 @@ class ChangeRecord(models.Model):
     """
 
     class Action(models.TextChoices):
-        CREATED = "created", "created"
-        UPDATED = "updated", "updated"
-        DELETED = "deleted", "deleted"
+        CREATED = "created", pgettext_lazy("change action", "created")
+        UPDATED = "updated", pgettext_lazy("change action", "updated")
+        DELETED = "deleted", pgettext_lazy("change action", "deleted")
 
     model = models.CharField(
-        max_length=100, help_text="The record's model as app_label.model_name, e.g. cooperation.agreement."
+        _("model"),
+        max_length=100,
+        help_text=_("The record's model as app_label.model_name, e.g. cooperation.agreement."),
     )
-    object_id = models.BigIntegerField(help_text="The record's id (it may no longer exist).")
-    object_repr = models.CharField(max_length=400, help_text="The record as it read when changed.")
-    action = models.CharField(max_length=7, choices=Action.choices, db_index=True)
-    changed_at = models.DateTimeField(db_index=True)
+    object_id = models.BigIntegerField(_("object id"), help_text=_("The record's id (it may no longer exist)."))
+    object_repr = models.CharField(_("object repr"), max_length=400, help_text=_("The record as it read when changed."))
+    action = models.CharField(_("action"), max_length=7, choices=Action.choices, db_index=True)
+    changed_at = models.DateTimeField(_("changed at"), db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="registry_changes",
-        help_text="Who made the change; empty for the seed loader, scripts, and deleted users.",
+        verbose_name=_("user"),
+        help_text=_("Who made the change; empty for the seed loader, scripts, and deleted users."),
     )
     changes = models.JSONField(
+        _("changes"),
         default=dict,
         blank=True,
-        help_text='Changed fields: {"field": {"old": ..., "new": ...}}, values as JSON (dates as ISO strings).',
+        help_text=_('Changed fields: {"field": {"old": ..., "new": ...}}, values as JSON (dates as ISO strings).'),
     )
-    history_id = models.PositiveBigIntegerField(help_text="The historical record (in the model's history) it sums up.")
+    history_id = models.PositiveBigIntegerField(
+        _("history id"), help_text=_("The historical record (in the model's history) it sums up.")
+    )
 
     class Meta:
         ordering = ["-changed_at", "-id"]
+        verbose_name = _("change record")
+        verbose_name_plural = _("change records")
         indexes = [
             models.Index(fields=["model", "object_id"], name="history_change_model_object"),
             models.Index(fields=["object_id"], name="history_change_object"),

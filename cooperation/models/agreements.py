@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, ProtectedError, Q
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from cooperation.models.base import RegistryModel, SluggedModel
 from cooperation.models.organizations import Organization, Person, check_range, range_not_reversed
@@ -18,38 +20,43 @@ class Agreement(SearchableModel, SluggedModel):
     search_fields = ("title", "short_title", "slug")
 
     class Kind(models.TextChoices):
-        AGREEMENT = "agreement", "agreement"
-        MEMORANDUM = "memorandum", "memorandum of understanding"
-        AGREEMENT_OF_INTENT = "agreement_of_intent", "agreement of intent"
-        COOPERATION_PROGRAM = "cooperation_program", "cooperation program"
-        FRAMEWORK_AGREEMENT = "framework_agreement", "framework agreement"
-        ACCORDS = "accords", "accords"
-        PROTOCOL = "protocol", "protocol"
-        JOINT_STATEMENT = "joint_statement", "joint statement"
+        AGREEMENT = "agreement", _("agreement")
+        MEMORANDUM = "memorandum", _("memorandum of understanding")
+        AGREEMENT_OF_INTENT = "agreement_of_intent", _("agreement of intent")
+        COOPERATION_PROGRAM = "cooperation_program", _("cooperation program")
+        FRAMEWORK_AGREEMENT = "framework_agreement", _("framework agreement")
+        ACCORDS = "accords", _("accords")
+        PROTOCOL = "protocol", _("protocol")
+        JOINT_STATEMENT = "joint_statement", _("joint statement")
 
     class Status(models.TextChoices):
-        AUTHORIZED = "authorized", "authorized, not yet signed"
-        SIGNED = "signed", "signed"
-        IN_FORCE = "in_force", "in force"
-        EXPIRED = "expired", "expired"
-        TERMINATED = "terminated", "terminated"
-        WITHDRAWN = "withdrawn", "withdrawn from"
+        AUTHORIZED = "authorized", _("authorized, not yet signed")
+        SIGNED = "signed", _("signed")
+        IN_FORCE = "in_force", _("in force")
+        EXPIRED = "expired", _("expired")
+        TERMINATED = "terminated", _("terminated")
+        WITHDRAWN = "withdrawn", _("withdrawn from")
 
     class SigningMode(models.TextChoices):
-        IN_PERSON = "in_person", "in person"
-        VIDEOCONFERENCE = "videoconference", "videoconference"
-        EXCHANGE_OF_NOTES = "exchange_of_notes", "exchange of notes"
+        IN_PERSON = "in_person", _("in person")
+        VIDEOCONFERENCE = "videoconference", _("videoconference")
+        EXCHANGE_OF_NOTES = "exchange_of_notes", _("exchange of notes")
 
-    title = models.CharField(max_length=400, db_index=True)
-    short_title = models.CharField(max_length=120, blank=True)
-    kind = models.CharField(max_length=30, choices=Kind.choices, db_index=True)
-    status = models.CharField(max_length=20, choices=Status.choices, db_index=True)
-    authorized_on, authorized_on_precision, authorized_on_end = partial_date_fields("authorized on")
-    signed_on, signed_on_precision, signed_on_end = partial_date_fields("signed on")
-    signed_place = models.CharField(max_length=200, blank=True, help_text="City where it was signed, e.g. Tokyo.")
-    signing_mode = models.CharField(max_length=20, choices=SigningMode.choices, blank=True)
+    title = models.CharField(_("title"), max_length=400, db_index=True)
+    short_title = models.CharField(_("short title"), max_length=120, blank=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, db_index=True)
+    authorized_on, authorized_on_precision, authorized_on_end = partial_date_fields(_("authorized on"))
+    signed_on, signed_on_precision, signed_on_end = partial_date_fields(_("signed on"))
+    signed_place = models.CharField(
+        _("signed place"), max_length=200, blank=True, help_text=_("City where it was signed, e.g. Tokyo.")
+    )
+    signing_mode = models.CharField(_("signing mode"), max_length=20, choices=SigningMode.choices, blank=True)
     signing_event = models.CharField(
-        max_length=300, blank=True, help_text="The occasion, e.g. the 22nd meeting of the heads of government."
+        _("signing event"),
+        max_length=300,
+        blank=True,
+        help_text=_("The occasion, e.g. the 22nd meeting of the heads of government."),
     )
     forum = models.ForeignKey(
         Organization,
@@ -58,21 +65,30 @@ class Agreement(SearchableModel, SluggedModel):
         on_delete=models.PROTECT,
         related_name="agreements_signed_at",
         limit_choices_to={"kind": Organization.Kind.FORUM},
-        help_text="The forum at which it was signed, if any.",
+        verbose_name=_("forum"),
+        help_text=_("The forum at which it was signed, if any."),
     )
     entered_into_force_on, entered_into_force_on_precision, entered_into_force_on_end = partial_date_fields(
-        "entered into force on"
+        _("entered into force on")
     )
-    entry_into_force_condition = models.CharField(max_length=300, blank=True)
-    valid_from, valid_from_precision, valid_from_end = partial_date_fields("valid from")
-    valid_until, valid_until_precision, valid_until_end = partial_date_fields("valid until")
-    summary = models.TextField(blank=True)
-    topics = models.JSONField(default=list, blank=True, help_text="Sections or subjects, as a list of strings.")
-    parties = models.ManyToManyField(Organization, through="AgreementParty", related_name="agreements")
-    missions = models.ManyToManyField("Mission", through="AgreementMission", related_name="agreements")
+    entry_into_force_condition = models.CharField(_("entry into force condition"), max_length=300, blank=True)
+    valid_from, valid_from_precision, valid_from_end = partial_date_fields(_("valid from"))
+    valid_until, valid_until_precision, valid_until_end = partial_date_fields(_("valid until"))
+    summary = models.TextField(_("summary"), blank=True)
+    topics = models.JSONField(
+        _("topics"), default=list, blank=True, help_text=_("Sections or subjects, as a list of strings.")
+    )
+    parties = models.ManyToManyField(
+        Organization, through="AgreementParty", related_name="agreements", verbose_name=_("parties")
+    )
+    missions = models.ManyToManyField(
+        "Mission", through="AgreementMission", related_name="agreements", verbose_name=_("missions")
+    )
 
     class Meta:
         ordering = ["signed_on", "slug"]
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
         constraints = [
             *partial_date_constraints("authorized_on"),
             *partial_date_constraints("signed_on"),
@@ -96,27 +112,32 @@ class Agreement(SearchableModel, SluggedModel):
         check_range(self, "signed_on", "entered_into_force_on")
         check_range(self, "authorized_on", "signed_on")
         if not isinstance(self.topics, list) or not all(isinstance(t, str) for t in self.topics):
-            raise ValidationError({"topics": "Topics must be a list of strings."})
+            raise ValidationError({"topics": gettext("Topics must be a list of strings.")})
 
 
 class AgreementParty(RegistryModel):
     """An organization bound by (or authorizing) an agreement."""
 
     class Role(models.TextChoices):
-        PARTY = "party", "party"
-        AUTHORIZING_BODY = "authorizing_body", "authorizing body"
+        PARTY = "party", _("party")
+        AUTHORIZING_BODY = "authorizing_body", _("authorizing body")
 
     natural_key_fields = ("agreement__slug", "organization__slug", "role")
 
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="party_links")
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="party_links")
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PARTY, db_index=True)
-    withdrawn_on, withdrawn_on_precision, withdrawn_on_end = partial_date_fields("withdrawn on")
-    note = models.CharField(max_length=300, blank=True)
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="party_links", verbose_name=_("agreement")
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="party_links", verbose_name=_("organization")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.PARTY, db_index=True)
+    withdrawn_on, withdrawn_on_precision, withdrawn_on_end = partial_date_fields(_("withdrawn on"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["agreement", "role", "organization__name", "id"]
-        verbose_name_plural = "agreement parties"
+        verbose_name = _("agreement party")
+        verbose_name_plural = _("agreement parties")
         constraints = [
             *partial_date_constraints("withdrawn_on"),
             models.UniqueConstraint(
@@ -130,10 +151,8 @@ class AgreementParty(RegistryModel):
     def delete(self, *args, **kwargs):
         stranded = self.stranded_signatories(without_self=True)
         if stranded:
-            raise ProtectedError(
-                f"Cannot remove {self.organization} as a party: signatories act for it. Remove them first.",
-                set(stranded),
-            )
+            message = gettext("Cannot remove %(organization)s as a party: signatories act for it. Remove them first.")
+            raise ProtectedError(message % {"organization": self.organization}, set(stranded))
         return super().delete(*args, **kwargs)
 
     def clean(self) -> None:
@@ -143,7 +162,8 @@ class AgreementParty(RegistryModel):
         stranded = self.stranded_signatories(without_self=True, replacement=self)
         if stranded:
             names = ", ".join(str(s.person) for s in stranded)
-            raise ValidationError(f"Signatories act for this party ({names}); change or remove them first.")
+            message = gettext("Signatories act for this party (%(names)s); change or remove them first.")
+            raise ValidationError(message % {"names": names})
 
     def stranded_signatories(self, *, without_self: bool, replacement: AgreementParty | None = None) -> list:
         """Signatories of the agreement no party link would cover if this link changed (or went away)."""
@@ -167,17 +187,26 @@ class Signatory(RegistryModel):
 
     natural_key_fields = ("agreement__slug", "person__slug", "on_behalf_of__slug")
 
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="signatories")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="signatures")
-    on_behalf_of = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="signatures")
-    title = models.CharField(
-        max_length=200, blank=True, db_index=True, help_text="The title the person held when signing."
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="signatories", verbose_name=_("agreement")
     )
-    note = models.CharField(max_length=300, blank=True)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("person"))
+    on_behalf_of = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("on behalf of")
+    )
+    title = models.CharField(
+        pgettext_lazy("job title", "title"),
+        max_length=200,
+        blank=True,
+        db_index=True,
+        help_text=_("The title the person held when signing."),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["agreement", "id"]
-        verbose_name_plural = "signatories"
+        verbose_name = _("signatory")
+        verbose_name_plural = _("signatories")
         constraints = [
             models.UniqueConstraint(
                 fields=["agreement", "person", "on_behalf_of"], name="%(app_label)s_%(class)s_unique"
@@ -208,31 +237,38 @@ class Signatory(RegistryModel):
         org = self.on_behalf_of
         if org.pk in party_ids or any(a.pk in party_ids for a in org.ancestors()):
             return
-        raise ValidationError(
-            {"on_behalf_of": f"{org} is not a party to this agreement, nor part of one. Add it as a party first."}
+        message = gettext(
+            "%(organization)s is not a party to this agreement, nor part of one. Add it as a party first."
         )
+        raise ValidationError({"on_behalf_of": message % {"organization": org}})
 
 
 class AgreementRelation(RegistryModel):
     """A typed link: ``from_agreement`` *follows up* / *implements* / ... ``to_agreement``."""
 
     class Kind(models.TextChoices):
-        FOLLOWS_UP = "follows_up", "follows up"
-        IMPLEMENTS = "implements", "implements"
-        AUTHORIZES = "authorizes", "authorizes"
-        SUPERSEDES = "supersedes", "supersedes"
-        AMENDS = "amends", "amends"
-        WITHDRAWAL = "withdrawal", "withdraws from"
+        FOLLOWS_UP = "follows_up", _("follows up")
+        IMPLEMENTS = "implements", _("implements")
+        AUTHORIZES = "authorizes", _("authorizes")
+        SUPERSEDES = "supersedes", _("supersedes")
+        AMENDS = "amends", _("amends")
+        WITHDRAWAL = "withdrawal", _("withdraws from")
 
     natural_key_fields = ("from_agreement__slug", "to_agreement__slug", "kind")
 
-    from_agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="relations_from")
-    to_agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="relations_to")
-    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
-    note = models.CharField(max_length=300, blank=True)
+    from_agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="relations_from", verbose_name=_("from agreement")
+    )
+    to_agreement = models.ForeignKey(
+        Agreement, on_delete=models.PROTECT, related_name="relations_to", verbose_name=_("to agreement")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["from_agreement", "kind", "id"]
+        verbose_name = _("agreement relation")
+        verbose_name_plural = _("agreement relations")
         constraints = [
             models.UniqueConstraint(
                 fields=["from_agreement", "to_agreement", "kind"], name="%(app_label)s_%(class)s_unique"
@@ -248,27 +284,33 @@ class AgreementRelation(RegistryModel):
     def clean(self) -> None:
         super().clean()
         if self.from_agreement_id and self.from_agreement_id == self.to_agreement_id:
-            raise ValidationError({"to_agreement": "An agreement cannot be related to itself."})
+            raise ValidationError({"to_agreement": gettext("An agreement cannot be related to itself.")})
 
 
 class AgreementMission(RegistryModel):
     """A mission an agreement is about, with the agreement's role towards it."""
 
     class Role(models.TextChoices):
-        COOPERATION = "cooperation", "provides for cooperation on"
-        COORDINATION = "coordination", "coordinates"
-        ESTABLISHMENT = "establishment", "establishes"
-        PARTICIPATION = "participation", "governs participation in"
+        COOPERATION = "cooperation", _("provides for cooperation on")
+        COORDINATION = "coordination", _("coordinates")
+        ESTABLISHMENT = "establishment", _("establishes")
+        PARTICIPATION = "participation", _("governs participation in")
 
     natural_key_fields = ("agreement__slug", "mission__slug", "role")
 
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="mission_links")
-    mission = models.ForeignKey("Mission", on_delete=models.PROTECT, related_name="agreement_links")
-    role = models.CharField(max_length=20, choices=Role.choices, db_index=True)
-    note = models.CharField(max_length=300, blank=True)
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="mission_links", verbose_name=_("agreement")
+    )
+    mission = models.ForeignKey(
+        "Mission", on_delete=models.PROTECT, related_name="agreement_links", verbose_name=_("mission")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, db_index=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["agreement", "mission__name", "id"]
+        verbose_name = _("agreement mission")
+        verbose_name_plural = _("agreement missions")
         constraints = [
             models.UniqueConstraint(fields=["agreement", "mission", "role"], name="%(app_label)s_%(class)s_unique"),
         ]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cooperation.partial_dates import PartialDateModel
@@ -45,6 +48,13 @@ class RegistryHistory(HistoricalRecords):
                 field.remote_field.model = f"{model._meta.app_label}.{target}"
         return fields
 
+    def get_meta_options(self, model):
+        """``historical agreement`` and so on, translatable (simple-history's own is not)."""
+        options = super().get_meta_options(model)
+        options["verbose_name"] = format_lazy(_("historical {name}"), name=model._meta.verbose_name)
+        options["verbose_name_plural"] = format_lazy(_("historical {name}"), name=model._meta.verbose_name_plural)
+        return options
+
     def create_history_model(self, model, inherited):
         history_model = super().create_history_model(model, inherited)
         names = {f.name for f in model._meta.fields}
@@ -65,8 +75,8 @@ class RegistryModel(PartialDateModel):
 
     natural_key_fields: tuple[str, ...] = ("slug",)
 
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
-    last_updated = models.DateTimeField(auto_now=True, db_index=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    last_updated = models.DateTimeField(_("last updated"), auto_now=True, db_index=True)
 
     objects = NaturalKeyManager()
     history = RegistryHistory(inherit=True, app=HISTORY_APP, excluded_fields=["search_text"])
@@ -93,9 +103,10 @@ class SluggedModel(RegistryModel):
     """A registry record with a stable, human-readable, unique slug."""
 
     slug = models.SlugField(
+        _("slug"),
         max_length=100,
         unique=True,
-        help_text="Stable, human-readable identifier, e.g. roscosmos or luna-26.",
+        help_text=_("Stable, human-readable identifier, e.g. roscosmos or luna-26."),
     )
 
     class Meta:
@@ -121,13 +132,13 @@ class TreeNode(models.Model):
         node, seen = self.parent, set()
         while node is not None:
             if (self.pk is not None and node.pk == self.pk) or node.pk in seen:
-                raise ValidationError({"parent": f"{self} cannot be its own ancestor."})
+                raise ValidationError({"parent": gettext("%(record)s cannot be its own ancestor.") % {"record": self}})
             seen.add(node.pk)
             node = node.parent
 
 
 class Language(models.TextChoices):
-    EN = "en", "English"
-    RU = "ru", "Russian"
-    ZH = "zh", "Chinese"
-    JA = "ja", "Japanese"
+    EN = "en", _("English")
+    RU = "ru", _("Russian")
+    ZH = "zh", _("Chinese")
+    JA = "ja", _("Japanese")

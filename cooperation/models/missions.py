@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from cooperation.models.base import RegistryModel, SluggedModel, TreeNode
 from cooperation.models.organizations import Organization, check_range, range_not_reversed
@@ -22,53 +24,58 @@ class Mission(TreeNode, SearchableModel, SluggedModel):
     search_fields = ("name", "slug")
 
     class Kind(models.TextChoices):
-        ORBITER = "orbiter", "orbiter"
-        LANDER = "lander", "lander"
-        ROVER = "rover", "rover"
-        CREWED_FLIGHT = "crewed_flight", "crewed flight"
-        UNCREWED_TEST_FLIGHT = "uncrewed_test_flight", "uncrewed test flight"
-        STATION = "station", "space station"
-        RELAY_SATELLITE = "relay_satellite", "relay satellite"
-        RESEARCH_STATION = "research_station", "research station"
-        BASE = "base", "surface base"
-        NAVIGATION_SYSTEM = "navigation_system", "navigation satellite system"
-        GROUND_FACILITY = "ground_facility", "ground facility"
-        PROGRAM = "program", "program"
+        ORBITER = "orbiter", _("orbiter")
+        LANDER = "lander", _("lander")
+        ROVER = "rover", _("rover")
+        CREWED_FLIGHT = "crewed_flight", _("crewed flight")
+        UNCREWED_TEST_FLIGHT = "uncrewed_test_flight", _("uncrewed test flight")
+        STATION = "station", _("space station")
+        RELAY_SATELLITE = "relay_satellite", _("relay satellite")
+        RESEARCH_STATION = "research_station", _("research station")
+        BASE = "base", _("surface base")
+        NAVIGATION_SYSTEM = "navigation_system", _("navigation satellite system")
+        GROUND_FACILITY = "ground_facility", _("ground facility")
+        PROGRAM = "program", _("program")
 
     class Target(models.TextChoices):
-        MOON = "moon", "the Moon"
-        LUNAR_ORBIT = "lunar_orbit", "lunar orbit"
-        MARS = "mars", "Mars"
-        EARTH_ORBIT = "earth_orbit", "Earth orbit"
-        DEEP_SPACE = "deep_space", "deep space"
-        EARTH = "earth", "Earth (ground)"
+        MOON = "moon", _("the Moon")
+        LUNAR_ORBIT = "lunar_orbit", _("lunar orbit")
+        MARS = "mars", _("Mars")
+        EARTH_ORBIT = "earth_orbit", _("Earth orbit")
+        DEEP_SPACE = "deep_space", _("deep space")
+        EARTH = "earth", _("Earth (ground)")
 
     class Status(models.TextChoices):
-        PROPOSED = "proposed", "proposed"
-        PLANNED = "planned", "planned"
-        ACTIVE = "active", "active"
-        COMPLETED = "completed", "completed"
-        CANCELLED = "cancelled", "cancelled"
-        FAILED = "failed", "failed"
+        PROPOSED = "proposed", _("proposed")
+        PLANNED = "planned", _("planned")
+        ACTIVE = "active", pgettext_lazy("mission status", "active")
+        COMPLETED = "completed", _("completed")
+        CANCELLED = "cancelled", _("cancelled")
+        FAILED = "failed", _("failed")
 
-    name = models.CharField(max_length=200, db_index=True)
-    kind = models.CharField(max_length=30, choices=Kind.choices, db_index=True)
-    target = models.CharField(max_length=20, choices=Target.choices, blank=True, db_index=True)
-    status = models.CharField(max_length=20, choices=Status.choices, db_index=True)
+    name = models.CharField(pgettext_lazy("mission", "name"), max_length=200, db_index=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
+    target = models.CharField(_("target"), max_length=20, choices=Target.choices, blank=True, db_index=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, db_index=True)
     parent = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
-        help_text="The program this mission belongs to.",
+        verbose_name=_("parent"),
+        help_text=_("The program this mission belongs to."),
     )
-    wikidata_id = models.CharField(max_length=20, blank=True)
-    description = models.TextField(blank=True)
-    participants = models.ManyToManyField(Organization, through="MissionParticipant", related_name="missions")
+    wikidata_id = models.CharField(_("wikidata id"), max_length=20, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    participants = models.ManyToManyField(
+        Organization, through="MissionParticipant", related_name="missions", verbose_name=_("participants")
+    )
 
     class Meta:
         ordering = ["name", "id"]
+        verbose_name = _("mission")
+        verbose_name_plural = _("missions")
         constraints = [
             models.CheckConstraint(condition=~Q(parent=F("id")), name="%(app_label)s_%(class)s_not_own_parent"),
         ]
@@ -91,23 +98,29 @@ class MissionParticipant(RegistryModel):
     """An organization taking part in a mission, with its role and dates."""
 
     class Role(models.TextChoices):
-        LEAD = "lead", "lead"
-        PARTNER = "partner", "partner"
-        PROVIDER = "provider", "provider"
-        LAUNCH_PROVIDER = "launch_provider", "launch provider"
-        CONTRIBUTOR = "contributor", "contributor"
+        LEAD = "lead", _("lead")
+        PARTNER = "partner", _("partner")
+        PROVIDER = "provider", _("provider")
+        LAUNCH_PROVIDER = "launch_provider", _("launch provider")
+        CONTRIBUTOR = "contributor", _("contributor")
 
     natural_key_fields = ("mission__slug", "organization__slug", "role")
 
-    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="participant_links")
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="mission_links")
-    role = models.CharField(max_length=20, choices=Role.choices, db_index=True)
-    joined_on, joined_on_precision, joined_on_end = partial_date_fields("joined on")
-    left_on, left_on_precision, left_on_end = partial_date_fields("left on")
-    note = models.CharField(max_length=300, blank=True)
+    mission = models.ForeignKey(
+        Mission, on_delete=models.CASCADE, related_name="participant_links", verbose_name=_("mission")
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="mission_links", verbose_name=_("organization")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, db_index=True)
+    joined_on, joined_on_precision, joined_on_end = partial_date_fields(_("joined on"))
+    left_on, left_on_precision, left_on_end = partial_date_fields(_("left on"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["mission", "role", "organization__name", "id"]
+        verbose_name = _("mission participant")
+        verbose_name_plural = _("mission participants")
         constraints = [
             *partial_date_constraints("joined_on"),
             *partial_date_constraints("left_on"),
@@ -131,45 +144,51 @@ class Milestone(RegistryModel):
     """
 
     class Kind(models.TextChoices):
-        LAUNCH = "launch", "launch"
-        LANDING = "landing", "landing"
-        FLYBY = "flyby", "flyby"
-        FIRST_MODULE = "first_module", "first module"
-        CONSTRUCTION = "construction", "construction"
-        START_OF_OPERATIONS = "start_of_operations", "start of operations"
-        PROGRAM_START = "program_start", "start of program"
-        CANCELLATION = "cancellation", "cancellation"
+        LAUNCH = "launch", _("launch")
+        LANDING = "landing", _("landing")
+        FLYBY = "flyby", _("flyby")
+        FIRST_MODULE = "first_module", _("first module")
+        CONSTRUCTION = "construction", _("construction")
+        START_OF_OPERATIONS = "start_of_operations", _("start of operations")
+        PROGRAM_START = "program_start", _("start of program")
+        CANCELLATION = "cancellation", _("cancellation")
 
     class Status(models.TextChoices):
-        PLANNED = "planned", "planned"
-        ACHIEVED = "achieved", "achieved"
+        PLANNED = "planned", _("planned")
+        ACHIEVED = "achieved", _("achieved")
 
     class ClaimStatus(models.TextChoices):
         """Derived, never stored: where a claim stands among its siblings."""
 
-        PLANNED = "planned", "planned (current)"
-        ACHIEVED = "achieved", "achieved"
-        SUPERSEDED = "superseded", "superseded by a later claim"
+        PLANNED = "planned", _("planned (current)")
+        ACHIEVED = "achieved", _("achieved")
+        SUPERSEDED = "superseded", _("superseded by a later claim")
 
     natural_key_fields = ("mission__slug", "kind", "status", "source__slug")
 
-    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="milestones")
-    kind = models.CharField(max_length=30, choices=Kind.choices, db_index=True)
-    status = models.CharField(max_length=10, choices=Status.choices, db_index=True)
-    date, date_precision, date_end = partial_date_fields("date", "The date claimed (first day it covers).")
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("mission"))
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, db_index=True)
+    date, date_precision, date_end = partial_date_fields(_("date"), _("The date claimed (first day it covers)."))
     window_end, window_end_precision, window_end_end = partial_date_fields(
-        "window end", "For a window such as 'between 2024 and 2026': its last period."
+        _("window end"), _("For a window such as 'between 2024 and 2026': its last period.")
     )
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="milestone_claims")
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="milestone_claims", verbose_name=_("source")
+    )
     stated_on, stated_on_precision, stated_on_end = partial_date_fields(
-        "stated on", "When the source made the claim; defaults to its publication date."
+        _("stated on"), _("When the source made the claim; defaults to its publication date.")
     )
-    locator = models.CharField(max_length=200, blank=True, help_text="Where in the source, e.g. 'paragraph 4'.")
-    quote = models.TextField(blank=True, help_text="The words of the source that make the claim.")
-    note = models.CharField(max_length=300, blank=True)
+    locator = models.CharField(
+        _("locator"), max_length=200, blank=True, help_text=_("Where in the source, e.g. 'paragraph 4'.")
+    )
+    quote = models.TextField(_("quote"), blank=True, help_text=_("The words of the source that make the claim."))
+    note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["mission", "kind", "stated_on", "id"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
         constraints = [
             *partial_date_constraints("date"),
             *partial_date_constraints("window_end"),
@@ -202,7 +221,7 @@ class Milestone(RegistryModel):
 
     def clean(self) -> None:
         if self.date is None and not self.date_precision:
-            raise ValidationError({"date": "A milestone claim needs a date."})
+            raise ValidationError({"date": gettext("A milestone claim needs a date.")})
         self.default_stated_on()
         super().clean()
         check_range(self, "date", "window_end")

@@ -3,6 +3,9 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from cooperation.models.base import RegistryModel, SluggedModel, TreeNode
@@ -15,7 +18,7 @@ def range_not_reversed(start: str, end: str, name: str) -> models.CheckConstrain
     return models.CheckConstraint(
         condition=Q(**{f"{start}__isnull": True}) | Q(**{f"{end}__isnull": True}) | Q(**{f"{end}_end__gte": F(start)}),
         name=f"%(app_label)s_%(class)s_{name}",
-        violation_error_message=f"{end} cannot be before {start}.",
+        violation_error_message=format_lazy(_("{end} cannot be before {start}."), end=end, start=start),
     )
 
 
@@ -23,7 +26,8 @@ def check_range(instance: models.Model, start: str, end: str) -> None:
     """The Python twin of ``range_not_reversed``, raised on the end field."""
     first, last = instance.get_partial_date(start), instance.get_partial_date(end)
     if first and last and last.end < first.start:
-        raise ValidationError({end: f"{end} ({last}) cannot be before {start} ({first})."})
+        message = gettext("%(end)s (%(last)s) cannot be before %(start)s (%(first)s).")
+        raise ValidationError({end: message % {"end": end, "last": last, "start": start, "first": first}})
 
 
 class Organization(TreeNode, SearchableModel, SluggedModel):
@@ -32,34 +36,39 @@ class Organization(TreeNode, SearchableModel, SluggedModel):
     search_fields = ("name", "short_name", "slug")
 
     class Kind(models.TextChoices):
-        SPACE_AGENCY = "space_agency", "space agency"
-        GOVERNMENT = "government", "government"
-        STATE_CORPORATION = "state_corporation", "state corporation"
-        COMPANY = "company", "company"
-        INTERNATIONAL_ORGANIZATION = "international_organization", "international organization"
-        ALLIANCE = "alliance", "alliance"
-        FORUM = "forum", "forum"
-        RESEARCH_INSTITUTE = "research_institute", "research institute"
+        SPACE_AGENCY = "space_agency", _("space agency")
+        GOVERNMENT = "government", _("government")
+        STATE_CORPORATION = "state_corporation", _("state corporation")
+        COMPANY = "company", _("company")
+        INTERNATIONAL_ORGANIZATION = "international_organization", _("international organization")
+        ALLIANCE = "alliance", _("alliance")
+        FORUM = "forum", _("forum")
+        RESEARCH_INSTITUTE = "research_institute", _("research institute")
 
-    name = models.CharField(max_length=200, db_index=True)
-    short_name = models.CharField(max_length=50, blank=True, db_index=True)
-    kind = models.CharField(max_length=30, choices=Kind.choices, db_index=True)
-    countries = CountryField(multiple=True, blank=True, help_text="ISO 3166-1 alpha-2 codes.")
+    name = models.CharField(pgettext_lazy("organization", "name"), max_length=200, db_index=True)
+    short_name = models.CharField(_("short name"), max_length=50, blank=True, db_index=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
+    countries = CountryField(_("countries"), multiple=True, blank=True, help_text=_("ISO 3166-1 alpha-2 codes."))
     parent = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
-        help_text="The body this organization is part of or answers to.",
+        verbose_name=_("parent"),
+        help_text=_("The body this organization is part of or answers to."),
     )
-    founded_on, founded_on_precision, founded_on_end = partial_date_fields("founded on")
-    website = models.URLField(blank=True)
-    wikidata_id = models.CharField(max_length=20, blank=True, help_text="e.g. Q1783, for cross-referencing.")
-    description = models.TextField(blank=True)
+    founded_on, founded_on_precision, founded_on_end = partial_date_fields(_("founded on"))
+    website = models.URLField(_("website"), blank=True)
+    wikidata_id = models.CharField(
+        _("wikidata id"), max_length=20, blank=True, help_text=_("e.g. Q1783, for cross-referencing.")
+    )
+    description = models.TextField(_("description"), blank=True)
 
     class Meta:
         ordering = ["name", "id"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
         constraints = [
             *partial_date_constraints("founded_on"),
             models.CheckConstraint(condition=~Q(parent=F("id")), name="%(app_label)s_%(class)s_not_own_parent"),
@@ -80,13 +89,19 @@ class Person(SearchableModel, SluggedModel):
 
     search_fields = ("name", "slug")
 
-    name = models.CharField(max_length=200, db_index=True, help_text="Name in English, given name first.")
-    wikidata_id = models.CharField(max_length=20, blank=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(
+        pgettext_lazy("person", "name"),
+        max_length=200,
+        db_index=True,
+        help_text=_("Name in English, given name first."),
+    )
+    wikidata_id = models.CharField(_("wikidata id"), max_length=20, blank=True)
+    description = models.TextField(_("description"), blank=True)
 
     class Meta:
         ordering = ["name", "id"]
-        verbose_name_plural = "persons"
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
 
     display_fields = ("name",)  # what __str__ reads
 
@@ -99,14 +114,18 @@ class PersonRole(RegistryModel):
 
     natural_key_fields = ("person__slug", "organization__slug", "title")
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="roles")
-    title = models.CharField(max_length=200, db_index=True)
-    started_on, started_on_precision, started_on_end = partial_date_fields("started on")
-    ended_on, ended_on_precision, ended_on_end = partial_date_fields("ended on")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles", verbose_name=_("person"))
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="roles", verbose_name=_("organization")
+    )
+    title = models.CharField(pgettext_lazy("job title", "title"), max_length=200, db_index=True)
+    started_on, started_on_precision, started_on_end = partial_date_fields(_("started on"))
+    ended_on, ended_on_precision, ended_on_end = partial_date_fields(_("ended on"))
 
     class Meta:
         ordering = ["person__name", "started_on", "id"]
+        verbose_name = _("person role")
+        verbose_name_plural = _("person roles")
         constraints = [
             *partial_date_constraints("started_on"),
             *partial_date_constraints("ended_on"),

@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from cooperation.models.agreements import (
     Agreement,
@@ -25,8 +27,8 @@ from cooperation.models.organizations import Organization, Person, PersonRole
 from cooperation.models.sources import Source
 
 
-def exactly_one(fields: list[str], name: str) -> models.CheckConstraint:
-    """A check that exactly one of ``fields`` is not null."""
+def exactly_one(fields: list[str], name: str, message: str) -> models.CheckConstraint:
+    """A check that exactly one of ``fields`` is not null; ``message`` when it fails."""
     condition = Q()
     for chosen in fields:
         branch = Q(**{f"{chosen}__isnull": False})
@@ -35,7 +37,7 @@ def exactly_one(fields: list[str], name: str) -> models.CheckConstraint:
                 branch &= Q(**{f"{other}__isnull": True})
         condition |= branch
     return models.CheckConstraint(
-        condition=condition, name=f"%(app_label)s_%(class)s_{name}", violation_error_message=f"Set exactly one {name}."
+        condition=condition, name=f"%(app_label)s_%(class)s_{name}", violation_error_message=message
     )
 
 
@@ -95,11 +97,19 @@ class ArcModel(RegistryModel):
         super().clean()
         chosen = [name for name in self.arc_fields if self._points_at(name)]
         if len(chosen) != 1:
-            raise ValidationError(f"Point at exactly one subject ({', '.join(self.arc_fields)}); got {len(chosen)}.")
+            message = gettext("Point at exactly one subject (%(subjects)s); got %(count)d.")
+            raise ValidationError(message % {"subjects": ", ".join(self.arc_fields), "count": len(chosen)})
 
 
-def _arc(model: type[models.Model], related_name: str) -> models.ForeignKey:
-    return models.ForeignKey(model, null=True, blank=True, on_delete=models.CASCADE, related_name=related_name)
+def _arc(model: type[models.Model], related_name: str, verbose_name: str) -> models.ForeignKey:
+    return models.ForeignKey(
+        model,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name=related_name,
+        verbose_name=verbose_name,
+    )
 
 
 CITATION_SUBJECTS = (
@@ -120,7 +130,7 @@ LABEL_SUBJECTS = ("organization", "person", "agreement", "mission")
 def subject_constraints(subjects: tuple[str, ...], *unique_with: str) -> list[models.BaseConstraint]:
     """Exactly one subject, and ``unique_with`` unique per subject."""
     return [
-        exactly_one(list(subjects), "subject"),
+        exactly_one(list(subjects), "subject", _("Set exactly one subject.")),
         *(
             models.UniqueConstraint(
                 fields=[name, *unique_with],
@@ -142,34 +152,40 @@ class Citation(ArcModel):
     arc_fields = CITATION_SUBJECTS
     arc_key_fields = ("source__slug", "field", "locator")
 
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
-    organization = _arc(Organization, "citations")
-    person = _arc(Person, "citations")
-    person_role = _arc(PersonRole, "citations")
-    agreement = _arc(Agreement, "citations")
-    agreement_party = _arc(AgreementParty, "citations")
-    signatory = _arc(Signatory, "citations")
-    agreement_relation = _arc(AgreementRelation, "citations")
-    agreement_mission = _arc(AgreementMission, "citations")
-    mission = _arc(Mission, "citations")
-    mission_participant = _arc(MissionParticipant, "citations")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations", verbose_name=_("source"))
+    organization = _arc(Organization, "citations", _("organization"))
+    person = _arc(Person, "citations", _("person"))
+    person_role = _arc(PersonRole, "citations", _("person role"))
+    agreement = _arc(Agreement, "citations", _("agreement"))
+    agreement_party = _arc(AgreementParty, "citations", _("agreement party"))
+    signatory = _arc(Signatory, "citations", _("signatory"))
+    agreement_relation = _arc(AgreementRelation, "citations", _("agreement relation"))
+    agreement_mission = _arc(AgreementMission, "citations", _("agreement mission"))
+    mission = _arc(Mission, "citations", _("mission"))
+    mission_participant = _arc(MissionParticipant, "citations", _("mission participant"))
     field = models.CharField(
+        _("field"),
         max_length=60,
         blank=True,
         db_index=True,
-        help_text="The field this citation supports; blank for the whole record.",
+        help_text=_("The field this citation supports; blank for the whole record."),
     )
     locator = models.CharField(
-        max_length=200, blank=True, db_index=True, help_text="Where in the source, e.g. 'paragraph 3'."
+        _("locator"), max_length=200, blank=True, db_index=True, help_text=_("Where in the source, e.g. 'paragraph 3'.")
     )
-    quote = models.TextField(blank=True, help_text="The source's own words.")
+    quote = models.TextField(_("quote"), blank=True, help_text=_("The source's own words."))
     claim = models.CharField(
-        max_length=300, blank=True, help_text="The value as this source states it, where sources disagree."
+        _("claim"),
+        max_length=300,
+        blank=True,
+        help_text=_("The value as this source states it, where sources disagree."),
     )
-    note = models.TextField(blank=True)
+    note = models.TextField(_("note"), blank=True)
 
     class Meta:
         ordering = ["id"]
+        verbose_name = _("citation")
+        verbose_name_plural = _("citations")
         constraints = subject_constraints(CITATION_SUBJECTS, "source", "field", "locator")
 
     def __str__(self) -> str:
@@ -182,35 +198,59 @@ class Citation(ArcModel):
         if self.field and subject is not None:
             names = {f.name for f in subject._meta.concrete_fields}
             if self.field not in names:
-                raise ValidationError({"field": f"{type(subject).__name__} has no field {self.field!r}."})
+                message = gettext("%(model)s has no field “%(field)s”.")
+                raise ValidationError({"field": message % {"model": type(subject).__name__, "field": self.field}})
 
 
 class Label(ArcModel):
-    """A name of an organization, person, agreement or mission in one language."""
+    """A name of an organization, person, agreement or mission in one language.
+
+    The record's name in a language is its label of kind ``official``, ``translation`` or
+    ``transliteration`` there (``NAME_KINDS``): the kind says how far the name can be trusted.
+    ``official`` is for a name the body itself uses, and only where that is certain (cite a
+    first-party source, or the curators' knowledge); a name rendered by the curators or the
+    press is a ``translation`` (by meaning) or a ``transliteration`` (by sound, as for people's
+    names in another script). ``name`` says nothing of its standing. ``short``, ``alias`` and
+    ``former`` are other names the record is known by.
+    """
 
     class Kind(models.TextChoices):
-        OFFICIAL = "official", "official name"
-        NAME = "name", "name"
-        SHORT = "short", "short name or acronym"
-        ALIAS = "alias", "alias"
-        TRANSLITERATION = "transliteration", "transliteration"
-        FORMER = "former", "former name"
+        OFFICIAL = "official", _("official name")
+        TRANSLATION = "translation", _("translation")
+        NAME = "name", pgettext_lazy("label kind", "name")
+        SHORT = "short", _("short name or acronym")
+        ALIAS = "alias", _("alias")
+        TRANSLITERATION = "transliteration", _("transliteration")
+        FORMER = "former", _("former name")
+
+    NAME_KINDS = (Kind.OFFICIAL, Kind.TRANSLATION, Kind.TRANSLITERATION)
 
     arc_fields = LABEL_SUBJECTS
     arc_key_fields = ("language", "text")
 
-    organization = _arc(Organization, "labels")
-    person = _arc(Person, "labels")
-    agreement = _arc(Agreement, "labels")
-    mission = _arc(Mission, "labels")
-    language = models.CharField(max_length=5, choices=Language.choices, db_index=True)
-    text = models.CharField(max_length=300, db_index=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NAME, db_index=True)
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="labels")
-    note = models.CharField(max_length=300, blank=True)
+    organization = _arc(Organization, "labels", _("organization"))
+    person = _arc(Person, "labels", _("person"))
+    agreement = _arc(Agreement, "labels", _("agreement"))
+    mission = _arc(Mission, "labels", _("mission"))
+    language = models.CharField(_("language"), max_length=5, choices=Language.choices, db_index=True)
+    text = models.CharField(_("text"), max_length=400, db_index=True)  # as long as an agreement's title
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=Kind.choices,
+        default=Kind.NAME,
+        db_index=True,
+        help_text=_(
+            "Official only where certain; a name rendered by meaning is a translation, by sound a transliteration."
+        ),
+    )
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="labels", verbose_name=_("source"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["language", "kind", "text", "id"]
+        verbose_name = _("label")
+        verbose_name_plural = _("labels")
         constraints = subject_constraints(LABEL_SUBJECTS, "language", "text")
 
     def __str__(self) -> str:

@@ -1,6 +1,7 @@
 """Sources: the documents every fact in the registry comes from."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from cooperation.models.base import Language, SluggedModel
 from cooperation.partial_dates import partial_date_constraints, partial_date_fields
@@ -14,33 +15,37 @@ class Source(SearchableModel, SluggedModel):
     labelled = False
 
     class Kind(models.TextChoices):
-        NEWS = "news", "news article"
-        PRESS_RELEASE = "press_release", "press release"
-        OFFICIAL_TEXT = "official_text", "official text"
-        ANALYSIS = "analysis", "analysis or commentary"
-        REFERENCE = "reference", "reference (knowledge from outside the documents)"
+        NEWS = "news", _("news article")
+        PRESS_RELEASE = "press_release", _("press release")
+        OFFICIAL_TEXT = "official_text", _("official text")
+        ANALYSIS = "analysis", _("analysis or commentary")
+        REFERENCE = "reference", _("reference (knowledge from outside the documents)")
 
     class Tier(models.TextChoices):
-        FIRST_PARTY = "first_party", "first-party official"
-        SECOND_PARTY = "second_party", "second-party press"
-        COMMENTARY = "commentary", "commentary"
-        CURATOR = "curator", "curator knowledge, outside the documents"
+        FIRST_PARTY = "first_party", _("first-party official")
+        SECOND_PARTY = "second_party", _("second-party press")
+        COMMENTARY = "commentary", _("commentary")
+        CURATOR = "curator", _("curator knowledge, outside the documents")
 
-    title = models.CharField(max_length=300, db_index=True)
-    publisher = models.CharField(max_length=200, blank=True, db_index=True)
-    author = models.CharField(max_length=200, blank=True)
-    url = models.URLField(max_length=500, blank=True)
-    published_on, published_on_precision, published_on_end = partial_date_fields("published on")
-    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
-    tier = models.CharField(max_length=20, choices=Tier.choices, db_index=True)
-    language = models.CharField(max_length=5, choices=Language.choices, default=Language.EN)
+    title = models.CharField(_("title"), max_length=300, db_index=True)
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True, db_index=True)
+    author = models.CharField(_("author"), max_length=200, blank=True)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    published_on, published_on_precision, published_on_end = partial_date_fields(_("published on"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, db_index=True)
+    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, db_index=True)
+    language = models.CharField(_("language"), max_length=5, choices=Language.choices, default=Language.EN)
     document = models.CharField(
-        max_length=200, blank=True, help_text="File name of the archived copy, e.g. in shared/seeds/."
+        _("document"), max_length=200, blank=True, help_text=_("File name of the archived copy, e.g. in shared/seeds/.")
     )
-    notes = models.TextField(blank=True, help_text="Provenance notes: reprints, inferred dates, caveats.")
+    notes = models.TextField(
+        _("notes"), blank=True, help_text=_("Provenance notes: reprints, inferred dates, caveats.")
+    )
 
     class Meta:
         ordering = ["slug"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
         constraints = [*partial_date_constraints("published_on")]
 
     display_fields = ("publisher", "title", "published_on", "published_on_precision")  # what __str__ reads

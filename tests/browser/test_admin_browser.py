@@ -56,7 +56,9 @@ def pick(page: Page, field: str, query: str, option: str) -> None:
     search = page.locator(".select2-container--open .select2-search__field")
     search.fill(query)
     # Select2 shows "Searching…" while the request is in flight; wait for the real, matching result.
-    result = page.wait_for_selector(
+    # A locator, not an element handle: when the list is redrawn (the results of an earlier query
+    # replaced by this one's) the click finds the option again instead of failing on a detached one.
+    result = page.locator(
         f".select2-container--open .select2-results__option:not(.loading-results):text-is({json.dumps(option)})"
     )
     result.click()

@@ -6,7 +6,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 
 from cooperation.corpus import CorpusBuilder, CorpusSize
-from cooperation.models import Agreement, AgreementParty, Milestone, Signatory
+from cooperation.models import Agreement, AgreementParty, Label, Milestone, Signatory, Source
+from cooperation.search import normalize
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +37,24 @@ def test_every_agreement_has_parties_and_signatories_act_for_them():
         signatory.check_on_behalf_of(parties)
     per_agreement = Agreement.objects.annotate(n=Count("signatories")).values_list("n", flat=True)
     assert min(per_agreement) >= 2 and max(per_agreement) <= 4
+
+
+def test_every_labelled_record_is_named_in_english_russian_and_chinese():
+    build()
+    subjects = {name: Label._meta.get_field(name).related_model for name in Label.arc_fields}
+    for field, model in subjects.items():
+        named = Label.objects.filter(**{f"{field}__isnull": False}, kind__in=Label.NAME_KINDS)
+        per_language = named.values_list(f"{field}_id", "language")
+        assert len(per_language) == len(set(per_language)) == 3 * model.objects.count() > 0
+        assert {lang for _, lang in per_language} == {"en", "ru", "zh"}
+    kinds = set(Label.objects.values_list("kind", flat=True))
+    assert {Label.Kind.OFFICIAL, Label.Kind.TRANSLATION, Label.Kind.TRANSLITERATION} <= kinds
+    assert Label.Kind.NAME not in kinds
+    vouching = {Source.Tier.FIRST_PARTY, Source.Tier.CURATOR}
+    assert not Label.objects.filter(kind=Label.Kind.OFFICIAL).exclude(source__tier__in=vouching).exists()
+    agreement = Agreement.objects.order_by("pk").first()
+    for label in agreement.labels.all():
+        assert f"\n{normalize(label.text)}\n" in agreement.search_text  # labels are searchable at once
 
 
 def test_partial_dates_of_every_precision_and_derived_columns():
