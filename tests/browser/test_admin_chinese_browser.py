@@ -16,8 +16,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from cooperation.models import Agreement
-from tests.browser.conftest import CURATOR, CURATOR_PASSWORD
-from tests.browser.test_admin_browser import ADD_URL, CNSA, KOMAROV, NASA, ROSCOSMOS, SOURCE, SOURCE_SLUG, WU, pick
+from tests.support.admin_browser import ADD_URL, CNSA, KOMAROV, NASA, ROSCOSMOS, SOURCE, SOURCE_SLUG, WU, pick
+from tests.support.roles import BROWSER_CURATOR, BROWSER_CURATOR_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -54,8 +54,8 @@ def test_curator_adds_an_agreement_in_chinese(page: Page, registry: str, screens
     cookie = next(c for c in page.context.cookies() if c["name"] == "django_language")
     assert cookie["value"] == "zh-hans"
     assert cookie["expires"] > time.time() + 300 * 24 * 3600  # kept for a year, not just this session
-    page.fill("#id_username", CURATOR)
-    page.fill("#id_password", CURATOR_PASSWORD)
+    page.fill("#id_username", BROWSER_CURATOR)
+    page.fill("#id_password", BROWSER_CURATOR_PASSWORD)
     with page.expect_navigation():
         page.click("input[type=submit]")
     expect(page.locator("#content h1")).to_have_text("维护登记库")

@@ -27,11 +27,15 @@ from django_countries.fields import CountryField
 
 from api.models import ApiToken
 from cooperation.models import Agreement, Organization, Person
-from tests.cooperation.admin_helpers import add_inline_row, form_data, inline_prefix
+from tests.support.admin_forms import add_inline_row, form_data, inline_prefix
 
 LANGUAGES = ["ru", "zh-hans"]
 SCRIPTS = {"ru": re.compile(r"[\u0400-\u04FF]"), "zh-hans": re.compile(r"[\u3400-\u9FFF]")}
-PROJECT_LABELS = {app.label for app in apps.get_app_configs() if Path(app.path).is_relative_to(Path(settings.BASE_DIR))}
+PROJECT_LABELS = {
+    app.label
+    for app in apps.get_app_configs()
+    if Path(app.path).is_relative_to(Path(settings.BASE_DIR)) and "site-packages" not in Path(app.path).parts
+}
 REGISTERED = sorted(
     (
         (model, model_admin)

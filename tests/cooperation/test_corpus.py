@@ -7,7 +7,7 @@ from django.db.models import Count
 
 from cooperation.corpus import CorpusBuilder, CorpusSize
 from cooperation.models import Agreement, AgreementParty, Label, Milestone, Signatory, Source
-from cooperation.search import normalize
+from cooperation.search_text import normalize
 
 pytestmark = pytest.mark.django_db
 
