@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models import ManyToOneRel, Q
 
 from api.core.fields import MAX_ID
+from cooperation.forms import PartialDateFormField
 from cooperation.models import AgreementParty
 from cooperation.partial_dates import PartialDate
 
@@ -54,21 +55,17 @@ def invalid(message: str, code: str = "invalid") -> forms.ValidationError:
     return forms.ValidationError("%(message)s", code=code, params={"message": message})
 
 
-class PartialDateFormField(forms.CharField):
-    def clean(self, value):
-        value = super().clean(value)
-        if value in (None, ""):
-            return None
-        try:
-            return PartialDate.parse(value)
-        except ValueError as exc:
-            raise invalid(str(exc)) from exc
+class PartialDateQueryField(PartialDateFormField):
+    """The shared partial-date field, its error quoting the client's input safely (``invalid``)."""
+
+    def invalid(self, value: str, exc: ValueError) -> forms.ValidationError:
+        return invalid(str(exc))
 
 
 class PartialDateFilter(django_filters.Filter):
     """Compare a partial date (three columns named after ``field_name``) with a partial-date bound."""
 
-    field_class = PartialDateFormField
+    field_class = PartialDateQueryField
 
     def __init__(self, *args, mode: str = "exact", **kwargs):
         self.mode = mode

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from api.core.query_forms import ChoicesListField, QueryForm, WholeNumberField
 from api.core.resource_urls import detail_url
-from api.filtersets.base import PartialDateFormField, invalid
+from api.filtersets.base import PartialDateQueryField, invalid
 from api.schema.parameters import PARTIAL_DATE_PATTERN
 from api.views.base import ContractMixin
 from cooperation.selectors.graph import EDGE_TYPES, MAX_DEPTH, NODE_MODELS, NODE_TYPES, Graph, GraphQuery, build_graph
@@ -190,8 +190,8 @@ class GraphQueryForm(QueryForm):
     mission = ScopeField("mission")
     depth = WholeNumberField(name="depth", low=1, high=MAX_DEPTH, required=False)
     types = ChoicesListField(choices=NODE_TYPES, label_plural="node kinds", required=False)
-    date_from = PartialDateFormField(required=False)
-    date_to = PartialDateFormField(required=False)
+    date_from = PartialDateQueryField(required=False)
+    date_to = PartialDateQueryField(required=False)
     max_nodes = WholeNumberField(name="max_nodes", low=1, high=settings.API_GRAPH_MAX_NODES, required=False)
 
     def __init__(self, *args, **kwargs):

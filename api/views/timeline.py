@@ -18,7 +18,7 @@ from api.core.exceptions import ApiError
 from api.core.fields import BriefRelatedField, brief, partial_date_data
 from api.core.pagination import LimitOffsetPagination
 from api.core.query_forms import QueryForm, StrictBooleanField
-from api.filtersets.base import PartialDateFormField, RelatedChoiceField, invalid
+from api.filtersets.base import PartialDateQueryField, RelatedChoiceField, invalid
 from api.renderers.csv import CSVRenderer, csv_lines
 from api.schema.extensions import PartialDateSerializer
 from api.schema.parameters import PARTIAL_DATE_PATTERN, SLUG_SCHEMA
@@ -166,8 +166,8 @@ class TimelineQueryForm(QueryForm):
     single_detail = False
     combined_detail = "The request is invalid; see errors."
 
-    date_from = PartialDateFormField(required=False)
-    date_to = PartialDateFormField(required=False)
+    date_from = PartialDateQueryField(required=False)
+    date_to = PartialDateQueryField(required=False)
     kind__in = KindsField(required=False)
     organization = _by_slug(Organization)
     mission = _by_slug(Mission)

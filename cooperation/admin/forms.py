@@ -7,13 +7,14 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cooperation.partial_dates import PartialDate, partial_date_stems
+from cooperation.forms import PartialDateFormField
+from cooperation.partial_dates import partial_date_stems
 
 PARTIAL_DATE_HELP = _("YYYY-MM-DD, YYYY-MM or YYYY, e.g. 2018-03-03, 2017-11 or 2022.")
 
 
-class PartialDateFormField(forms.CharField):
-    """A date known to the day, the month or the year, typed as ISO 8601 reduced precision."""
+class AdminPartialDateField(PartialDateFormField):
+    """The shared partial-date field, sized and explained for curators."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_length", 10)
@@ -21,17 +22,11 @@ class PartialDateFormField(forms.CharField):
         kwargs.setdefault("widget", forms.TextInput(attrs={"size": 10, "placeholder": _("YYYY-MM-DD")}))
         super().__init__(*args, **kwargs)
 
-    def clean(self, value):
-        value = super().clean(value)
-        if not value:
-            return None
-        try:
-            return PartialDate.parse(value)
-        except ValueError:
-            message = gettext("“%(value)s” is not a date. Enter %(format)s")
-            raise forms.ValidationError(
-                message % {"value": value, "format": PARTIAL_DATE_HELP}, code="invalid_partial_date"
-            ) from None
+    def invalid(self, value: str, exc: ValueError) -> forms.ValidationError:
+        message = gettext("“%(value)s” is not a date. Enter %(format)s")
+        return forms.ValidationError(
+            message % {"value": value, "format": PARTIAL_DATE_HELP}, code="invalid_partial_date"
+        )
 
 
 class LinesField(forms.CharField):
@@ -72,7 +67,7 @@ class PartialDateModelForm(forms.ModelForm):
                 continue
             old = self.fields[stem]
             current = self.instance.get_partial_date(stem)
-            self.fields[stem] = PartialDateFormField(
+            self.fields[stem] = AdminPartialDateField(
                 required=old.required,
                 label=old.label,
                 initial=current.isoformat() if current else None,
