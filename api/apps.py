@@ -8,7 +8,7 @@ class ApiConfig(AppConfig):
     verbose_name = "API"
 
     def ready(self) -> None:
-        from api import schema  # noqa: F401  (registers drf-spectacular extensions)
+        from api import checks, schema  # noqa: F401  (register the deploy checks and drf-spectacular extensions)
         from api.resources import detail_url
         from cooperation import links
 
