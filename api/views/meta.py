@@ -51,7 +51,10 @@ class ApiRootView(ContractMixin, APIView):
 
 
 class ThrottleStatusView(ContractMixin, APIView):
-    """Your rate limit and current use, as every server process counts it. Calling it does not count against the limit."""
+    """Your rate limit and current use, as every server process counts it.
+
+    Calling it does not count against the limit.
+    """
 
     supports_shape = False  # fields/omit/expand do not apply
 
