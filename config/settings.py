@@ -241,6 +241,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.blank_strings_use_any_of",
         "api.schema.request_bodies_are_closed",
+        "api.schema_examples.request_examples",
         "api.schema_links.etag_links",
     ],
     "ENUM_NAME_OVERRIDES": {
