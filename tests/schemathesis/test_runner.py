@@ -5,11 +5,17 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
+from schemathesis.config import SchemathesisConfig
 
-from tests.schemathesis import runner
+from api.fields import BriefRelatedField
+from api.resources import RESOURCES
+from api.views.registry import VIEWSETS
+from cooperation import models as m
+from tests.schemathesis import references, runner
 
 # What CI's landing check takes for a test count: a pytest-style closing line.
 PYTEST_CLOSING = re.compile(r"^=+ .*\b\d+ (passed|failed|warnings?|errors?|skipped)\b.* in [0-9.]+s.* =+$")
@@ -74,3 +80,34 @@ def test_output_is_kept_whole_but_the_console_loses_the_closing_banner(tmp_path,
 def test_a_failure_is_said_so():
     closing = runner.summary(1, [], 9, 60.0, Path("out.txt"))
     assert "FAILED (exit status 1)" in closing and "--seed 9" in closing
+
+
+def test_references_bind_every_reference_to_records_that_exist(seeded):
+    fragment = references.configuration()
+    config = tomllib.loads(runner.CONFIG.read_text() + "\n" + fragment)
+    SchemathesisConfig.from_dict(config)  # Schemathesis accepts it
+    dictionaries = {name: table["values"] for name, table in config["dictionaries"].items()}
+    bound = {op["include-path-regex"]: op["parameters"] for op in config["operations"]}
+    for viewset in VIEWSETS:
+        model = viewset.queryset.model
+        resource = RESOURCES[model]
+        parameters = bound[f"^/api/v1/{resource.prefix}/"]
+        lookup = dictionaries[parameters[f"path.{'slug' if resource.has_slug else 'id'}"]["dictionary"]]
+        key = "slug" if resource.has_slug else "pk"
+        assert model.objects.filter(**{f"{key}__in": lookup}).count() == len(lookup) > 0
+        for name, field in viewset.serializer_class(context={}).fields.items():
+            if isinstance(field, BriefRelatedField) and not field.read_only:
+                values = dictionaries[parameters[f"body.{name}"]["dictionary"]]
+                target = field.get_queryset().model
+                slugs = [v for v in values if isinstance(v, str)]
+                ids = [v for v in values if isinstance(v, int)]
+                assert target.objects.filter(pk__in=ids).count() == len(ids) > 0, name
+                if slugs:
+                    assert target.objects.filter(slug__in=slugs).count() == len(slugs), name
+    for arc in ("citation", "label"):
+        ids = dictionaries[bound[f"^/api/v1/{arc}s/"]["body.subject_id"]["dictionary"]]
+        assert ids
+        model = {"citation": m.Citation, "label": m.Label}[arc]
+        for name in model.arc_fields:
+            subject = model._meta.get_field(name).related_model
+            assert subject.objects.filter(pk__in=ids).count() == len(ids), (arc, name)
