@@ -1,7 +1,7 @@
 """Rate limits shared by every worker (Redis), and served unthrottled, at once, when Redis is down.
 
-The multi-worker test runs gunicorn against the machine's Redis (``$REDIS_URL``, else
-``redis://127.0.0.1:6379/0``): it skips when Redis is unreachable, except in CI
+The multi-worker test runs gunicorn against the machine's Redis (``$REDIS_TEST_URL``, else
+``$REDIS_URL``, else ``redis://127.0.0.1:6379/0``): it skips when Redis is unreachable, except in CI
 (``CI=true``), where it fails. Its clients are random documentation addresses behind one
 proxy (``X-Forwarded-For``), so runs never share counts and nothing is flushed.
 """
@@ -135,7 +135,7 @@ def test_deploy_check_warns_about_a_per_process_cache(settings):
 
 @pytest.fixture
 def redis_url() -> str:
-    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    url = os.environ.get("REDIS_TEST_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     try:
         redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
     except redis.RedisError as exc:
