@@ -9,6 +9,7 @@ class ApiConfig(AppConfig):
     verbose_name = _("API")
 
     def ready(self) -> None:
+        from api import checks  # noqa: F401  (registers the deploy checks)
         from api.core.resource_urls import detail_url
         from api.schema import extensions  # noqa: F401  (registers drf-spectacular extensions)
         from cooperation import links

@@ -33,9 +33,17 @@ def describe() -> str:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free loopback port: the first free one of ``$LOOPBACK_PORTS`` (e.g. 18100-18199) if set, else any."""
+    first, _, last = os.environ.get("LOOPBACK_PORTS", "").partition("-")
+    candidates = range(int(first), int(last or first) + 1) if first else [0]
+    for port in candidates:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise RuntimeError(f"no free port in LOOPBACK_PORTS={os.environ['LOOPBACK_PORTS']}")
 
 
 def _parent_pid(pid: int) -> int | None:
@@ -66,9 +74,11 @@ class Gunicorn:
         workers: int = WORKERS,
         threads: int = THREADS,
         timeout_s: int = WORKER_TIMEOUT_S,
+        extra_args: tuple[str, ...] = (),
     ):
         self.app, self.env, self.log_path, self.ready_path = app, env, log_path, ready_path
         self.workers, self.threads, self.timeout_s = workers, threads, timeout_s
+        self.extra_args = extra_args  # more gunicorn options, e.g. an access log
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -81,6 +91,7 @@ class Gunicorn:
             "--timeout", str(self.timeout_s),
             "--no-control-socket",
             "--error-logfile", "-", "--log-level", "warning",
+            *self.extra_args,
         ]  # fmt: skip
         with self.log_path.open("ab") as log:  # gunicorn's log and anything the app prints
             self.process = subprocess.Popen(

@@ -131,6 +131,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # and never prepare anyway. Only the list pages' one statement (api.sql.documents) is sent
     # server-bound, and preparing it skips its planning, which costs more than running it.
     DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
+# --- Cache (API rate-limit counts) ------------------------------------------------------
+# With REDIS_URL every worker shares the counts (Django's Redis backend, redis-py); without it
+# each process counts alone in its memory: fine for `make run` (one process), N times too
+# generous with N gunicorn workers (the api.W001 deploy check says so). Short socket timeouts:
+# with Redis unreachable requests are served unthrottled at once (api.core.throttle_counts), never
+# held up; REDIS_URL may set others (?socket_timeout=2).
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "registry",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 ATOMIC_REQUESTS = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = ATOMIC_REQUESTS
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -237,6 +256,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.hooks.blank_strings_use_any_of",
         "api.schema.hooks.request_bodies_are_closed",
+        "api.schema.examples.request_examples",
         "api.schema.links.etag_links",
     ],
     "ENUM_NAME_OVERRIDES": {

@@ -54,3 +54,19 @@ class SearchableModel(models.Model):
         """Recompute and store ``search_text`` without touching ``last_updated``."""
         self.search_text = search_text_for(self.search_terms())
         type(self)._default_manager.filter(pk=self.pk).update(search_text=self.search_text)
+
+
+def refresh_search_text_of(model: type[models.Model], pks) -> None:
+    """Recompute the stored search text of ``model``'s records with these ids.
+
+    Keyed by id, never by an instance's relation, so a caller inside a cascading
+    delete cannot read a record that is already gone: ids that no longer exist are
+    simply skipped, whatever order the cascade deletes in.
+    """
+    if not issubclass(model, SearchableModel):
+        return
+    records = model._default_manager.filter(pk__in=list(pks))
+    if model.labelled:
+        records = records.prefetch_related("labels")
+    for record in records:
+        record.refresh_search_text()

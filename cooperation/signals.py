@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from cooperation.models import Label
 from cooperation.models.base import RegistryModel
-from cooperation.search_text import SearchableModel
+from cooperation.search_text import SearchableModel, refresh_search_text_of
 
 
 @receiver(pre_save)
@@ -37,14 +37,21 @@ def refresh_own_search_text(sender, instance, **kwargs) -> None:
 def remember_previous_subject(sender, instance, raw=False, **kwargs) -> None:
     """A label moved to another subject must leave the old subject's search text too."""
     previous = sender._default_manager.filter(pk=instance.pk).first() if instance.pk else None
-    instance._previous_subject = previous.subject if previous is not None else None
+    instance._previous_subject_key = previous.subject_key if previous is not None else None
 
 
 @receiver(post_save, sender=Label)
 @receiver(post_delete, sender=Label)
-def refresh_subject_search_text(sender, instance, **kwargs) -> None:
-    """A label is part of its subject's search text."""
-    subjects = {instance.subject, getattr(instance, "_previous_subject", None)}
-    for subject in subjects:
-        if isinstance(subject, SearchableModel):
-            subject.refresh_search_text()
+def refresh_subject_search_text(sender, instance, origin=None, **kwargs) -> None:
+    """A label is part of its subject's search text.
+
+    The subject is refreshed by ``(model, id)``, never through ``label.person`` and the like:
+    a cascade deletes in no guaranteed order (a person may go before its labels), so the
+    subject may already be gone; then there is nothing to refresh. The record whose
+    deletion started the cascade (``origin``) is skipped outright: it is going too.
+    """
+    keys = {instance.subject_key, getattr(instance, "_previous_subject_key", None)} - {None}
+    for model, pk in keys:
+        if isinstance(origin, model) and origin.pk == pk:
+            continue
+        refresh_search_text_of(model, [pk])

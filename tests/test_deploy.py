@@ -133,8 +133,15 @@ def test_check_deploy_is_clean_with_the_env_example_values():
 
 
 def test_production_defaults_are_secure_without_any_security_variable():
-    """DJANGO_DEBUG=0 and a key alone: no development default leaks into production."""
-    env = subprocess_env({"DJANGO_DEBUG": "0", "SECRET_KEY": "", "ALLOWED_HOSTS": "registry.example.org"})
+    """DJANGO_DEBUG=0 and a key alone (and the cache's server): no development default leaks into production."""
+    env = subprocess_env(
+        {
+            "DJANGO_DEBUG": "0",
+            "SECRET_KEY": "",
+            "ALLOWED_HOSTS": "registry.example.org",
+            "REDIS_URL": "redis://r:6379/0",
+        }
+    )
 
     result = check_deploy(env)
     values = settings_under(env)
@@ -149,6 +156,18 @@ def test_production_defaults_are_secure_without_any_security_variable():
     assert values["SECURE_PROXY_SSL_HEADER"] is None  # trusting a forwarded header needs explicit opt-in
     assert values["NUM_PROXIES"] == 0
     assert values["STATICFILES_BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+
+def test_check_deploy_warns_when_rate_limits_are_counted_per_process():
+    """Without REDIS_URL each gunicorn worker counts alone: N workers, N times the rates."""
+    env = production_env()
+    del env["REDIS_URL"]
+
+    result = check_deploy(env)
+
+    assert result.returncode != 0
+    assert re.findall(r"\((\w+\.\w+)\)", result.stderr) == ["api.W001"], result.stderr
+    assert "REDIS_URL" in result.stderr
 
 
 def test_development_defaults_serve_plain_http_without_collectstatic():

@@ -1,13 +1,20 @@
-"""Rate limits: separate rates for anonymous and authenticated clients (settings)."""
+"""Rate limits: separate rates for anonymous and authenticated clients (settings).
+
+Counted in Django's cache, in fixed windows (``api.core.throttle_counts``): with Redis
+(``REDIS_URL``) every worker shares the counts; without a reachable cache requests
+are served unthrottled.
+"""
 
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
+from api.core.throttle_counts import WindowedRateThrottle
 
-class AnonThrottle(AnonRateThrottle):
+
+class AnonThrottle(WindowedRateThrottle, AnonRateThrottle):
     scope = "anon"
 
 
-class UserThrottle(UserRateThrottle):
+class UserThrottle(WindowedRateThrottle, UserRateThrottle):
     scope = "user"
 
     def allow_request(self, request, view):

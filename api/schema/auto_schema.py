@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 
 from api.core.errors import ErrorSerializer
 from api.core.etags import ConditionalReadMixin, ConditionalWriteMixin
@@ -31,11 +31,16 @@ IF_NONE_MATCH_PARAMETER = OpenApiParameter(
     OpenApiParameter.HEADER,
     description="An ETag from an earlier GET: if the record is unchanged, the answer is 304 with no body.",
 )
+# RFC 9110 §13.1.1: "*" (any current version), or a list of entity tags. Anything else matches nothing (412).
+# One string pattern, not anyOf: SDK generators take a header's schema to be one type.
+ENTITY_TAG = r'(?:W/)?"[\x21\x23-\x7e]*"'
+IF_MATCH_SCHEMA = {"type": "string", "pattern": rf"^(?:\*|{ENTITY_TAG}(?:[ \t]*,[ \t]*{ENTITY_TAG})*)$"}
 IF_MATCH_PARAMETER = OpenApiParameter(
     "If-Match",
-    str,
+    IF_MATCH_SCHEMA,
     OpenApiParameter.HEADER,
     required=True,
+    examples=[OpenApiExample("any version", value="*")],
     description=(
         "Required. The ETag from GETting the record (or `*` for any state). If the record has changed "
         "since, the write is refused with 412 and nothing is written; without the header, 428."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from django.urls import NoReverseMatch, reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -50,7 +52,10 @@ class ApiRootView(ContractMixin, APIView):
 
 
 class ThrottleStatusView(ContractMixin, APIView):
-    """Your rate limit and current use. Calling it does not count against the limit."""
+    """Your rate limit and current use, as every server process counts it.
+
+    Calling it does not count against the limit.
+    """
 
     supports_shape = False  # fields/omit/expand do not apply
 
@@ -68,27 +73,33 @@ class ThrottleStatusView(ContractMixin, APIView):
                 "rate": serializers.CharField(help_text='The configured rate, e.g. "120/min".'),
                 "limit": serializers.IntegerField(help_text="Requests allowed per window."),
                 "window_seconds": serializers.IntegerField(),
-                "used": serializers.IntegerField(help_text="Requests counted in the current window."),
+                "used": serializers.IntegerField(
+                    help_text="Requests counted in the current window (refused ones included)."
+                ),
                 "remaining": serializers.IntegerField(),
-                "reset_in_seconds": serializers.IntegerField(help_text="Seconds until the oldest request expires."),
+                "reset_in_seconds": serializers.IntegerField(
+                    help_text="Seconds until the current window ends and its count starts again (0: nothing counted)."
+                ),
+                "enforced": serializers.BooleanField(
+                    help_text="False while the shared store of the counts (Redis) cannot be reached: "
+                    "requests are then served unthrottled, and used reads 0."
+                ),
             },
         ),
     )
     def get(self, request):
         throttle = throttle_for(request)
-        key = throttle.get_cache_key(request, self)
-        history = throttle.cache.get(key, []) if key else []
-        now = throttle.timer()
-        history = [t for t in history if t > now - throttle.duration]
-        reset = int(throttle.duration - (now - history[-1])) + 1 if history else 0
+        window = throttle.current_window(request, self)
+        used = window.used if window is not None else 0
         return Response(
             {
                 "scope": throttle.scope,
                 "rate": throttle.rate,
                 "limit": throttle.num_requests,
                 "window_seconds": throttle.duration,
-                "used": len(history),
-                "remaining": max(0, throttle.num_requests - len(history)),
-                "reset_in_seconds": reset,
+                "used": used,
+                "remaining": max(0, throttle.num_requests - used),
+                "reset_in_seconds": math.ceil(window.resets_in) if used else 0,
+                "enforced": window is not None,
             }
         )

@@ -146,7 +146,7 @@ class AgreementParty(RegistryModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.organization} ({self.get_role_display()}) in {self.agreement}"
+        return f"{self.name_of('organization')} ({self.get_role_display()}) in {self.name_of('agreement')}"
 
     def delete(self, *args, **kwargs):
         stranded = self.stranded_signatories(without_self=True)
@@ -214,7 +214,7 @@ class Signatory(RegistryModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person} for {self.on_behalf_of} ({self.agreement})"
+        return f"{self.name_of('person')} for {self.name_of('on_behalf_of')} ({self.name_of('agreement')})"
 
     def clean(self) -> None:
         super().clean()
@@ -279,7 +279,7 @@ class AgreementRelation(RegistryModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.from_agreement} {self.get_kind_display()} {self.to_agreement}"
+        return f"{self.name_of('from_agreement')} {self.get_kind_display()} {self.name_of('to_agreement')}"
 
     def clean(self) -> None:
         super().clean()
@@ -316,7 +316,7 @@ class AgreementMission(RegistryModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.agreement} {self.get_role_display()} {self.mission}"
+        return f"{self.name_of('agreement')} {self.get_role_display()} {self.name_of('mission')}"
 
 
 __all__ = [

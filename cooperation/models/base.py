@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
@@ -93,10 +93,40 @@ class RegistryModel(PartialDateModel):
             values.append(value)
         return tuple(values)
 
+    def related(self, name: str) -> models.Model | None:
+        """The record foreign key ``name`` points at, even once that record is deleted.
+
+        Live while it exists; after that, as its history last recorded it. A record is
+        named while a cascade deletes what it points at (in no guaranteed order), and on
+        the admin's history page long after. None when the key is unset or never recorded.
+        """
+        try:
+            return getattr(self, name)
+        except ObjectDoesNotExist:
+            field = self._meta.get_field(name)
+            return recorded_instance(field.related_model, getattr(self, field.attname))
+
+    def name_of(self, name: str) -> str:
+        """The record foreign key ``name`` points at, as text (see ``related``)."""
+        target = self.related(name)
+        if target is not None:
+            return str(target)
+        field = self._meta.get_field(name)
+        return f"{field.related_model._meta.verbose_name} #{getattr(self, field.attname)}"
+
     def full_clean_and_save(self) -> None:
         """Validate with the same rules as the admin and the API, then save."""
         self.full_clean()
         self.save()
+
+
+def recorded_instance(model: type[models.Model], pk) -> models.Model | None:
+    """The record of ``model`` with id ``pk`` as its latest historical record has it (None if none)."""
+    history = getattr(model, "history", None)
+    if pk is None or history is None:
+        return None
+    record = history.filter(**{model._meta.pk.attname: pk}).order_by("-history_id").first()
+    return record.instance if record is not None else None
 
 
 class SluggedModel(RegistryModel):

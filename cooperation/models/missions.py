@@ -129,7 +129,7 @@ class MissionParticipant(RegistryModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.organization} ({self.get_role_display()}) in {self.mission}"
+        return f"{self.name_of('organization')} ({self.get_role_display()}) in {self.name_of('mission')}"
 
     def clean(self) -> None:
         super().clean()
@@ -201,7 +201,9 @@ class Milestone(RegistryModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.mission} {self.get_kind_display()} {self.status} {self.date_display} (per {self.source.slug})"
+        source = self.related("source")
+        cited = source.slug if source else self.name_of("source")
+        return f"{self.name_of('mission')} {self.get_kind_display()} {self.status} {self.date_display} (per {cited})"
 
     @property
     def date_display(self) -> str:

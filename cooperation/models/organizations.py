@@ -134,7 +134,9 @@ class PersonRole(RegistryModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person}: {self.title}, {self.organization.short_name or self.organization.name}"
+        organization = self.related("organization")
+        employer = (organization.short_name or organization.name) if organization else self.name_of("organization")
+        return f"{self.name_of('person')}: {self.title}, {employer}"
 
     def clean(self) -> None:
         super().clean()

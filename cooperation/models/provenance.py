@@ -83,6 +83,15 @@ class ArcModel(RegistryModel):
         kind = self.subject_kind
         return getattr(self, kind) if kind else None
 
+    @property
+    def subject_key(self) -> tuple[type[models.Model], int] | None:
+        """The subject as ``(model, id)``, from the arc's id columns.
+
+        Needs no query, and stays known while (or after) the subject is deleted in a cascade.
+        """
+        kind = self.subject_kind
+        return (self._meta.get_field(kind).related_model, getattr(self, f"{kind}_id")) if kind else None
+
     def natural_key(self) -> tuple:
         own = []
         for path in self.arc_key_fields:
@@ -190,7 +199,10 @@ class Citation(ArcModel):
 
     def __str__(self) -> str:
         where = f".{self.field}" if self.field else ""
-        return f"{self.subject}{where} cites {self.source.slug}" + (f" ({self.locator})" if self.locator else "")
+        subject = self.name_of(self.subject_kind) if self.subject_kind else "nothing"
+        source = self.related("source")
+        cited = source.slug if source else self.name_of("source")
+        return f"{subject}{where} cites {cited}" + (f" ({self.locator})" if self.locator else "")
 
     def clean(self) -> None:
         super().clean()

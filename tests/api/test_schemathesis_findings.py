@@ -13,6 +13,8 @@ import yaml
 from django.test import Client
 
 from api.schema.parameters import PARTIAL_DATE_PATTERN
+from cooperation.history.models import ChangeRecord
+from cooperation.models import Citation, Label, Person
 from cooperation.partial_dates import PartialDate
 from tests.support.schema_checked_client import SCHEMA_PATH
 
@@ -144,6 +146,33 @@ def test_fields_and_omit_together(api, seeded):
     response = api.get(f"{API}/organizations/?fields=slug&omit=name")
     assert response.status_code == 200
     assert {key for record in response.json()["results"] for key in record} == {"slug"}
+
+
+def test_deleting_a_person_with_only_labels_and_citations(curator, seeded):
+    """Found by Schemathesis with a seed other than CI's old fixed one (issue 13): this delete was a 500.
+
+    Labels point at their subject through a nullable column, so Django was free to delete the
+    person before its labels; the labels' ``post_delete`` then read the person to refresh its
+    search text: ``Person.DoesNotExist``. The test kit's ``test_resource_deletes.py`` covers
+    every resource with each kind of dependant alone and all together.
+    """
+    person = Person.objects.get(slug="yusaku-maezawa")
+    assert person.labels.exists() and person.citations.exists()
+    assert not person.roles.exists() and not person.signatures.exists()
+    labels, citations = (
+        list(person.labels.values_list("pk", flat=True)),
+        list(person.citations.values_list("pk", flat=True)),
+    )
+    response = curator.delete(f"{API}/persons/yusaku-maezawa/", HTTP_IF_MATCH="*")
+    assert response.status_code == 204, response.content
+    assert not Person.objects.filter(pk=person.pk).exists()
+    assert not Label.objects.filter(pk__in=labels).exists() and not Citation.objects.filter(pk__in=citations).exists()
+    deleted = set(ChangeRecord.objects.filter(action="deleted").values_list("model", "object_id"))
+    assert deleted == {
+        ("cooperation.person", person.pk),
+        *(("cooperation.label", pk) for pk in labels),
+        *(("cooperation.citation", pk) for pk in citations),
+    }
 
 
 # --- undocumented answers ------------------------------------------------------------------------

@@ -41,6 +41,7 @@ def test_status_endpoint_reports_use_without_counting(api, low_rates, seeded):
         "used": 1,
         "remaining": 2,
         "reset_in_seconds": status["reset_in_seconds"],
+        "enforced": True,
     }
     assert 0 < status["reset_in_seconds"] <= 61
     assert api.get("/api/v1/organizations/").status_code == 200  # the status calls did not use the allowance

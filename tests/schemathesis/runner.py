@@ -5,7 +5,16 @@
 2. A curator and an API token for it, so that writes are exercised too.
 3. gunicorn on a free loopback port with production settings (``DJANGO_DEBUG=0``) and
    throttles out of reach, so no answer is a 429.
-4. ``schemathesis run`` with ``tests/schemathesis/schemathesis.toml``; its exit status is ours.
+4. ``schemathesis run`` with ``tests/schemathesis/schemathesis.toml``, plus dictionaries of the
+   records the database holds (``references.py``), so generated writes name records that
+   exist; its exit status is ours.
+
+The seed changes with every commit (the first 8 hex digits of ``git rev-parse HEAD``; the
+date where there is no git), so each CI run explores new ground, and is printed first:
+``--seed N`` replays a run. Schemathesis's output goes to ``output.txt`` in the report
+directory and to the console, except its pytest-style closing banner: the runner closes
+with its own summary in plain words instead (CI reads the log's last pytest-style line as
+the test count, which must stay the pytest runs').
 
 The server is stopped and the temporary files removed however the run ends.
 """
@@ -13,12 +22,15 @@ The server is stopped and the temporary files removed however the run ends.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
+import re
 import secrets
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from bench.env import django_env  # the production-like, never-throttled environment bench/ uses
@@ -46,6 +58,12 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
         "else a SQLite file in a temporary directory).",
     )
     parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="Replay a run with this seed (default: derived from the commit, else from the date).",
+    )
+    parser.add_argument(
         "--report-dir",
         type=Path,
         default=ROOT / "artifacts" / "schemathesis",
@@ -54,7 +72,68 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     args, extra = parser.parse_known_args(argv)
     if extra[:1] == ["--"]:
         extra = extra[1:]
+    if any(arg == "--seed" or arg.startswith("--seed=") for arg in extra):
+        parser.error("give the seed as the runner's own --seed N (it is printed first and replayed from there)")
     return args, extra
+
+
+def derive_seed() -> tuple[int, str]:
+    """A seed that changes with every commit (the date outside a git checkout), and where it came from."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True, timeout=10
+        ).stdout.strip()
+        return int(commit[:8], 16), f"commit {commit[:12]}"
+    except (OSError, subprocess.SubprocessError, ValueError):
+        today = dt.datetime.now(dt.UTC).date()
+        return int(today.strftime("%Y%m%d")), f"date {today.isoformat()}"
+
+
+BANNER = re.compile(r"^=+ (.*) =+$")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def run_schemathesis(command: list[str], output_path: Path) -> tuple[int, list[str]]:
+    """Run schemathesis: every line to ``output_path``; to the console too, but banners as plain headings.
+
+    Its closing banner (``=== 2 warnings in 180.03s ===``) is left out of the console: the
+    runner's own summary closes the step.
+    """
+    lines = []
+    with output_path.open("w", encoding="utf-8") as output:
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        for line in process.stdout:
+            output.write(line)
+            plain = ANSI.sub("", line.rstrip("\n"))
+            lines.append(plain)
+            banner = BANNER.match(plain.strip())
+            if banner is None:
+                print(line, end="", flush=True)
+            elif not re.search(r"\bin [0-9.]+s\b", banner[1]):
+                print(f"-- {banner[1].strip()} --", flush=True)
+        status = process.wait()
+    return status, lines
+
+
+def summary(status: int, lines: list[str], seed: int, took_s: float, output_path: Path) -> str:
+    """The step's closing words: the outcome, the warnings by name, and how to replay it."""
+    warnings = sorted({m[1] for line in lines if (m := re.match(r"\s*⚠️?\s*([A-Z][a-z ]+): \d+ operations", line))})
+    mismatch = next(
+        (m[1] for line in lines if (m := re.match(r"\s*⚠️?\s*Schema validation mismatch: (\d+) operations", line))),
+        None,
+    )
+    outcome = "found no failures" if status == 0 else f"FAILED (exit status {status})"
+    details = [f"seed {seed}", f"took {took_s / 60:.1f} min"]
+    if warnings:
+        details.append("warnings: " + ", ".join(w.lower() for w in warnings))
+    if mismatch is not None:
+        details.append(f"schema validation mismatch on {mismatch} operations")
+    return (
+        f"Schemathesis {outcome} ({'; '.join(details)}). "
+        f"Full output: {output_path}. Replay: tests/schemathesis/run --seed {seed}"
+    )
 
 
 def recreate_postgres_database(url: str) -> None:
@@ -98,12 +177,33 @@ def prepare_database(env: dict[str, str]) -> str:
     return output.strip().splitlines()[-1]
 
 
+def write_config(env: dict[str, str], path: Path) -> Path:
+    """``schemathesis.toml`` plus dictionaries of the records the seeded database holds (``references.py``)."""
+    result = subprocess.run(
+        [PYTHON, "-m", "tests.schemathesis.references"],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"tests.schemathesis.references failed ({result.returncode}):\n{result.stderr}")
+    generated = "# Generated by tests/schemathesis/references.py from the seeded database.\n" + result.stdout
+    path.write_text(CONFIG.read_text(encoding="utf-8") + "\n" + generated, encoding="utf-8")
+    bound = result.stdout.count("[[operations]]")
+    print(f"References: existing records bound in the requests of {bound} resources ({path})", flush=True)
+    return path
+
+
 def _stop_on_sigterm(signum, frame):
     raise SystemExit(128 + signum)
 
 
 def main(argv: list[str]) -> int:
     args, extra = parse_args(argv)
+    seed, origin = (args.seed, "--seed") if args.seed is not None else derive_seed()
+    print(f"Schemathesis seed: {seed} (from {origin}); replay with: tests/schemathesis/run --seed {seed}", flush=True)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     args.report_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="schemathesis-") as scratch:
@@ -115,6 +215,7 @@ def main(argv: list[str]) -> int:
         print(f"Database: {database_url}", flush=True)
         env = django_env(database_url)
         token = prepare_database(env)
+        config = write_config(env, args.report_dir / "schemathesis.toml")
         # SQLite takes one writer at a time: serve it one request at a time ("database is locked").
         workers, threads = (WORKERS, THREADS) if args.database_url else (1, 1)
         server = Gunicorn(
@@ -129,16 +230,21 @@ def main(argv: list[str]) -> int:
         with server:
             print(f"Server: {server.base_url} (log: {server.log_path})", flush=True)
             command = [
-                str(BIN / "schemathesis"), "--config-file", str(CONFIG),
+                str(BIN / "schemathesis"), "--config-file", str(config),
                 "run", str(SCHEMA),
                 "--url", server.base_url,
                 "--header", f"Authorization: Bearer {token}",
                 "--report", "junit", "--report-junit-path", str(args.report_dir / "junit.xml"),
+                "--seed", str(seed),
                 *extra,
             ]  # fmt: skip
-            status = subprocess.run(command, cwd=ROOT, stdin=subprocess.DEVNULL).returncode
+            started = time.monotonic()
+            output_path = args.report_dir / "output.txt"
+            status, lines = run_schemathesis(command, output_path)
+            took_s = time.monotonic() - started
         if status != 0:
             print(f"schemathesis failed ({status}); the server log's last lines:\n{server.log_tail()}", flush=True)
+        print(summary(status, lines, seed, took_s, output_path), flush=True)
         return status
 
 

@@ -1,0 +1,93 @@
+"""Schemathesis dictionaries of the records a seeded registry holds: references that exist.
+
+The schema says what a reference looks like (an id, or a slug); which records exist is
+data, which no schema can state. So ``tests/schemathesis/run``, once the database is
+seeded, runs this module against it (``python -m tests.schemathesis.references``): it
+prints TOML for ``schemathesis.toml`` that binds, per resource,
+
+* each reference a write's body takes (``body.person``, ``body.parent``...) to the ids and
+  slugs of the records of the model it names,
+* a citation's or label's ``body.subject_id`` to ids that exist for every kind of subject,
+* each detail path's lookup (``path.slug``/``path.id``) to the resource's own records,
+
+each used with probability ``PROBABILITY``: the rest stay random, so references to records
+that do not exist are still sent. Without this, nearly every generated write names a
+record that does not exist and is refused before it reaches the API's logic.
+"""
+
+from __future__ import annotations
+
+import json
+
+PROBABILITY = 0.8
+MOST_VALUES = 200  # per dictionary: plenty to draw from, and a config file that stays small
+
+
+def _toml_value(value) -> str:
+    return json.dumps(value, ensure_ascii=False)  # ints and slugs: valid TOML as JSON writes them
+
+
+def _dictionary(name: str, values: list) -> str:
+    return f"[dictionaries.{name}]\nvalues = [{', '.join(_toml_value(v) for v in values[:MOST_VALUES])}]\n"
+
+
+def configuration() -> str:
+    """The TOML fragment: ``[dictionaries.*]`` tables, then one ``[[operations]]`` per resource."""
+    import django
+
+    django.setup()
+
+    from api.core.fields import BriefRelatedField
+    from api.core.resource_urls import resource_for
+    from api.resources import RESOURCES, registry_viewsets
+    from cooperation.models import Citation, Label
+
+    def keys(model) -> list:
+        """The ids and (for slugged models) the slugs of ``model``'s records."""
+        ids = list(model._default_manager.order_by("pk").values_list("pk", flat=True))
+        slugs = list(model._default_manager.order_by("pk").values_list("slug", flat=True)) if _slugged(model) else []
+        return [*slugs, *ids]
+
+    def _slugged(model) -> bool:
+        return resource_for(model).has_slug
+
+    dictionaries: dict[str, list] = {}
+    operations = []
+    for viewset in registry_viewsets():
+        model = viewset.queryset.model
+        resource = RESOURCES[model]
+        bindings = {}
+        for name, field in viewset.serializer_class(context={}).fields.items():
+            if isinstance(field, BriefRelatedField) and not field.read_only:
+                target = field.get_queryset().model
+                dictionaries.setdefault(target._meta.model_name, keys(target))
+                bindings[f"body.{name}"] = target._meta.model_name
+            elif name == "subject_id" and not field.read_only:
+                bindings["body.subject_id"] = f"{model._meta.model_name}_subject_id"
+        lookup = f"{model._meta.model_name}_lookup"
+        dictionaries[lookup] = [
+            str(value) for value in model._default_manager.order_by("pk").values_list(resource.lookup_field, flat=True)
+        ]
+        bindings[f"path.{resource.lookup_field.replace('pk', 'id')}"] = lookup
+        operations.append((resource.prefix, bindings))
+
+    for arc in (Citation, Label):  # ids that exist whatever the subject_type: [1, 2, ...] on the seed data
+        models = [arc._meta.get_field(name).related_model for name in arc.arc_fields]
+        common = set.intersection(*(set(m._default_manager.values_list("pk", flat=True)) for m in models))
+        dictionaries[f"{arc._meta.model_name}_subject_id"] = sorted(common)
+
+    parts = [_dictionary(name, values) for name, values in sorted(dictionaries.items()) if values]
+    for prefix, bindings in operations:
+        entries = ", ".join(
+            f'"{key}" = {{ dictionary = "{name}", probability = {PROBABILITY} }}'
+            for key, name in sorted(bindings.items())
+            if dictionaries.get(name)
+        )
+        if not entries:
+            continue
+        parts.append(f'[[operations]]\ninclude-path-regex = "^/api/v1/{prefix}/"\nparameters = {{ {entries} }}\n')
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    print(configuration())
