@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from api.conditional import ConditionalReadMixin, ConditionalWriteMixin
 from api.errors import ErrorSerializer
+from api.hub_headers import schema_parameters as consistency_parameters
 from api.resources import resource_for
 from api.schema_params import ID_SCHEMA, PARTIAL_DATE_PATTERN, SLUG_SCHEMA, refine_parameters
 from cooperation.partial_dates import Precision
@@ -146,7 +147,7 @@ class RegistryAutoSchema(AutoSchema):
                 params.append(self._etag_header([200]))
         elif self.method == "POST" and isinstance(self.view, ConditionalWriteMixin):
             params.append(self._etag_header([201]))
-        return params
+        return params + consistency_parameters(self.method)
 
     def _get_parameters(self):
         return refine_parameters(self, super()._get_parameters())

@@ -5,10 +5,11 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView, TemplateView
 
 from api import health
+from config.hubs import health as hub_health
 
 urlpatterns = [
     re_path(r"^health/?$", health.live, name="health-live"),
-    re_path(r"^health/ready/?$", health.ready, name="health-ready"),
+    re_path(r"^health/ready/?$", hub_health.ready, name="health-ready"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("explore/", TemplateView.as_view(template_name="explore/index.html"), name="explore"),
