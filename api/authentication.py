@@ -9,6 +9,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from api.models import ApiToken, hash_key
+from config.hubs.routing import read_primary
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +30,10 @@ class TokenAuthentication(authentication.BaseAuthentication):
         tokens = ApiToken.objects.select_related("user").filter(key_hash=hash_key(key))
         token = tokens.first()
         if token is None and on_replica():
-            # A hub's replica may not have replayed a token issued a moment ago; the primary has it.
+            # A hub's replica may not have replayed a token issued a moment ago (nor its user's roles).
             token = tokens.using(router.db_for_write(ApiToken)).first()
+            if token is not None:
+                read_primary()
         if token is None:
             raise exceptions.AuthenticationFailed("Unknown token.")
         if token.state != "active":

@@ -31,7 +31,7 @@ from django.views.decorators.http import require_safe
 from api import health
 from api.errors import DATABASE_RETRY_AFTER_SECONDS
 from config.hubs import PRIMARY, REPLICA, has_replica, is_named_hub
-from config.hubs.positions import primary_position, replica_state, supports_positions
+from config.hubs.positions import primary_position, replica_state
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def hub_checks() -> tuple[dict, str, str]:
     """The checks, where tokenless reads go, and whether writes work."""
     checks = {"database": health.database_check(PRIMARY)}
     primary_ok = checks["database"] == health.OK
-    if has_replica() and supports_positions(REPLICA):
+    if has_replica():
         checks["replica"] = replica_check()
         replica_ok = checks["replica"]["status"] != "fail"
     else:

@@ -24,7 +24,7 @@ class MalformedToken(ValueError):
 
 def parse_token(value: str) -> int:
     """A token's position; ``MalformedToken`` unless it is ``<hex>/<hex>`` (up to 8 digits each)."""
-    if not TOKEN_SYNTAX.match(value):
+    if not TOKEN_SYNTAX.fullmatch(value):
         raise MalformedToken(
             f"Malformed Consistency-Token {value[:40]!r}: send back the value a write returned, e.g. 0/3000060."
         )

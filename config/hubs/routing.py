@@ -32,6 +32,11 @@ def current() -> Routing:
     return _current.get() or Routing()
 
 
+def read_primary() -> None:
+    """The rest of this request reads the primary: it needs rows the replica has not replayed yet."""
+    current().reads = PRIMARY
+
+
 @contextmanager
 def routing(state: Routing) -> Iterator[Routing]:
     """Route the block's queries by ``state`` (mutable: the middleware decides after the request starts)."""
