@@ -63,6 +63,7 @@ def test_writes_ignore_a_token_they_are_sent(curator):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="WAL positions are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)  # committed: an uncommitted write's WAL need not be written out yet
 def test_every_write_answers_the_primarys_position_after_it(curator):
     first = curator.post("/api/v1/organizations/", NEW, format="json")
     second = curator.patch(
