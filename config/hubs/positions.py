@@ -2,8 +2,8 @@
 
 A position is a byte offset in PostgreSQL's write-ahead log, which only grows (a promoted
 standby continues from where it stopped, so tokens stay comparable after a failover).
-Tokens travel as PostgreSQL's text form of the position (``0/3000060``); clients treat
-them as opaque.
+Tokens travel as the position in hexadecimal (``103000060`` for what PostgreSQL writes
+``1/3000060``); clients treat them as opaque.
 """
 
 from __future__ import annotations
@@ -15,25 +15,22 @@ from django.db import connections
 
 from api.hub_headers import TOKEN_SYNTAX
 
-HALF = 32
-
 
 class MalformedToken(ValueError):
     pass
 
 
 def parse_token(value: str) -> int:
-    """A token's position; ``MalformedToken`` unless it is ``<hex>/<hex>`` (up to 8 digits each)."""
+    """A token's position; ``MalformedToken`` unless it is 1 to 16 hexadecimal digits."""
     if not TOKEN_SYNTAX.fullmatch(value):
         raise MalformedToken(
-            f"Malformed Consistency-Token {value[:40]!r}: send back the value a write returned, e.g. 0/3000060."
+            f"Malformed Consistency-Token {value[:40]!r}: send back the value a write returned, e.g. 103000060."
         )
-    high, low = value.split("/")
-    return (int(high, 16) << HALF) | int(low, 16)
+    return int(value, 16)
 
 
 def format_token(position: int) -> str:
-    return f"{position >> HALF:X}/{position & (2**HALF - 1):X}"
+    return f"{position:X}"
 
 
 def supports_positions(alias: str) -> bool:
