@@ -75,11 +75,12 @@ class Gunicorn:
         threads: int = THREADS,
         timeout_s: int = WORKER_TIMEOUT_S,
         extra_args: tuple[str, ...] = (),
+        port: int | None = None,
     ):
         self.app, self.env, self.log_path, self.ready_path = app, env, log_path, ready_path
         self.workers, self.threads, self.timeout_s = workers, threads, timeout_s
         self.extra_args = extra_args  # more gunicorn options, e.g. an access log
-        self.port = free_port()
+        self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
 

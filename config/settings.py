@@ -6,10 +6,12 @@ here is documented in ``.env.example`` (a test keeps the two in step). With
 ``DJANGO_DEBUG`` off, the HTTPS and cookie settings default to secure values.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_list, env_str
@@ -70,6 +72,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.hubs.middleware.HubHeaderMiddleware",  # Registry-Hub on every /api/ response, redirects too
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -85,6 +88,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After every other process_view: runs the view in its transaction, on the database it routes to.
+    "config.hubs.middleware.HubRoutingMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its 429 response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -108,29 +113,48 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(env_str("DB_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # While the server is unreachable, requests fail fast (503, api.core.errors) instead of hanging.
-    # DATABASE_URL may set another value (?connect_timeout=10).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
-    # The registry's working set fits in memory: random reads cost about what sequential
-    # ones do. With the default (4, tuned for spinning disks) the planner hashes a whole
-    # table to fetch the organizations of 50 agreements' parties (35 ms instead of 1.5 ms
-    # at 100k agreements; see the README's Benchmarks). JIT compilation is off: PostgreSQL
-    # compiled the full CSV export's query for 0.36 s on every run, and won less than that
-    # back (2.93 s -> 2.49 s without it at 100k); pages never reach its cost threshold.
-    # ?options=... in DATABASE_URL wins.
-    DATABASES["default"]["OPTIONS"].setdefault("options", "-c random_page_cost=1.1 -c jit=off")
-    # Django turns psycopg's prepared statements off; its own cursors bind parameters client-side
-    # and never prepare anyway. Only the list pages' one statement (api.sql.documents) is sent
-    # server-bound, and preparing it skips its planning, which costs more than running it.
-    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
+# --- Databases and hubs ------------------------------------------------------------------
+# DATABASE_URL is the primary, which takes every write. A hub far from it may add its own
+# streaming replica (DATABASE_REPLICA_URL) for reads: see config/hubs and the README's "Hubs".
+
+
+def _database(url: str) -> dict:
+    db = dj_database_url.parse(url, conn_max_age=int(env_str("DB_CONN_MAX_AGE", "60")), conn_health_checks=True)
+    if db["ENGINE"] == "django.db.backends.postgresql":
+        options = db.setdefault("OPTIONS", {})
+        # While the server is unreachable, requests fail fast (503, api.core.errors) instead of hanging.
+        # The URL may set another value (?connect_timeout=10).
+        options.setdefault("connect_timeout", 3)
+        # The registry's working set fits in memory: random reads cost about what sequential
+        # ones do. With the default (4, tuned for spinning disks) the planner hashes a whole
+        # table to fetch the organizations of 50 agreements' parties (35 ms instead of 1.5 ms
+        # at 100k agreements; see the README's Benchmarks). JIT compilation is off: PostgreSQL
+        # compiled the full CSV export's query for 0.36 s on every run, and won less than that
+        # back (2.93 s -> 2.49 s without it at 100k); pages never reach its cost threshold.
+        # ?options=... in the URL wins.
+        options.setdefault("options", "-c random_page_cost=1.1 -c jit=off")
+        # Django turns psycopg's prepared statements off; its own cursors bind parameters client-side
+        # and never prepare anyway. Only the list pages' one statement (api.sql.documents) is sent
+        # server-bound, and preparing it skips its planning, which costs more than running it.
+        options.setdefault("prepare_threshold", 5)
+    return db
+
+
+DATABASES = {"default": _database(env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
+# Every request's view runs in one transaction. config.hubs.middleware opens it, on the one
+# database the request uses (Django would open one on every database with this flag); DRF's
+# error handling marks it for rollback through this flag.
+ATOMIC_REQUESTS = True
+DATABASES["default"]["ATOMIC_REQUESTS"] = ATOMIC_REQUESTS
+_replica_url = env_str("DATABASE_REPLICA_URL", "")
+if _replica_url:
+    DATABASES["replica"] = _database(_replica_url)
+    # Reads only: nothing to roll back, and the health probes must not open a transaction here.
+    DATABASES["replica"]["ATOMIC_REQUESTS"] = False
+    if {db["ENGINE"] for db in DATABASES.values()} != {"django.db.backends.postgresql"}:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs PostgreSQL, for DATABASE_URL and the replica alike.")
+DATABASE_ROUTERS = ["config.hubs.routing.HubRouter"]
+
 # --- Cache (API rate-limit counts) ------------------------------------------------------
 # With REDIS_URL every worker shares the counts (Django's Redis backend, redis-py); without it
 # each process counts alone in its memory: fine for `make run` (one process), N times too
@@ -150,8 +174,17 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-ATOMIC_REQUESTS = True
-DATABASES["default"]["ATOMIC_REQUESTS"] = ATOMIC_REQUESTS
+DEFAULT_HUB_NAME = "main"
+HUB_NAME = env_str("HUB_NAME", DEFAULT_HUB_NAME)
+if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}", HUB_NAME):
+    raise ImproperlyConfigured("HUB_NAME must be 1 to 63 letters, digits, '.', '_' or '-', e.g. beijing.")
+# How long a read presenting a consistency token may wait for the replica to replay it
+# before it is served from the primary instead.
+REPLICA_WAIT_MS = int(env_str("REPLICA_WAIT_MS", "250"))
+# A replica further behind than this (seconds) is not read from while the primary answers.
+REPLICA_MAX_LAG_S = float(env_str("REPLICA_MAX_LAG_S", "30"))
+if REPLICA_WAIT_MS < 0 or not REPLICA_MAX_LAG_S > 0:
+    raise ImproperlyConfigured("REPLICA_WAIT_MS must be 0 or more, and REPLICA_MAX_LAG_S more than 0.")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -258,6 +291,7 @@ SPECTACULAR_SETTINGS = {
         "api.schema.hooks.request_bodies_are_closed",
         "api.schema.examples.request_examples",
         "api.schema.links.etag_links",
+        "api.core.hub_headers.delete_headers",
     ],
     "ENUM_NAME_OVERRIDES": {
         "AgreementKindEnum": "cooperation.models.Agreement.Kind",
@@ -286,7 +320,15 @@ SPECTACULAR_SETTINGS = {
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
 CORS_URLS_REGEX = r"^/api/.*$"
-CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining"]
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "Retry-After",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "Consistency-Token",
+    "Registry-Hub",
+]
+CORS_ALLOW_HEADERS = (*default_cors_headers, "consistency-token")
 
 # Request bodies above this size are refused with 413 (see api.core.errors).
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(env_str("DATA_UPLOAD_MAX_MEMORY_SIZE", str(1024 * 1024)))

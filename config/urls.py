@@ -5,10 +5,11 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView, TemplateView
 
 from api import health
+from config.hubs import health as hub_health
 
 urlpatterns = [
     re_path(r"^health/?$", health.live, name="health-live"),
-    re_path(r"^health/ready/?$", health.ready, name="health-ready"),
+    re_path(r"^health/ready/?$", hub_health.ready, name="health-ready"),
     path("admin/", admin.site.urls),
     # POST language=<code>: the admin header's language switcher (django.views.i18n.set_language).
     path("i18n/", include("django.conf.urls.i18n")),

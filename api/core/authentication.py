@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.db import router
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from api.core.exceptions import DATABASE_UNAVAILABLE_ERRORS
 from api.models import ApiToken, hash_key
+from config.hubs.routing import read_primary
+
+logger = logging.getLogger(__name__)
 
 KEYWORDS = ("token", "bearer")
 
@@ -21,7 +28,13 @@ class TokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("The token key must be ASCII.") from None
-        token = ApiToken.objects.select_related("user").filter(key_hash=hash_key(key)).first()
+        tokens = ApiToken.objects.select_related("user").filter(key_hash=hash_key(key))
+        token = tokens.first()
+        if token is None and on_replica():
+            # A hub's replica may not have replayed a token issued a moment ago (nor its user's roles).
+            token = tokens.using(router.db_for_write(ApiToken)).first()
+            if token is not None:
+                read_primary()
         if token is None:
             raise exceptions.AuthenticationFailed("Unknown token.")
         if token.state != "active":
@@ -30,8 +43,25 @@ class TokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("This token's user is inactive.")
         now = timezone.now()
         if token.last_used is None or (now - token.last_used).total_seconds() > 60:
-            ApiToken.objects.filter(pk=token.pk).update(last_used=now)
+            record_use(token, now)
         return token.user, token
 
     def authenticate_header(self, request):
         return 'Token realm="api"'
+
+
+def on_replica() -> bool:
+    """Whether this request reads from a replica (``config.hubs``): rows may lag the primary's."""
+    return router.db_for_read(ApiToken) != router.db_for_write(ApiToken)
+
+
+def record_use(token: ApiToken, now) -> None:
+    """Note the token's use (at most once a minute); bookkeeping, so a read from a replica goes on without it
+    while the primary is down."""
+    if not on_replica():
+        ApiToken.objects.filter(pk=token.pk).update(last_used=now)
+        return
+    try:
+        ApiToken.objects.filter(pk=token.pk).update(last_used=now)
+    except DATABASE_UNAVAILABLE_ERRORS as exc:
+        logger.warning("Token %s: last use not recorded, the primary is unavailable: %s", token.prefix, exc)

@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 
 from api.core.errors import ErrorSerializer
 from api.core.etags import ConditionalReadMixin, ConditionalWriteMixin
+from api.core.hub_headers import schema_parameters as consistency_parameters
 from api.schema.extensions import brief_serializer  # noqa
 from api.schema.parameters import refine_parameters
 
@@ -65,7 +66,7 @@ class AutoSchema(SpectacularAutoSchema):
                 params.append(self._etag_header([200]))
         elif self.method == "POST" and isinstance(self.view, ConditionalWriteMixin):
             params.append(self._etag_header([201]))
-        return params
+        return params + consistency_parameters(self.method)
 
     def _get_parameters(self):
         return refine_parameters(self, super()._get_parameters())

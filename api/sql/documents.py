@@ -23,7 +23,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import psycopg
-from django.db import connection
+from django.db import connection, connections, router
 
 from api.core.resource_urls import list_url, resource_for
 from api.renderers.json import RawJSON
@@ -32,13 +32,15 @@ from api.sql.expressions import Unsupported
 
 
 @contextmanager
-def server_bound_cursor():
+def server_bound_cursor(model):
     """A cursor that sends parameters separately (Django's sends them inlined in the SQL text).
 
     The statement is long and only its ids change, so after a few executions psycopg
     prepares it on the connection (``prepare_threshold``): PostgreSQL then skips parsing
     and planning it, which took longer than running it. Queries are logged as usual.
+    On the database reads of ``model`` are routed to (a hub's replica, say).
     """
+    connection = connections[router.db_for_read(model)]
     connection.ensure_connection()
     raw = psycopg.Cursor(connection.connection)
     cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
@@ -144,7 +146,7 @@ class Documents:
             f"WITH {PAGE} AS MATERIALIZED (SELECT _ids.*, ROW_NUMBER() OVER () AS _n FROM {source}) "
             f"SELECT {', '.join([total, *found, documents])}"
         )
-        with server_bound_cursor() as cursor:
+        with server_bound_cursor(ids.model) as cursor:
             cursor.execute(sql, (*params, *self.params))  # in the order of the text
             total, *counts, documents = cursor.fetchone()
         return total, RawJSON(documents or "[]"), counts
