@@ -26,11 +26,9 @@ from django.db import OperationalError, connection, connections
 from config.hubs import REPLICA, replica
 from config.hubs import health as hub_health
 from config.hubs.positions import ReplicaState
-from tests.api.conftest import SchemaCheckedClient, make_role_user
-
-CAUGHT_UP = 2**62  # a replayed position past anything the primary has written
-both_databases = pytest.mark.django_db(databases=["default", REPLICA])
-postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="WAL positions are PostgreSQL's")
+from tests.support.hubs import CAUGHT_UP
+from tests.support.roles import make_role_user
+from tests.support.schema_checked_client import SchemaCheckedClient
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.hubs.conftest import CAUGHT_UP, both_databases
+from tests.support.hubs import CAUGHT_UP, both_databases
 
 # `client` is Django's plain test client: the health endpoints are outside the API schema.
 

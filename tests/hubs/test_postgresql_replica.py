@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from config.hubs import REPLICA
 from config.hubs.positions import format_token, parse_token, replica_state
-from tests.hubs.conftest import postgresql_only
+from tests.support.hubs import postgresql_only
 
 pytestmark = [
     postgresql_only,

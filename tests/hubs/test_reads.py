@@ -13,7 +13,7 @@ from api.core.hub_headers import TOKEN_HEADER
 from config.hubs import REPLICA
 from config.hubs.positions import format_token
 from cooperation.models import Organization
-from tests.hubs.conftest import both_databases
+from tests.support.hubs import both_databases
 
 pytestmark = [both_databases, pytest.mark.usefixtures("stand_in_replica")]
 
@@ -124,7 +124,8 @@ def test_a_malformed_token_is_a_400_naming_the_header(anonymous, replica_at):
 
 def test_an_api_token_issued_a_moment_ago_authenticates_reads_at_the_hub(db, replica_at):
     """The token's row is not on the replica yet: it is looked up on the primary."""
-    from tests.api.conftest import SchemaCheckedClient, make_role_user
+    from tests.support.roles import make_role_user
+    from tests.support.schema_checked_client import SchemaCheckedClient
 
     replica_at(replayed=0)
     _, key = make_role_user("reader")

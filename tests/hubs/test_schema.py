@@ -3,7 +3,7 @@
 import yaml
 
 from api.core.hub_headers import TOKEN_PATTERN
-from tests.api.conftest import SCHEMA_PATH
+from tests.support.schema_checked_client import SCHEMA_PATH
 
 SUCCESS = {"post": "201", "put": "200", "patch": "200", "delete": "204"}
 

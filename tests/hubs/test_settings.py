@@ -2,7 +2,7 @@
 
 import json
 
-from tests.test_deploy import run_python, subprocess_env
+from tests.support.settings_env import run_python, subprocess_env
 
 DUMP = """
 import json, django

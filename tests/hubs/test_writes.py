@@ -9,8 +9,9 @@ from config.hubs import REPLICA
 from config.hubs.middleware import SESSION_KEY
 from config.hubs.positions import parse_token
 from cooperation.models import Organization
-from tests.cooperation.admin_helpers import form_data, staff_client
-from tests.hubs.conftest import CAUGHT_UP, both_databases
+from tests.support.admin_forms import form_data
+from tests.support.hubs import CAUGHT_UP, both_databases
+from tests.support.roles import staff_client
 
 pytestmark = [both_databases, pytest.mark.usefixtures("stand_in_replica")]
 
