@@ -6,9 +6,11 @@ import re
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.core.resource_urls import detail_url, resource_for
+from cooperation.localization import NameStatus, ReaderLanguage, display, localized_name
 from cooperation.partial_dates import PartialDate
 
 MAX_ID = 2**63 - 1  # the range of BigAutoField ids
@@ -16,14 +18,48 @@ SLUG = re.compile(r"[-a-zA-Z0-9_]+")  # what SlugField accepts
 
 
 def brief(obj: models.Model | None, request) -> dict | None:
-    """The brief form of a record: id, url, slug (when it has one) and display text."""
+    """The brief form of a record: id, url, slug (when it has one) and display text (in the active language)."""
     if obj is None:
         return None
     data = {"id": obj.pk, "url": detail_url(obj, request)}
     if resource_for(type(obj)).has_slug:
         data["slug"] = obj.slug
-    data["display"] = str(obj)
+    data["display"] = display(obj)
     return data
+
+
+class LocalizedNameSerializer(serializers.Serializer):
+    """The record's name in the response's language, or the English name it fell back to."""
+
+    text = serializers.CharField(help_text="The name shown.")
+    language = serializers.ChoiceField(
+        choices=ReaderLanguage.choices,
+        help_text="The language the text is really in: the one asked for, or `en` when it fell back.",
+    )
+    status = serializers.ChoiceField(
+        choices=NameStatus.choices,
+        allow_null=True,
+        help_text=(
+            "`official` (the official name in that language), `translation` or `transliteration`; null for "
+            "the record's canonical English name, whose standing the registry does not record."
+        ),
+    )
+    is_fallback = serializers.BooleanField(
+        help_text="True when the record has no name in the language asked for and the English name is shown."
+    )
+
+
+@extend_schema_field(LocalizedNameSerializer)
+class LocalizedNameField(serializers.Field):
+    """Read-only: the record's ``LocalizedName`` in the active language (canonical fields never change)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", LocalizedNameSerializer.__doc__)
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        name = localized_name(value)
+        return {"text": name.text, "language": name.language, "status": name.status, "is_fallback": name.is_fallback}
 
 
 class BriefRelatedField(serializers.RelatedField):

@@ -12,6 +12,7 @@ from django.db.models import Prefetch
 from rest_framework import serializers
 
 from api.core.fields import BriefRelatedField
+from cooperation.localization import CANONICAL, DISPLAY_RELATIONS, LABELLED, active_language, label_prefetch
 
 
 def model_field_named(model, name):
@@ -61,6 +62,7 @@ def plan(model, serializer) -> tuple[list[str], list]:
         serializer = serializer.child
     select: list[str] = []
     prefetch: list = []
+    localized = active_language() != CANONICAL
     for field in serializer.fields.values():
         if field.write_only:
             continue
@@ -72,6 +74,8 @@ def plan(model, serializer) -> tuple[list[str], list]:
             continue
         if isinstance(field, BriefRelatedField) and (model_field.many_to_one or model_field.one_to_one):
             select.append(source)
+            if localized and model_field.related_model in LABELLED:
+                prefetch.append(label_prefetch(source))
         elif isinstance(field, serializers.ListSerializer) and (model_field.one_to_many or model_field.many_to_many):
             related = model_field.related_model
             inner = optimize(related._default_manager.all(), field.child)
@@ -80,6 +84,8 @@ def plan(model, serializer) -> tuple[list[str], list]:
             prefetch.append(Prefetch(source, queryset=inner))
         elif isinstance(field, serializers.ManyRelatedField):
             prefetch.append(source)
+    if localized or "display" in serializer.fields:
+        select, prefetch = _display_needs(model, serializer, select, prefetch, localized)
     # Method fields declare what they read: Meta.select_hints / Meta.prefetch_hints,
     # {"field name": [lookups]}, applied only when that field is present.
     meta = getattr(serializer, "Meta", None)
@@ -90,6 +96,21 @@ def plan(model, serializer) -> tuple[list[str], list]:
         if name in serializer.fields:
             prefetch += lookups
     return select, prefetch
+
+
+def _display_needs(model, serializer, select: list[str], prefetch: list, localized: bool) -> tuple[list[str], list]:
+    """What ``display`` and ``localized_name`` read: the records a display names, and their labels."""
+    names = set(serializer.fields)
+    if "display" in names:
+        select = select + [name for name in DISPLAY_RELATIONS.get(model, ()) if name not in select]
+    if not localized:
+        return select, prefetch
+    named = [] if model not in LABELLED or not names & {"display", "localized_name"} else [""]
+    if "display" in names:
+        named += [r for r in DISPLAY_RELATIONS.get(model, ()) if model._meta.get_field(r).related_model in LABELLED]
+    seen = {p.prefetch_to for p in prefetch if isinstance(p, Prefetch)}
+    wanted = [label_prefetch(path) for path in named]
+    return select, prefetch + [p for p in wanted if p.prefetch_to not in seen]
 
 
 def ordering_within_parent(model, parent_fk: str) -> list[str]:

@@ -16,7 +16,7 @@ from django_filters.filters import BaseCSVFilter
 
 from api.core.exceptions import ApiError
 
-COMMON = {"format"}
+COMMON = {"format", "lang"}  # lang: the response's language (api.core.languages), on every operation
 SHAPE = {"fields", "omit", "expand"}
 LIST_ONLY = {"limit", "offset", "ordering"}
 COMMA_SEPARATED = SHAPE | {"ordering"}

@@ -21,6 +21,7 @@ from rest_framework.exceptions import ErrorDetail
 from api.core.exceptions import ApiError
 from api.core.fields import STRING_ONLY_FIELD_MAPPING, BriefRelatedField
 from api.core.resource_urls import detail_url
+from cooperation.localization import display
 
 
 def model_errors(exc: DjangoValidationError) -> dict:
@@ -54,7 +55,9 @@ class ResourceSerializer(serializers.ModelSerializer):
     """ModelSerializer with ``url`` and ``display``, sparse fieldsets and model validation."""
 
     url = serializers.SerializerMethodField(help_text="This record's URL in the API.")
-    display = serializers.SerializerMethodField(help_text="A human-readable one-line description.")
+    display = serializers.SerializerMethodField(
+        help_text="A human-readable one-line description, in the response's language (Content-Language)."
+    )
 
     serializer_related_field = BriefRelatedField
     serializer_field_mapping = STRING_ONLY_FIELD_MAPPING
@@ -71,7 +74,7 @@ class ResourceSerializer(serializers.ModelSerializer):
         return detail_url(obj, self.context.get("request"))
 
     def get_display(self, obj) -> str:
-        return str(obj)
+        return display(obj)
 
     # --- shape control -------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from api.core.fields import MAX_ID, BriefRelatedField
 from api.core.resource_urls import detail_url
 from api.serializers.base import ResourceSerializer
+from cooperation.localization import citation_display
 from cooperation.models import Citation, Label, Source
 from cooperation.models.provenance import CITATION_SUBJECTS, LABEL_SUBJECTS
 
@@ -74,8 +75,7 @@ class CitationSerializer(ArcSerializer):
         }
 
     def get_display(self, obj) -> str:
-        where = f".{obj.field}" if obj.field else ""
-        return f"{obj.subject_kind} #{getattr(obj, f'{obj.subject_kind}_id')}{where} cites {obj.source.slug}"
+        return citation_display(obj)
 
 
 class LabelSerializer(ArcSerializer):

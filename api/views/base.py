@@ -11,6 +11,7 @@ from api.core.etags import ConditionalReadMixin, ConditionalWriteMixin
 from api.core.exceptions import ApiError
 from api.core.fields import MAX_ID
 from api.core.filter_backends import FilterBackend, SearchBackend, StrictOrderingFilter
+from api.core.languages import in_language, label_response, negotiate, speaking
 from api.core.prefetch import optimize
 from api.core.query_params import check_query_parameters
 from api.core.resource_urls import resource_for
@@ -24,7 +25,16 @@ TIMESTAMPS = ("created", "last_updated")  # every record can be ordered by these
 
 
 class ContractMixin:
-    """Every API view: unknown query parameters are a 400; errors are always JSON."""
+    """Every API view: unknown query parameters are a 400; errors are always JSON; answers in the
+    negotiated language (``api.core.languages``), streamed bodies included."""
+
+    def dispatch(self, request, *args, **kwargs):
+        language = negotiate(request)
+        with speaking(language):
+            response = super().dispatch(request, *args, **kwargs)
+        if response.streaming:
+            response.streaming_content = in_language(language, response.streaming_content)
+        return label_response(response, language)
 
     def initial(self, request, *args, **kwargs):
         if not self.answers(request.method):
