@@ -72,8 +72,8 @@ class MissionSerializer(ResourceSerializer):
     class Meta(ResourceSerializer.Meta):
         model = Mission
         fields = (
-            "id", "url", "display", "slug", "name", "localized_name", "kind", "target", "status", "parent", "wikidata_id",
-            "description", "participants", "current_milestones", "milestones", "labels", "citations",
+            "id", "url", "display", "slug", "name", "localized_name", "kind", "target", "status", "parent",
+            "wikidata_id", "description", "participants", "current_milestones", "milestones", "labels", "citations",
             "created", "last_updated",
         )  # fmt: skip
         expandable = ("milestones", "labels", "citations")

@@ -19,8 +19,8 @@ class OrganizationSerializer(ResourceSerializer):
     class Meta(ResourceSerializer.Meta):
         model = Organization
         fields = (
-            "id", "url", "display", "slug", "name", "short_name", "localized_name", "kind", "countries", "parent", "founded_on",
-            "website", "wikidata_id", "description", "labels", "citations", "created", "last_updated",
+            "id", "url", "display", "slug", "name", "short_name", "localized_name", "kind", "countries", "parent",
+            "founded_on", "website", "wikidata_id", "description", "labels", "citations", "created", "last_updated",
         )  # fmt: skip
         expandable = ("labels", "citations")
 
@@ -49,8 +49,8 @@ class PersonSerializer(ResourceSerializer):
     class Meta(ResourceSerializer.Meta):
         model = Person
         fields = (
-            "id", "url", "display", "slug", "name", "localized_name", "wikidata_id", "description", "roles", "labels", "citations",
-            "created", "last_updated",
+            "id", "url", "display", "slug", "name", "localized_name", "wikidata_id", "description", "roles", "labels",
+            "citations", "created", "last_updated",
         )  # fmt: skip
         expandable = ("labels", "citations")
 
