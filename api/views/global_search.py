@@ -18,6 +18,7 @@ from api.core.resource_urls import detail_url
 from api.filtersets.base import invalid
 from api.serializers.base import csv_param
 from api.views.base import ContractMixin
+from cooperation.localization import display
 from cooperation.selectors.global_search import MAX_QUERY_LENGTH, TYPE_NAMES, GlobalSearchQuery, Hit, Snippet, search
 
 SNIPPET_HELP = (
@@ -69,6 +70,13 @@ class SnippetField(serializers.CharField):
         return snippet_html(value)
 
 
+class DisplayField(serializers.CharField):
+    """A record's display in the active language."""
+
+    def to_representation(self, value) -> str:
+        return display(value)
+
+
 class QueryTextField(forms.CharField):
     """``q``: required, at most ``MAX_QUERY_LENGTH`` characters (the domain checks it has a letter or digit)."""
 
@@ -95,7 +103,7 @@ class SearchResultSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="obj.pk")
     url = serializers.SerializerMethodField(help_text="The record's URL in the API.")
     slug = serializers.SlugField(source="obj.slug")
-    display = serializers.CharField(source="obj", help_text="A human-readable one-line description.")
+    display = DisplayField(source="obj", help_text="A human-readable one-line description, in the response's language.")
     score = serializers.FloatField(help_text=SCORE_HELP)
     snippet = SnippetField(help_text=SNIPPET_HELP)
 

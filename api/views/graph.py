@@ -18,6 +18,7 @@ from api.core.resource_urls import detail_url
 from api.filtersets.base import PartialDateFormField, invalid
 from api.schema.parameters import PARTIAL_DATE_PATTERN
 from api.views.base import ContractMixin
+from cooperation.localization import display
 from cooperation.selectors.graph import EDGE_TYPES, MAX_DEPTH, NODE_MODELS, NODE_TYPES, Graph, GraphQuery, build_graph
 
 PARTIAL_DATE_HELP = "A partial date (YYYY, YYYY-MM or YYYY-MM-DD), or null when unknown."
@@ -28,7 +29,7 @@ class GraphNodeSerializer(serializers.Serializer):
 
     id = serializers.CharField(help_text="`<type>:<slug>`, e.g. `organization:roscosmos`; unique in the document.")
     type = serializers.ChoiceField(choices=[(name, f"{name} node") for name in NODE_TYPES])
-    label = serializers.CharField(help_text="Display text, as in the record's `display`.")
+    label = serializers.CharField(help_text="Display text, as in the record's `display`, in the response's language.")
     url = serializers.URLField(help_text="The record in the API.")
 
 
@@ -81,7 +82,12 @@ class GraphSerializer(serializers.Serializer):
             "directed": True,
             "multigraph": True,
             "nodes": [
-                {"id": node.id, "type": node.type, "label": str(node.record), "url": detail_url(node.record, request)}
+                {
+                    "id": node.id,
+                    "type": node.type,
+                    "label": display(node.record),
+                    "url": detail_url(node.record, request),
+                }
                 for node in graph.nodes
             ],
             "edges": [

@@ -41,8 +41,9 @@ level: by the node they were reached from, then by edge kind, then by slug); whe
 is left out because of it, ``truncated`` is true.
 
 Queries: one per edge kind touching the frontier's node kinds per level (at most six), one
-more round for the edges among the last level, one per node kind for labels and URLs, and
-one to look the scope up; never one per node.
+more round for the edges among the last level, one per node kind for labels and URLs (two in a
+language other than English: the records' names in it), and one to look the scope up; never one
+per node. Node labels are the records' displays in the active language (``cooperation.localization``).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ from django.db.models import Q
 
 from cooperation import models as m
 from cooperation.errors import InvalidQuery, Problem
+from cooperation.localization import CANONICAL, active_language, label_prefetch
 from cooperation.partial_dates import PartialDate
 
 NODE_MODELS: dict[str, type[models.Model]] = {
@@ -453,10 +455,12 @@ class GraphBuilder:
     def records(self, nodes: Iterable[NodeKey]) -> dict[NodeKey, models.Model]:
         """The nodes' records, with just the columns their labels need: one query per node kind present."""
         records: dict[NodeKey, models.Model] = {}
+        names = [] if active_language() == CANONICAL else [label_prefetch()]  # labels in the active language
         for name, pks in _by_type(nodes).items():
             if not pks:
                 continue
-            for obj in NODE_MODELS[name]._default_manager.filter(pk__in=pks).order_by().only(*LABEL_FIELDS[name]):
+            found = NODE_MODELS[name]._default_manager.filter(pk__in=pks).order_by().only(*LABEL_FIELDS[name])
+            for obj in found.prefetch_related(*names):
                 records[(name, obj.pk)] = obj
                 self.slugs[(name, obj.pk)] = obj.slug
         return records
