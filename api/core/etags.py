@@ -20,6 +20,7 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.http import parse_etags
+from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -105,14 +106,16 @@ class ConditionalWriteMixin:
         header = self.request.headers.get("If-Match")
         if header is None:
             raise precondition_error(
-                428, "This write needs an If-Match header: the ETag from GETting the record (or * for any state)."
+                428, _("This write needs an If-Match header: the ETag from GETting the record (or * for any state).")
             )
         current = etag_of(self.current_representation(instance.pk))
         if not if_match(header, current) and not self._matches_in_another_language(header, instance.pk):
             raise precondition_error(
                 412,
-                f"The record has changed since that ETag was issued (If-Match: {header}; current: {current}). "
-                "GET it again, reapply your change and retry.",
+                _(
+                    "The record has changed since that ETag was issued (If-Match: {given}; current: {current}). "
+                    "GET it again, reapply your change and retry."
+                ).format(given=header, current=current),
             )
 
     def _matches_in_another_language(self, header: str, pk) -> bool:

@@ -6,6 +6,8 @@ import re
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -66,8 +68,9 @@ class BriefRelatedField(serializers.RelatedField):
     """A foreign key: read as a brief object, written as an id (integer) or a slug (string)."""
 
     default_error_messages = {
-        "does_not_exist": "No {model} with {kind} {value!r}.",
-        "incorrect_type": "Give the {model}'s id (integer){slug_hint}, not {data_type}.",
+        "does_not_exist": gettext_lazy("No {model} with {kind} {value!r}."),
+        "incorrect_type": gettext_lazy("Give the {model}'s id (integer) or slug (string), not {data_type}."),
+        "incorrect_type_no_slug": gettext_lazy("Give the {model}'s id (integer), not {data_type}."),
     }
 
     def to_representation(self, value):
@@ -83,12 +86,12 @@ class BriefRelatedField(serializers.RelatedField):
     def to_internal_value(self, data):
         model = self.get_queryset().model
         has_slug = resource_for(model).has_slug
-        name = model._meta.verbose_name
+        name = _(str(model._meta.verbose_name))
         if isinstance(data, bool) or not isinstance(data, int | str):
-            hint = " or slug (string)" if has_slug else ""
-            self.fail("incorrect_type", model=name, slug_hint=hint, data_type=type(data).__name__)
+            key = "incorrect_type" if has_slug else "incorrect_type_no_slug"
+            self.fail(key, model=name, data_type=type(data).__name__)
         if isinstance(data, str) and not has_slug:
-            self.fail("incorrect_type", model=name, slug_hint="", data_type="a string")
+            self.fail("incorrect_type_no_slug", model=name, data_type=_("a string"))
         if isinstance(data, int) and not 1 <= data <= MAX_ID:
             self.fail("does_not_exist", model=name, kind="id", value=data)
         if isinstance(data, str) and not SLUG.fullmatch(data):
@@ -126,7 +129,10 @@ STRING_ONLY_FIELD_MAPPING = {
 class PartialDateField(serializers.Field):
     """A partial date: read as {value, precision, start, end}; written as "2018-03-03", "2017-11" or "2022"."""
 
-    default_error_messages = {"invalid": "{error}", "type": "Give the date as a string: YYYY, YYYY-MM or YYYY-MM-DD."}
+    default_error_messages = {
+        "invalid": "{error}",
+        "type": gettext_lazy("Give the date as a string: YYYY, YYYY-MM or YYYY-MM-DD."),
+    }
 
     def __init__(self, stem: str, **kwargs):
         self.stem = stem

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
@@ -33,6 +34,13 @@ def model_errors(exc: DjangoValidationError) -> dict:
     return errors
 
 
+def unknown_fields_detail(param: str, unknown, known: str) -> str:
+    """The message for ``fields``/``omit``/``expand`` naming fields that are not there."""
+    return _("Unknown field(s) in {param}: {unknown}. Known: {known}.").format(
+        param=param, unknown=", ".join(sorted(unknown)), known=known
+    )
+
+
 def csv_param(request, name: str) -> list[str]:
     raw = request.query_params.get(name, "") if request is not None else ""
     return [part.strip() for part in raw.split(",") if part.strip()]
@@ -46,7 +54,7 @@ def unknown_fields(serializer: serializers.Serializer, data) -> dict[str, list]:
     errors = {}
     for key in sorted(set(data) - writable, key=str):
         field = serializer.fields.get(key)
-        detail = "Read-only; not accepted in requests." if field is not None else "Not a field of this resource."
+        detail = _("Read-only; not accepted in requests.") if field is not None else _("Not a field of this resource.")
         errors[key] = [ErrorDetail(detail, code="unknown_field")]
     return errors
 
@@ -105,7 +113,7 @@ class ResourceSerializer(serializers.ModelSerializer):
 
     @staticmethod
     def _reject(param: str, unknown: set[str], allowed: set[str]) -> None:
-        detail = f"Unknown field(s) in {param}: {', '.join(sorted(unknown))}. Known: {', '.join(sorted(allowed))}."
+        detail = unknown_fields_detail(param, unknown, ", ".join(sorted(allowed)))
         raise ApiError(400, "invalid_parameter", detail, [{"field": param, "code": "invalid", "detail": detail}])
 
     # --- writes --------------------------------------------------------------------------

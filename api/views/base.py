@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import StreamingHttpResponse
+from django.utils.translation import gettext as _
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import MethodNotAllowed, NotAcceptable, NotFound
 from rest_framework.renderers import JSONRenderer
@@ -59,7 +60,9 @@ class ContractMixin:
         renderers = self.get_renderers()
         formats = {renderer.format for renderer in renderers}
         if wanted is not None and wanted not in formats:
-            detail = f"Unknown format {wanted!r}; use one of: {', '.join(sorted(formats))}."
+            detail = _("Unknown format {format}; use one of: {formats}.").format(
+                format=repr(wanted), formats=", ".join(sorted(formats))
+            )
             raise ApiError(400, "invalid_parameter", detail, [{"field": "format", "code": "invalid", "detail": detail}])
         try:
             return super().perform_content_negotiation(request, force)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -16,7 +17,7 @@ from api.core.pagination import LimitOffsetPagination
 from api.core.query_forms import ChoicesListField, QueryForm
 from api.core.resource_urls import detail_url
 from api.filtersets.base import invalid
-from api.serializers.base import csv_param
+from api.serializers.base import csv_param, unknown_fields_detail
 from api.views.base import ContractMixin
 from cooperation.localization import display
 from cooperation.selectors.global_search import MAX_QUERY_LENGTH, TYPE_NAMES, GlobalSearchQuery, Hit, Snippet, search
@@ -82,9 +83,9 @@ class QueryTextField(forms.CharField):
 
     def clean(self, value):
         if value is None or not value.strip():
-            raise invalid("q is required: the text to search for.")
+            raise invalid(_("q is required: the text to search for."))
         if len(value) > MAX_QUERY_LENGTH:
-            raise invalid(f"q must be at most {MAX_QUERY_LENGTH} characters.")
+            raise invalid(_("q must be at most {length} characters.").format(length=MAX_QUERY_LENGTH))
         return value
 
 
@@ -121,12 +122,11 @@ class SearchResultSerializer(serializers.Serializer):
         names = set(self.fields)
         expand = csv_param(request, "expand")
         if expand:
-            self._reject("expand", f"Nothing to expand in search results: {', '.join(expand)}.")
+            self._reject("expand", _("Nothing to expand in search results: {fields}.").format(fields=", ".join(expand)))
         only, omit = set(csv_param(request, "fields")), set(csv_param(request, "omit"))
         for param, wanted in (("fields", only), ("omit", omit)):
             if wanted - names:
-                unknown = ", ".join(sorted(wanted - names))
-                self._reject(param, f"Unknown field(s) in {param}: {unknown}. Known: {', '.join(sorted(names))}.")
+                self._reject(param, unknown_fields_detail(param, wanted - names, ", ".join(sorted(names))))
         for name in (names - only if only else set()) | (omit & names):
             self.fields.pop(name)
 

@@ -6,6 +6,8 @@ import re
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -181,14 +183,24 @@ class ScopeField(forms.CharField):
         if SLUG.fullmatch(value):  # (anything else cannot be one, and a NUL would upset PostgreSQL)
             found = NODE_MODELS[self.node_type].objects.filter(slug=value).values_list("pk", flat=True).first()
         if found is None:
-            raise invalid(f"No {self.node_type} with slug {value!r}.", code="does_not_exist")
+            model = _(str(NODE_MODELS[self.node_type]._meta.verbose_name))
+            detail = _("No {model} with {kind} {value}.").format(model=model, kind="slug", value=repr(value))
+            raise invalid(detail, code="does_not_exist")
         return (self.node_type, found)
+
+
+def both(names: list[str]) -> str:
+    """``a and b (and c)``, in the active language."""
+    joined = names[0]
+    for name in names[1:]:
+        joined = _("{first} and {second}").format(first=joined, second=name)
+    return joined
 
 
 class GraphQueryForm(QueryForm):
     """The graph's parameters; the rules between them are ``GraphQuery``'s."""
 
-    combined_detail = "Invalid graph parameters; see errors."
+    combined_detail = gettext_lazy("Invalid graph parameters; see errors.")
     single_valued = (*SCOPES, "depth", "max_nodes", "date_from", "date_to")
 
     organization = ScopeField("organization")
@@ -209,7 +221,7 @@ class GraphQueryForm(QueryForm):
         given = [name for name in SCOPES if name in self.data]
         if len(given) > 1:
             for name in given:
-                self.add_error(name, invalid(f"Give one scope at most, not {' and '.join(given)}."))
+                self.add_error(name, invalid(_("Give one scope at most, not {scopes}.").format(scopes=both(given))))
         data["scope"] = next((data[name] for name in SCOPES if data.get(name)), None)
         return data
 

@@ -61,6 +61,7 @@ from dataclasses import dataclass, field
 from django.db import connections, models, router
 from django.db.models import Case, Count, F, FloatField, OuterRef, Q, Subquery, TextField, Value, When, Window
 from django.db.models.functions import Coalesce, Concat, Lower, NullIf
+from django.utils.translation import gettext as _
 
 from cooperation import models as m
 from cooperation.errors import InvalidQuery, Problem
@@ -155,10 +156,12 @@ class GlobalSearchQuery:
     def __post_init__(self):
         normalized = normalize(self.text)
         if not normalized:
-            raise InvalidQuery([Problem("q", "invalid", "q must contain at least one letter or digit.")])
+            raise InvalidQuery([Problem("q", "invalid", _("q must contain at least one letter or digit."))])
         unknown = sorted(set(self.types) - set(TYPE_NAMES))
         if unknown:
-            detail = f"Unknown type(s): {', '.join(unknown)}. Use any of: {', '.join(TYPE_NAMES)}."
+            detail = _("Unknown type(s): {types}. Use any of: {choices}.").format(
+                types=", ".join(unknown), choices=", ".join(TYPE_NAMES)
+            )
             raise InvalidQuery([Problem("type__in", "invalid_choice", detail)])
         object.__setattr__(self, "normalized", normalized)
 

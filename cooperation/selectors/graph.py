@@ -57,6 +57,7 @@ from operator import or_
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from cooperation import models as m
 from cooperation.errors import InvalidQuery, Problem
@@ -268,16 +269,22 @@ class GraphQuery:
     def __post_init__(self):
         problems = []
         if self.depth is not None and self.scope is None:
-            problems.append(_problem("depth", "depth applies to a scope: give organization, agreement or mission too."))
+            problems.append(
+                _problem("depth", _("depth applies to a scope: give organization, agreement or mission too."))
+            )
         elif self.depth is not None and not 1 <= self.depth <= MAX_DEPTH:
-            problems.append(_problem("depth", f"depth must be from 1 to {MAX_DEPTH}, not {self.depth}."))
+            detail = _("depth must be from 1 to {maximum}, not {depth}.").format(maximum=MAX_DEPTH, depth=self.depth)
+            problems.append(_problem("depth", detail))
         if self.types is not None:
             if not self.types or set(self.types) - set(NODE_TYPES):
-                problems.append(_problem("types", f"types must name node kinds from {', '.join(NODE_TYPES)}."))
+                detail = _("types must name node kinds from {kinds}.").format(kinds=", ".join(NODE_TYPES))
+                problems.append(_problem("types", detail))
             elif self.scope is not None and self.scope[0] not in self.types:
-                problems.append(_problem("types", f"types must include {self.scope[0]}, the kind of the scope."))
+                detail = _("types must include {kind}, the kind of the scope.").format(kind=self.scope[0])
+                problems.append(_problem("types", detail))
         if self.date_from and self.date_to and self.date_from.start > self.date_to.end:
-            problems.append(_problem("date_to", f"date_to ({self.date_to}) is before date_from ({self.date_from})."))
+            detail = _("date_to ({end}) is before date_from ({start}).").format(end=self.date_to, start=self.date_from)
+            problems.append(_problem("date_to", detail))
         if problems:
             raise InvalidQuery(problems)
 
