@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -91,7 +92,7 @@ class QueryTextField(forms.CharField):
 
 class SearchQueryForm(QueryForm):
     q = QueryTextField(required=False, strip=False)
-    type__in = ChoicesListField(choices=TYPE_NAMES, label_plural="type(s)", required=False)
+    type__in = ChoicesListField(choices=TYPE_NAMES, label_plural=gettext_lazy("type(s)"), required=False)
 
 
 class SearchResultSerializer(serializers.Serializer):

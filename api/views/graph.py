@@ -207,7 +207,7 @@ class GraphQueryForm(QueryForm):
     agreement = ScopeField("agreement")
     mission = ScopeField("mission")
     depth = WholeNumberField(name="depth", low=1, high=MAX_DEPTH, required=False)
-    types = ChoicesListField(choices=NODE_TYPES, label_plural="node kinds", required=False)
+    types = ChoicesListField(choices=NODE_TYPES, label_plural=gettext_lazy("node kinds"), required=False)
     date_from = PartialDateFormField(required=False)
     date_to = PartialDateFormField(required=False)
     max_nodes = WholeNumberField(name="max_nodes", low=1, high=settings.API_GRAPH_MAX_NODES, required=False)
