@@ -37,6 +37,7 @@ MESSAGES = {
     "around": gettext_noop("around {name}"),
     "fallback": gettext_noop("No name in this language: shown in English."),
     "list_separator": gettext_noop("; "),
+    "with_status": gettext_noop("{title} ({status})"),
 }
 
 

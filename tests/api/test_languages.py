@@ -282,6 +282,7 @@ def test_every_sentence_of_the_explore_page_is_translated(client):
         for group in ("messages", "kinds", "statuses", "roles", "claim_statuses", "types"):
             assert set(config[group]) == set(english[group])
             for key, text in config[group].items():
-                if key != "list_separator" or lang == "zh":
+                words = re.sub(r"\{\w+\}", "", english[group][key])
+                if re.search(r"[A-Za-z]", words):  # (a template of placeholders and punctuation may stay as it is)
                     assert text != english[group][key], (lang, group, key)
                 assert re.findall(r"\{\w+\}", text) == re.findall(r"\{\w+\}", english[group][key]), (lang, key)

@@ -151,7 +151,13 @@ async function loadTimeline(filter, scope) {
           "div",
           { class: `timeline-event ${event.kind} ${event.status || ""}`, "data-id": event.id, title: event.kind },
           el("span", { class: "when" }, event.date.value),
-          el("span", { class: "what" }, event.title + (event.status && event.status !== "achieved" ? ` (${label("claim_statuses", event.status)})` : "")),
+          el(
+            "span",
+            { class: "what" },
+            event.status && event.status !== "achieved"
+              ? t("with_status", { title: event.title, status: label("claim_statuses", event.status) })
+              : event.title,
+          ),
         ),
       ),
     );
