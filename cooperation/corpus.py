@@ -1,7 +1,7 @@
 """A reproducible synthetic corpus, for benchmarks and scale tests.
 
 Everything is inserted with ``bulk_create`` (no row-by-row saves), in dependency
-order, with the derived columns (partial-date ranges, ``search_text``) computed
+order, with the derived columns (partial-date ranges, ``search_text``, ``localized_names``) computed
 here since bulk inserts skip ``save()``. The same ``seed`` gives the same data.
 """
 
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django_countries import countries
 
+from cooperation.localization import localized_names_for
 from cooperation.models import (
     Agreement,
     AgreementMission,
@@ -216,6 +217,12 @@ class CorpusBuilder:
         _set(org, "founded_on", _partial(self.rng, 1950, 2020) if self.rng.random() < 0.5 else None)
         org._label_texts = [f"{_phrase(self.rng, RU, 2)} {i}", f"{_phrase(self.rng, ZH, 2)}{i}", f"Alias {i}"]
         org.search_text = search_text_for([org.name, org.short_name, org.slug, *org._label_texts])
+        ru, zh, _ = org._label_texts
+        named = [
+            Label(language="ru", text=ru, kind=Label.Kind.NAME),
+            Label(language="zh", text=zh, kind=Label.Kind.NAME),
+        ]
+        org.localized_names = localized_names_for(named)  # (as _labels will label it)
         return org
 
     def _labels(self, org: Organization, arc: str, sources: list[Source]) -> list[Label]:

@@ -9,7 +9,9 @@ Names (Wikidata's fallback chain: the language, then English)
     A record is named in a language by its label in that language whose kind comes first in
     ``NAME_KINDS`` (official name, then name, then transliteration; ties: the first recorded). Without
     one, its canonical English name is used and the name is a *fallback*. ``short`` labels are the
-    short form: an organization's in brackets, an agreement's in place of its title.
+    short form: an organization's in brackets, an agreement's in place of its title. The choice is
+    made when labels change and kept in the record's derived ``localized_names`` column
+    (``localized_names_for``, ``refresh_localized_names``), so reading a name never queries.
 
 Official, translation or transliteration (``label_status``)
     Read off ``Label.kind`` for now (official -> official, transliteration -> transliteration, any
@@ -21,9 +23,6 @@ Displays (``display``)
     label in the language shows its English display. ``api.sql.expressions`` writes the same text in
     SQL for the models it renders (``tests/api/test_sql_documents.py`` holds both to it).
 
-Labels are read from ``LABELS_ATTR`` when ``label_prefetch`` loaded them (the API plans the
-prefetches from its serializers, the selectors add them to their queries); otherwise one query per
-record.
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
@@ -65,7 +63,6 @@ FALLBACKS = {language: (language, CANONICAL) if language != CANONICAL else (CANO
 NAME_KINDS = (Label.Kind.OFFICIAL, Label.Kind.NAME, Label.Kind.TRANSLITERATION)  # in order of preference
 SHORT_KINDS = (Label.Kind.SHORT,)
 LABEL_KINDS = (*NAME_KINDS, *SHORT_KINDS)  # the labels displays read
-LABELS_ATTR = "localized_labels"
 
 # The canonical (English) name of each labelled model.
 NAME_FIELDS: dict[type[models.Model], str] = {Organization: "name", Person: "name", Agreement: "title", Mission: "name"}
@@ -166,27 +163,34 @@ class LocalizedName:
     is_fallback: bool  # not in the language asked for
 
 
-def label_prefetch(path: str = "", language: str | None = None) -> Prefetch:
-    """Prefetches the labels displays read, in ``language``, onto the records at ``path`` (``LABELS_ATTR``)."""
-    language = language or active_language()
-    queryset = Label.objects.filter(language=language, kind__in=LABEL_KINDS).order_by("id")
-    return Prefetch(f"{path}__labels" if path else "labels", queryset=queryset, to_attr=LABELS_ATTR)
+def localized_names_for(labels: Iterable[Label]) -> dict:
+    """The ``localized_names`` of a record with these labels: per language but English, the name, its
+    status and the short name (``None`` where there is none); languages without any left out."""
+    entries = {}
+    for language in LANGUAGES:
+        mine = [label for label in labels if label.language == language and label.kind in LABEL_KINDS]
+        if language == CANONICAL or not mine:
+            continue
+        name, short = pick(mine, NAME_KINDS), pick(mine, SHORT_KINDS)
+        entries[language] = {
+            "name": name.text if name else None,
+            "short": short.text if short else None,
+            "status": label_status(name) if name else None,
+        }
+    return entries
 
 
-def load_labels(records: Iterable[models.Model], language: str | None = None) -> None:
-    """Loads the labels of ``records`` (all of one labelled model) with one query, unless English."""
-    language = language or active_language()
-    records = [r for r in records if r is not None and not hasattr(r, LABELS_ATTR)]
-    if language != CANONICAL and records:
-        prefetch_related_objects(records, label_prefetch("", language))
+def refresh_localized_names(record: models.Model) -> None:
+    """Recompute and store a labelled record's ``localized_names`` (without touching ``last_updated``)."""
+    if type(record) not in NAME_FIELDS or record.pk is None:
+        return
+    record.localized_names = localized_names_for(record.labels.all())
+    type(record)._default_manager.filter(pk=record.pk).update(localized_names=record.localized_names)
 
 
-def labels_of(record: models.Model, language: str) -> list[Label]:
-    labels = getattr(record, LABELS_ATTR, None)
-    if labels is None:
-        labels = list(record.labels.filter(language=language, kind__in=LABEL_KINDS).order_by("id"))
-        setattr(record, LABELS_ATTR, labels)
-    return labels
+def entry(record: models.Model, language: str) -> dict:
+    """The record's names in ``language`` (its ``localized_names`` entry), or an empty dict."""
+    return (getattr(record, "localized_names", None) or {}).get(language) or {}
 
 
 def pick(labels: Iterable[Label], kinds: tuple[str, ...]) -> Label | None:
@@ -198,10 +202,9 @@ def pick(labels: Iterable[Label], kinds: tuple[str, ...]) -> Label | None:
 def localized_name(record: models.Model, language: str | None = None) -> LocalizedName:
     """The record's name in ``language`` (default: the active one), else its canonical English name."""
     language = language or active_language()
-    if language != CANONICAL:
-        label = pick(labels_of(record, language), NAME_KINDS)
-        if label is not None:
-            return LocalizedName(label.text, label.language, label_status(label), False)
+    names = entry(record, language) if language != CANONICAL else {}
+    if names.get("name"):
+        return LocalizedName(names["name"], language, names["status"], False)
     return LocalizedName(getattr(record, NAME_FIELDS[type(record)]), CANONICAL, None, language != CANONICAL)
 
 
@@ -209,10 +212,9 @@ def short_name(record: models.Model, language: str | None = None) -> str:
     """A short name for a record in running text: its short label, else its name, in the language;
     else its English short name (organizations, agreements) or name."""
     language = language or active_language()
-    if language != CANONICAL:
-        label = pick(labels_of(record, language), (*SHORT_KINDS, *NAME_KINDS))
-        if label is not None:
-            return label.text
+    names = entry(record, language) if language != CANONICAL else {}
+    if names.get("short") or names.get("name"):
+        return names.get("short") or names["name"]
     short = getattr(record, {Organization: "short_name", Agreement: "short_title"}.get(type(record), ""), "")
     return short or getattr(record, NAME_FIELDS[type(record)])
 
@@ -230,27 +232,26 @@ def display(record: models.Model | None, language: str | None = None) -> str:
 
 
 def _organization(org: Organization, language: str) -> str:
-    labels = labels_of(org, language)
-    name = pick(labels, NAME_KINDS)
-    if name is None:
+    names = entry(org, language)
+    name, short = names.get("name"), names.get("short")
+    if not name:
         return str(org)
-    short = pick(labels, SHORT_KINDS)
-    if short is None or short.text == name.text:
-        return name.text
-    return fill(NAME_WITH_SHORT, name=name.text, short_name=short.text)
+    if not short or short == name:
+        return name
+    return fill(NAME_WITH_SHORT, name=name, short_name=short)
 
 
 def _named(record: models.Model, language: str) -> str:
-    name = pick(labels_of(record, language), NAME_KINDS)
-    return name.text if name is not None else str(record)
+    return entry(record, language).get("name") or str(record)
 
 
 def _agreement(agreement: Agreement, language: str) -> str:
-    head = pick(labels_of(agreement, language), (*SHORT_KINDS, *NAME_KINDS))
-    if head is None:
+    names = entry(agreement, language)
+    head = names.get("short") or names.get("name")
+    if not head:
         return str(agreement)
     date = agreement.get_partial_date("signed_on")
-    return fill(TITLE_WITH_DATE, title=head.text, date=date) if date else head.text
+    return fill(TITLE_WITH_DATE, title=head, date=date) if date else head
 
 
 def _source(source: Source, language: str) -> str:
@@ -365,8 +366,8 @@ __all__ = [
     "choice_label",
     "citation_display",
     "display",
-    "label_prefetch",
     "label_status",
-    "load_labels",
     "localized_name",
+    "localized_names_for",
+    "refresh_localized_names",
 ]

@@ -4,6 +4,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from cooperation.localization import refresh_localized_names
 from cooperation.models import Label
 from cooperation.models.base import RegistryModel
 from cooperation.search_text import SearchableModel
@@ -43,8 +44,9 @@ def remember_previous_subject(sender, instance, raw=False, **kwargs) -> None:
 @receiver(post_save, sender=Label)
 @receiver(post_delete, sender=Label)
 def refresh_subject_search_text(sender, instance, **kwargs) -> None:
-    """A label is part of its subject's search text."""
+    """A label is part of its subject's search text, and may be one of its localized names."""
     subjects = {instance.subject, getattr(instance, "_previous_subject", None)}
     for subject in subjects:
         if isinstance(subject, SearchableModel):
             subject.refresh_search_text()
+            refresh_localized_names(subject)

@@ -12,7 +12,7 @@ from django.db.models import Prefetch
 from rest_framework import serializers
 
 from api.core.fields import BriefRelatedField
-from cooperation.localization import CANONICAL, DISPLAY_RELATIONS, LABELLED, active_language, label_prefetch
+from cooperation.localization import DISPLAY_RELATIONS
 
 
 def model_field_named(model, name):
@@ -49,7 +49,7 @@ def unread_columns(model, path: str) -> list[str]:
     shown = getattr(model, "display_fields", None)
     if shown is None:
         return []
-    keep = {model._meta.pk.name, "slug", *shown}
+    keep = {model._meta.pk.name, "slug", "localized_names", *shown}  # (localized displays read localized_names)
     return [f.name for f in model._meta.concrete_fields if f.name not in keep]
 
 
@@ -62,7 +62,6 @@ def plan(model, serializer) -> tuple[list[str], list]:
         serializer = serializer.child
     select: list[str] = []
     prefetch: list = []
-    localized = active_language() != CANONICAL
     for field in serializer.fields.values():
         if field.write_only:
             continue
@@ -74,8 +73,6 @@ def plan(model, serializer) -> tuple[list[str], list]:
             continue
         if isinstance(field, BriefRelatedField) and (model_field.many_to_one or model_field.one_to_one):
             select.append(source)
-            if localized and model_field.related_model in LABELLED:
-                prefetch.append(label_prefetch(source))
         elif isinstance(field, serializers.ListSerializer) and (model_field.one_to_many or model_field.many_to_many):
             related = model_field.related_model
             inner = optimize(related._default_manager.all(), field.child)
@@ -84,8 +81,8 @@ def plan(model, serializer) -> tuple[list[str], list]:
             prefetch.append(Prefetch(source, queryset=inner))
         elif isinstance(field, serializers.ManyRelatedField):
             prefetch.append(source)
-    if localized or "display" in serializer.fields:
-        select, prefetch = _display_needs(model, serializer, select, prefetch, localized)
+    if "display" in serializer.fields:  # the records a display names (cooperation.localization)
+        select += [name for name in DISPLAY_RELATIONS.get(model, ()) if name not in select]
     # Method fields declare what they read: Meta.select_hints / Meta.prefetch_hints,
     # {"field name": [lookups]}, applied only when that field is present.
     meta = getattr(serializer, "Meta", None)
@@ -96,21 +93,6 @@ def plan(model, serializer) -> tuple[list[str], list]:
         if name in serializer.fields:
             prefetch += lookups
     return select, prefetch
-
-
-def _display_needs(model, serializer, select: list[str], prefetch: list, localized: bool) -> tuple[list[str], list]:
-    """What ``display`` and ``localized_name`` read: the records a display names, and their labels."""
-    names = set(serializer.fields)
-    if "display" in names:
-        select = select + [name for name in DISPLAY_RELATIONS.get(model, ()) if name not in select]
-    if not localized:
-        return select, prefetch
-    named = [] if model not in LABELLED or not names & {"display", "localized_name"} else [""]
-    if "display" in names:
-        named += [r for r in DISPLAY_RELATIONS.get(model, ()) if model._meta.get_field(r).related_model in LABELLED]
-    seen = {p.prefetch_to for p in prefetch if isinstance(p, Prefetch)}
-    wanted = [label_prefetch(path) for path in named]
-    return select, prefetch + [p for p in wanted if p.prefetch_to not in seen]
 
 
 def ordering_within_parent(model, parent_fk: str) -> list[str]:

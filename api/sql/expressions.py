@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
-from django.db import connection, models
-from django.db.models import Aggregate, Case, Expression, F, Func, Q, TextField, Value, When
+from django.db import models
+from django.db.models import Aggregate, Case, F, Func, Q, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import Exact
+from django.db.models.lookups import Exact, IsNull
 from django.utils.translation import gettext
 
 from cooperation import localization as l10n
@@ -87,41 +87,6 @@ class Literal(Value):
 
 def text(value: str) -> Literal:
     return Literal(value, output_field=TextField())
-
-
-def sql_literal(value: str) -> str:
-    """A text constant for hand-written SQL (``%`` doubled: the statement has parameters)."""
-    if "\\" in value or "\x00" in value:
-        raise Unsupported("a constant a literal cannot carry")
-    return "'" + value.replace("'", "''").replace("%", "%%") + "'::text"
-
-
-class Correlated(Expression):
-    """Hand-written SQL around compiled expressions: ``{0}``, ``{1}``... in ``template`` stand for them.
-
-    Used for the scalar subqueries over a record's labels, which refer to the record's id.
-    """
-
-    def __init__(self, template: str, *expressions, output_field):
-        super().__init__(output_field=output_field)
-        self.template, self.expressions = template, list(expressions)
-
-    def get_source_expressions(self):
-        return self.expressions
-
-    def set_source_expressions(self, exprs):
-        self.expressions = list(exprs)
-
-    def as_sql(self, compiler, connection):
-        compiled = [compiler.compile(expression) for expression in self.expressions]
-        params: list = []
-
-        def place(found: re.Match) -> str:
-            sql, own = compiled[int(found.group(1))]
-            params.extend(own)
-            return f"({sql})"
-
-        return re.sub(r"\{(\d+)\}", place, self.template), params
 
 
 def equals(path: str, value: str) -> Exact:
@@ -222,76 +187,45 @@ def filled(template: str, **values):
     return parts[0] if len(parts) == 1 else Concat(*parts)
 
 
-def filled_sql(template: str, **values: str) -> str:
-    """The same, as hand-written SQL (``values`` are SQL)."""
-    pieces = [values[value] if is_name else sql_literal(value) for is_name, value in _pieces(gettext(template))]
-    return " || ".join(pieces)
-
-
-LABEL_FOREIGN_KEYS = {m.Label._meta.get_field(name).related_model: name for name in m.Label.arc_fields}
-
-
-def labels_sql(model, language: str, kinds: tuple[str, ...], select: str) -> str:
-    """A record's first label of ``kinds`` in ``language``, as ``cooperation.localization.pick`` takes it.
-
-    ``{0}`` is the record's id; ``_l`` the label row.
-    """
-    quote = connection.ops.quote_name
-    foreign_key = quote(m.Label._meta.get_field(LABEL_FOREIGN_KEYS[model]).column)
-    ranks = " ".join(f"WHEN {sql_literal(kind)} THEN {rank}" for rank, kind in enumerate(kinds))
-    return (
-        f"SELECT {select} FROM {quote(m.Label._meta.db_table)} _l WHERE _l.{foreign_key} = {{0}} "
-        f"AND _l.{quote('language')} = {sql_literal(language)} "
-        f"AND _l.{quote('kind')} IN ({', '.join(sql_literal(kind) for kind in kinds)}) "
-        f"ORDER BY CASE _l.{quote('kind')} {ranks} END, _l.{quote('id')} LIMIT 1"
-    )
-
-
-def _label_text(model, prefix: str, language: str, kinds: tuple[str, ...]) -> Correlated:
-    return Correlated(
-        f"({labels_sql(model, language, kinds, '_l.text')})", F(at_path(prefix, "id")), output_field=TextField()
+def names_part(prefix: str, language: str, part: str) -> Func:
+    """One part (``name``, ``short``, ``status``) of a record's names in ``language``, from its derived
+    ``localized_names`` column (``cooperation.localized_names``); NULL when it has none."""
+    return Func(
+        F(at_path(prefix, "localized_names")),
+        template=f"(%(expressions)s -> '{language}'::text ->> '{part}'::text)",
+        output_field=TextField(),
     )
 
 
 def localized_display(model, prefix: str, language: str):
     """SQL for ``cooperation.localization.display`` in a language other than English."""
-    record = F(at_path(prefix, "id"))
     if model in (m.Person, m.Mission):
-        return Coalesce(
-            _label_text(model, prefix, language, l10n.NAME_KINDS), F(at_path(prefix, "name")), output_field=TextField()
-        )
+        name = names_part(prefix, language, "name")
+        return Coalesce(name, english_display(model, prefix), output_field=TextField())
     if model is m.Organization:
-        name = labels_sql(model, language, l10n.NAME_KINDS, "_l.text")
-        short = labels_sql(model, language, l10n.SHORT_KINDS, "_l.text")
-        both = filled_sql(l10n.NAME_WITH_SHORT, name="_n.text", short_name="_s.text")
-        sql = (
-            f"(SELECT CASE WHEN _s.text IS NULL OR _s.text = _n.text THEN _n.text ELSE {both} END "
-            f"FROM ({name}) _n LEFT JOIN ({short}) _s ON TRUE)"
-        )
-        return Coalesce(
-            Correlated(sql, record, output_field=TextField()), english_display(model, prefix), output_field=TextField()
-        )
-    if model is m.Agreement:
-        head = labels_sql(model, language, (*l10n.SHORT_KINDS, *l10n.NAME_KINDS), "_l.text")
-        date = Case(
-            When(is_unset(at_path(prefix, "signed_on")), then=NULL_TEXT),
-            default=partial_date_text(at_path(prefix, "signed_on")),
+        name, short = names_part(prefix, language, "name"), names_part(prefix, language, "short")
+        return Case(
+            When(IsNull(name, True), then=english_display(model, prefix)),
+            When(IsNull(short, True), then=name),
+            When(Exact(short, name), then=name),
+            default=filled(l10n.NAME_WITH_SHORT, name=name, short_name=short),
             output_field=TextField(),
         )
-        dated = filled_sql(l10n.TITLE_WITH_DATE, title="_h.text", date="{1}")
-        sql = f"(SELECT CASE WHEN {{1}} IS NULL THEN _h.text ELSE {dated} END FROM ({head}) _h)"
-        correlated = Correlated(sql, record, date, output_field=TextField())
-        return Coalesce(correlated, english_display(model, prefix), output_field=TextField())
+    if model is m.Agreement:
+        head = Coalesce(names_part(prefix, language, "short"), names_part(prefix, language, "name"))
+        date = partial_date_text(at_path(prefix, "signed_on"))
+        return Case(
+            When(IsNull(head, True), then=english_display(model, prefix)),
+            When(is_unset(at_path(prefix, "signed_on")), then=head),
+            default=filled(l10n.TITLE_WITH_DATE, title=head, date=date),
+            output_field=TextField(),
+        )
     if model is m.Source:
         publisher = _or_when_blank(prefix, "publisher", text(gettext(l10n.UNKNOWN_PUBLISHER)))
         title = F(at_path(prefix, "title"))
         undated = filled(l10n.SOURCE, publisher=publisher, title=title)
-        dated = filled(
-            l10n.SOURCE_WITH_DATE,
-            publisher=publisher,
-            title=title,
-            date=partial_date_text(at_path(prefix, "published_on")),
-        )
+        date = partial_date_text(at_path(prefix, "published_on"))
+        dated = filled(l10n.SOURCE_WITH_DATE, publisher=publisher, title=title, date=date)
         return Case(
             When(is_unset(at_path(prefix, "published_on")), then=undated), default=dated, output_field=TextField()
         )
@@ -302,28 +236,16 @@ def localized_name(model, prefix: str):
     """SQL for ``api.core.fields.LocalizedNameField``: ``{text, language, status, is_fallback}``."""
     language = l10n.active_language()
     canonical = F(at_path(prefix, l10n.NAME_FIELDS[model]))
+    fallback = {"text": canonical, "language": text(l10n.CANONICAL), "status": NULL_TEXT}
     if language == l10n.CANONICAL:
-        return JSONBuildObject(
-            {"text": canonical, "language": text(language), "status": NULL_TEXT, "is_fallback": FALSE}
-        )
-    quote = connection.ops.quote_name
-    statuses = " ".join(
-        f"WHEN {sql_literal(kind)} THEN {sql_literal(status.value)}" for kind, status in l10n.STATUS_BY_KIND.items()
-    )
-    otherwise = sql_literal(l10n.NameStatus.TRANSLATION.value)
-    document = (
-        f"JSON_BUILD_OBJECT('text'::text, _l.text, 'language'::text, _l.{quote('language')}, "
-        f"'status'::text, CASE _l.{quote('kind')} {statuses} ELSE {otherwise} END, 'is_fallback'::text, FALSE)"
-    )
-    found = Correlated(
-        f"({labels_sql(model, language, l10n.NAME_KINDS, document)})",
-        F(at_path(prefix, "id")),
+        return JSONBuildObject({**fallback, "is_fallback": FALSE})
+    name = names_part(prefix, language, "name")
+    found = {"text": name, "language": text(language), "status": names_part(prefix, language, "status")}
+    return Case(
+        When(IsNull(name, True), then=JSONBuildObject({**fallback, "is_fallback": TRUE})),
+        default=JSONBuildObject({**found, "is_fallback": FALSE}),
         output_field=models.JSONField(),
     )
-    fallback = JSONBuildObject(
-        {"text": canonical, "language": text(l10n.CANONICAL), "status": NULL_TEXT, "is_fallback": TRUE}
-    )
-    return Func(found, fallback, function="COALESCE", output_field=models.JSONField())
 
 
 def localized_name_text(model, prefix: str):
@@ -332,4 +254,4 @@ def localized_name_text(model, prefix: str):
     canonical = F(at_path(prefix, l10n.NAME_FIELDS[model]))
     if language == l10n.CANONICAL:
         return canonical
-    return Coalesce(_label_text(model, prefix, language, l10n.NAME_KINDS), canonical, output_field=TextField())
+    return Coalesce(names_part(prefix, language, "name"), canonical, output_field=TextField())

@@ -47,9 +47,8 @@ Snippets
     the match in it. Presenting it (a window of context, marking, escaping) is the caller's.
 
 Languages
-    Matching never depends on the language. The page's records come with their labels in
-    the active language (one more query per type on the page, none in English), for their
-    displays (``cooperation.localization``).
+    Matching never depends on the language; the displays are in the active one
+    (``cooperation.localization``, from the records' own ``localized_names``).
 """
 
 from __future__ import annotations
@@ -65,7 +64,7 @@ from django.utils.translation import gettext as _
 
 from cooperation import models as m
 from cooperation.errors import InvalidQuery, Problem
-from cooperation.localization import CANONICAL, LABELLED, active_language, display, load_labels
+from cooperation.localization import CANONICAL, active_language, display
 from cooperation.search_text import normalize
 
 EXACT, PREFIX, SUBSTRING, TEXT = 3.0, 2.0, 1.0, 0.5
@@ -253,9 +252,6 @@ def search(request: GlobalSearchQuery) -> SearchPage:
         rows += [(-obj.search_score, TYPE_NAMES.index(name), index, spec, obj) for index, obj in enumerate(found)]
     rows.sort(key=lambda row: row[:3])
     page = rows[offset : offset + limit]
-    if active_language() != CANONICAL:
-        for model in LABELLED:
-            load_labels([obj for *_, obj in page if type(obj) is model])
     hits = [Hit(spec.name, obj, round(obj.search_score, 3), snippet(spec, obj, query)) for _, _, _, spec, obj in page]
     return SearchPage(count, hits)
 

@@ -41,9 +41,9 @@ level: by the node they were reached from, then by edge kind, then by slug); whe
 is left out because of it, ``truncated`` is true.
 
 Queries: one per edge kind touching the frontier's node kinds per level (at most six), one
-more round for the edges among the last level, one per node kind for labels and URLs (two in a
-language other than English: the records' names in it), and one to look the scope up; never one
-per node. Node labels are the records' displays in the active language (``cooperation.localization``).
+more round for the edges among the last level, one per node kind for labels and URLs, and one to
+look the scope up; never one per node. Node labels are the records' displays in the active language
+(``cooperation.localization``).
 """
 
 from __future__ import annotations
@@ -61,7 +61,6 @@ from django.utils.translation import gettext as _
 
 from cooperation import models as m
 from cooperation.errors import InvalidQuery, Problem
-from cooperation.localization import CANONICAL, active_language, label_prefetch
 from cooperation.partial_dates import PartialDate
 
 NODE_MODELS: dict[str, type[models.Model]] = {
@@ -74,12 +73,12 @@ NODE_TYPES = tuple(NODE_MODELS)
 SCOPES = ("organization", "agreement", "mission")  # the scope parameters: node kinds a graph can start from
 MAX_DEPTH = 3
 
-# Columns that str() needs for each node's label (and slug for its id and URL).
+# Columns a node's label (its display, in any language) needs, and its slug (for its id and URL).
 LABEL_FIELDS = {
-    "organization": ("slug", "name", "short_name"),
-    "agreement": ("slug", "title", "short_title", "signed_on", "signed_on_precision"),
-    "mission": ("slug", "name"),
-    "person": ("slug", "name"),
+    "organization": ("slug", "name", "short_name", "localized_names"),
+    "agreement": ("slug", "title", "short_title", "signed_on", "signed_on_precision", "localized_names"),
+    "mission": ("slug", "name", "localized_names"),
+    "person": ("slug", "name", "localized_names"),
 }
 
 NodeKey = tuple[str, int]  # (node type, primary key)
@@ -462,12 +461,11 @@ class GraphBuilder:
     def records(self, nodes: Iterable[NodeKey]) -> dict[NodeKey, models.Model]:
         """The nodes' records, with just the columns their labels need: one query per node kind present."""
         records: dict[NodeKey, models.Model] = {}
-        names = [] if active_language() == CANONICAL else [label_prefetch()]  # labels in the active language
         for name, pks in _by_type(nodes).items():
             if not pks:
                 continue
             found = NODE_MODELS[name]._default_manager.filter(pk__in=pks).order_by().only(*LABEL_FIELDS[name])
-            for obj in found.prefetch_related(*names):
+            for obj in found:
                 records[(name, obj.pk)] = obj
                 self.slugs[(name, obj.pk)] = obj.slug
         return records

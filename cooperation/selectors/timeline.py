@@ -17,8 +17,8 @@ an equal start the finer date comes first: 2018-01-01, 2018-01, 2018), then by k
 (``EventKind`` order), then by record. Descending order is exactly the reverse.
 
 Titles are written in the active language (``cooperation.localization``): translated templates
-filled with the records' names in that language (their labels, loaded with the records: one more
-query per kind of record named), falling back to English names. The order never depends on it.
+filled with the records' names in that language (their ``localized_names``), falling back to
+English names. The order never depends on the language.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from django.db import models
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_noop
 
-from cooperation.localization import CANONICAL, active_language, choice_label, fill, label_prefetch, localized_name
+from cooperation.localization import choice_label, fill, localized_name
 from cooperation.localization import short_name as localized_short_name
 from cooperation.models import (
     Agreement,
@@ -212,11 +212,6 @@ ROLE_STARTED = gettext_noop("{person} becomes {title}")
 ROLE_ENDED = gettext_noop("{person} leaves office as {title}")
 
 
-def _labels(*paths: str) -> list[Prefetch]:
-    """The label prefetches the titles (and the records' displays) read; none in English."""
-    return [] if active_language() == CANONICAL else [label_prefetch(path) for path in paths]
-
-
 # --- agreements --------------------------------------------------------------------------
 
 
@@ -256,15 +251,12 @@ def _by_name(orgs: Iterable[Organization]) -> list[Organization]:
 
 def agreement_events(query: TimelineQuery) -> list[Event]:
     """Agreement dates and parties' withdrawals: three queries, four with withdrawals."""
-    links = (
-        AgreementParty.objects.select_related("organization").order_by("id").prefetch_related(*_labels("organization"))
-    )
+    links = AgreementParty.objects.select_related("organization").order_by("id")
     if query.wants(EventKind.WITHDRAWN):
         links = links.prefetch_related(_citations(["withdrawn_on"]))
     agreements = Agreement.objects.order_by().prefetch_related(
         Prefetch("party_links", queryset=links, to_attr="timeline_links"),
         _citations(AGREEMENT_DATES.values()),
-        *_labels(""),
     )
     if query.agreement_ids:
         agreements = agreements.filter(pk__in=query.agreement_ids)
@@ -338,11 +330,10 @@ def milestone_events(query: TimelineQuery) -> list[Event]:
     Claim statuses are derived among every claim for the same mission and kind, so
     the claims are narrowed by mission only (never by date), and filtered afterwards.
     """
-    participants = MissionParticipant.objects.select_related("organization").prefetch_related(*_labels("organization"))
+    participants = MissionParticipant.objects.select_related("organization")
     claims = Milestone.objects.order_by().select_related("mission", "source")
     claims = claims.prefetch_related(
         Prefetch("mission__participant_links", queryset=participants, to_attr="timeline_participants"),
-        *_labels("mission"),
     )
     if query.mission_ids:
         claims = claims.filter(mission__in=query.mission_ids)
@@ -385,7 +376,7 @@ def role_events(query: TimelineQuery) -> list[Event]:
         PersonRole.objects.order_by()
         .filter(Q(started_on__isnull=False) | Q(ended_on__isnull=False))
         .select_related("person", "organization")
-        .prefetch_related(_citations(ROLE_DATES.values()), *_labels("person", "organization"))
+        .prefetch_related(_citations(ROLE_DATES.values()))
     )
     if query.organization_ids:
         roles = roles.filter(organization__in=query.organization_ids)

@@ -20,7 +20,7 @@ from api.sql.csv_cells import CsvCells
 from api.sql.documents import Documents
 from api.views.agreements import AgreementViewSet
 from cooperation.corpus import CorpusBuilder, CorpusSize
-from cooperation.localization import LANGUAGES
+from cooperation.localization import LANGUAGES, refresh_localized_names
 from cooperation.models import Agreement, Label, Mission, Organization, Person, Source
 
 API = "/api/v1"
@@ -48,7 +48,10 @@ def corpus(seeded):
                 for language in ("ru", "zh"):
                     text = f"{language}-{kind}-{offset}-{record.pk}"
                     labels.append(Label(**{arc: record}, language=language, kind=kind, text=text, source=source))
-    Label.objects.bulk_create(labels)
+    Label.objects.bulk_create(labels)  # (bulk: no signals; their subjects' derived names are refreshed here)
+    for model in (Organization, Person, Agreement, Mission):
+        for record in model.objects.filter(labels__isnull=False).distinct():
+            refresh_localized_names(record)
 
 
 @contextlib.contextmanager
