@@ -23,8 +23,8 @@ from django.utils import translation
 from api.core.resource_urls import RESOURCES
 from api.resources import registry_viewsets
 from cooperation import domain_terms
-from cooperation.localization import LOCALES, choice_label
-from cooperation.models import Label, Milestone
+from cooperation.localization import LOCALES, choice_label, localized_names_for
+from cooperation.models import Label, Milestone, Organization
 from tests.cooperation.factories import (
     add_party,
     make_agreement,
@@ -271,6 +271,47 @@ def test_localized_lists_do_not_query_per_record(api, world, url):
         make_milestone(mission, source)
     many = {lang: count_queries(api, f"{API}{url}", {"lang": lang}) for lang in LANGUAGES}
     assert many == few
+    assert few["ru"] == few["zh"] == few["en"]  # names are a column of the rows already read
+
+
+# --- the derived names -------------------------------------------------------------------------
+
+
+def test_names_follow_their_labels(api, curator, world):
+    """Adding, changing, moving and deleting a label updates the names it gives (``localized_names``)."""
+    alpha, beta = world["alpha"], world["beta"]
+    source = alpha.labels.first().source
+    url = f"{API}/organizations/beta/"
+    assert api.get(url, {"lang": "ru"}).json()["localized_name"]["is_fallback"] is True
+    label = make_label(beta, "Бета", "ru", source, kind=Label.Kind.NAME)
+    assert api.get(url, {"lang": "ru"}).json()["display"] == "Бета"
+    official = make_label(beta, "Бета-агентство", "ru", source, kind=Label.Kind.OFFICIAL)
+    assert api.get(url, {"lang": "ru"}).json()["localized_name"] == {
+        "text": "Бета-агентство",
+        "language": "ru",
+        "status": "official",
+        "is_fallback": False,
+    }
+    response = curator.patch(f"{API}/labels/{official.pk}/", {"text": "Бета-космос"})
+    assert response.status_code == 200, response.content
+    assert api.get(url, {"lang": "ru"}).json()["display"] == "Бета-космос"
+    response = curator.patch(f"{API}/labels/{official.pk}/", {"subject_type": "organization", "subject_id": alpha.pk})
+    assert response.status_code == 200, response.content
+    assert api.get(url, {"lang": "ru"}).json()["display"] == "Бета"  # moved away: the other label again
+    assert api.get(f"{API}/organizations/alpha-org/", {"lang": "ru"}).json()["display"] == "Альфа-агентство (АКА)"
+    assert curator.delete(f"{API}/labels/{label.pk}/").status_code == 204
+    assert api.get(url, {"lang": "ru"}).json()["display"] == "Beta Space Agency (BSA)"
+
+
+def test_a_generated_corpus_carries_its_names(db):
+    from cooperation.corpus import CorpusBuilder, CorpusSize
+
+    CorpusBuilder(CorpusSize(5), seed=3).build()
+    generated = Organization.objects.filter(slug__startswith="corpus-org-")
+    assert generated.exists()
+    for org in generated:
+        assert org.localized_names == localized_names_for(list(org.labels.all())), org.slug
+        assert set(org.localized_names) == {"ru", "zh"}
 
 
 # --- the catalogue -----------------------------------------------------------------------------
