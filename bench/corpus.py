@@ -41,9 +41,10 @@ def _manage(url: str, *args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=django_env(url), check=True, stdout=sys.stderr)
 
 
-def ensure_corpus(agreements: int, *, seed: int = SEED, rebuild: bool = False) -> str:
-    """The URL of a migrated database holding exactly this corpus, building it if needed."""
-    name = database_name(agreements)
+def ensure_corpus(agreements: int, *, seed: int = SEED, rebuild: bool = False, name: str | None = None) -> str:
+    """The URL of a migrated database holding exactly this corpus, building it if needed (``name``: the
+    database's, default ``bench_<size>``)."""
+    name = name or database_name(agreements)
     url = database_url(name)
     wanted = fingerprint(agreements, seed)
     with _admin() as admin:

@@ -219,6 +219,13 @@ LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 USE_TZ = True
 
+# --- Languages: the API and the explore page (issue 15) ----------------------------------
+# The API answers in English, Russian or Simplified Chinese (cooperation.localization: the
+# API's `lang` codes en/ru/zh map onto these Django codes). The project's own messages are in
+# the catalogue locale/<ll>/LC_MESSAGES/django.po, committed with its compiled .mo.
+LANGUAGES = [("en", "English"), ("ru", "Русский"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # In development whitenoise serves straight from the app directories (no collectstatic needed).
@@ -315,6 +322,8 @@ SPECTACULAR_SETTINGS = {
         "PrecisionEnum": "cooperation.partial_dates.Precision",
         "ChangeActionEnum": "cooperation.history.models.ChangeRecord.Action",
         "ChangeModelEnum": "api.filtersets.changes.MODEL_CHOICES",
+        "ReaderLanguageEnum": "cooperation.localization.ReaderLanguage",
+        "NameStatusEnum": "cooperation.localization.NameStatus",
     },
 }
 

@@ -2,9 +2,10 @@
 
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView, TemplateView
+from django.views.generic import RedirectView
 
 from api import health
+from api.views.explore import explore
 from config.hubs import health as hub_health
 
 urlpatterns = [
@@ -14,7 +15,7 @@ urlpatterns = [
     # POST language=<code>: the admin header's language switcher (django.views.i18n.set_language).
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("api.urls")),
-    path("explore/", TemplateView.as_view(template_name="explore/index.html"), name="explore"),
+    path("explore/", explore, name="explore"),
     path("", RedirectView.as_view(pattern_name="explore", permanent=False)),
 ]
 

@@ -1,7 +1,7 @@
 """A reproducible synthetic corpus, for benchmarks and scale tests.
 
 Everything is inserted with ``bulk_create`` (no row-by-row saves), in dependency
-order, with the derived columns (partial-date ranges, ``search_text``) computed
+order, with the derived columns (partial-date ranges, ``search_text``, ``localized_names``) computed
 here since bulk inserts skip ``save()``. The same ``seed`` gives the same data.
 """
 
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django_countries import countries
 
+from cooperation.localization import localized_names_for
 from cooperation.models import (
     Agreement,
     AgreementMission,
@@ -232,6 +233,9 @@ class CorpusBuilder:
         own = self.rng.choice(LANGUAGES)
         texts = {"en": english, "ru": f"{_phrase(self.rng, RU, 2)} {i}", "zh": f"{_phrase(self.rng, ZH, 2)}{i}"}
         record._labels = [(lang, texts[lang], Label.Kind.OFFICIAL if lang == own else other) for lang in LANGUAGES]
+        record.localized_names = localized_names_for(
+            [Label(language=lang, text=text, kind=kind) for lang, text, kind in record._labels]
+        )
 
     def _labels(self, record, arc: str, sources: list[Source]) -> list[Label]:
         """Label rows for ``record._labels``; an official name cites a first-party or curator source."""

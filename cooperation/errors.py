@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -19,4 +21,4 @@ class InvalidQuery(Exception):
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        super().__init__(problems[0].detail if len(problems) == 1 else "Invalid parameters; see errors.")
+        super().__init__(problems[0].detail if len(problems) == 1 else _("Invalid parameters; see errors."))

@@ -15,6 +15,8 @@ import unicodedata
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cooperation.localized_names import LocalizedNamesModel
+
 _APOSTROPHES = re.compile("['\u2019\u02bc`\u00b4]")  # apostrophe, right single quote, modifier apostrophe, grave, acute
 _SEPARATORS = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -34,8 +36,9 @@ def search_text_for(terms: list[str]) -> str:
     return "\n" + "\n".join(lines) + "\n" if lines else ""
 
 
-class SearchableModel(models.Model):
-    """Mixin: a derived ``search_text`` column built from ``search_terms()``."""
+class SearchableModel(LocalizedNamesModel):
+    """Mixin: a derived ``search_text`` column built from ``search_terms()`` (and, for the records labels
+    name, the derived ``localized_names``: ``cooperation.localized_names``)."""
 
     search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
 

@@ -4,6 +4,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from cooperation.localization import refresh_localized_names_of
 from cooperation.models import Label
 from cooperation.models.base import RegistryModel
 from cooperation.search_text import SearchableModel, refresh_search_text_of
@@ -43,7 +44,7 @@ def remember_previous_subject(sender, instance, raw=False, **kwargs) -> None:
 @receiver(post_save, sender=Label)
 @receiver(post_delete, sender=Label)
 def refresh_subject_search_text(sender, instance, origin=None, **kwargs) -> None:
-    """A label is part of its subject's search text.
+    """A label is part of its subject's search text, and may be one of its localized names.
 
     The subject is refreshed by ``(model, id)``, never through ``label.person`` and the like:
     a cascade deletes in no guaranteed order (a person may go before its labels), so the
@@ -55,3 +56,4 @@ def refresh_subject_search_text(sender, instance, origin=None, **kwargs) -> None
         if isinstance(origin, model) and origin.pk == pk:
             continue
         refresh_search_text_of(model, [pk])
+        refresh_localized_names_of(model, [pk])

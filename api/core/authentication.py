@@ -6,6 +6,7 @@ import logging
 
 from django.db import router
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
 from api.core.exceptions import DATABASE_UNAVAILABLE_ERRORS
@@ -23,11 +24,11 @@ class TokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].decode("latin-1").lower() not in KEYWORDS:
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Send 'Authorization: Token <key>' (or Bearer) with one key.")
+            raise exceptions.AuthenticationFailed(_("Send 'Authorization: Token <key>' (or Bearer) with one key."))
         try:
             key = header[1].decode("ascii")
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("The token key must be ASCII.") from None
+            raise exceptions.AuthenticationFailed(_("The token key must be ASCII.")) from None
         tokens = ApiToken.objects.select_related("user").filter(key_hash=hash_key(key))
         token = tokens.first()
         if token is None and on_replica():
@@ -36,11 +37,12 @@ class TokenAuthentication(authentication.BaseAuthentication):
             if token is not None:
                 read_primary()
         if token is None:
-            raise exceptions.AuthenticationFailed("Unknown token.")
+            raise exceptions.AuthenticationFailed(_("Unknown token."))
         if token.state != "active":
-            raise exceptions.AuthenticationFailed(f"This token is {token.state}.")
+            state = {"expired": _("This token is expired."), "revoked": _("This token is revoked.")}
+            raise exceptions.AuthenticationFailed(state.get(token.state, _("This token is not active.")))
         if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("This token's user is inactive.")
+            raise exceptions.AuthenticationFailed(_("This token's user is inactive."))
         now = timezone.now()
         if token.last_used is None or (now - token.last_used).total_seconds() > 60:
             record_use(token, now)

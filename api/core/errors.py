@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -33,7 +34,9 @@ from api.core.exceptions import (
     DatabaseUnavailable,
     PayloadTooLarge,
 )
+from api.core.languages import label_response, negotiate, speaking
 from cooperation.errors import InvalidQuery
+from cooperation.localization import display
 
 logger = logging.getLogger(__name__)
 
@@ -84,13 +87,19 @@ def _dependants(exc: ProtectedError | RestrictedError) -> list[dict]:
         {
             "field": obj._meta.model_name,
             "code": "protected",
-            "detail": f"Still referenced by {obj._meta.verbose_name}: {obj}",
+            "detail": _("Still referenced by {model}: {record}").format(
+                model=_(str(obj._meta.verbose_name)), record=display(obj)
+            ),
         }
         for obj in objs[:MAX_LISTED_DEPENDANTS]
     ]
     if len(objs) > MAX_LISTED_DEPENDANTS:
         errors.append(
-            {"field": None, "code": "protected", "detail": f"... and {len(objs) - MAX_LISTED_DEPENDANTS} more."}
+            {
+                "field": None,
+                "code": "protected",
+                "detail": _("... and {count} more.").format(count=len(objs) - MAX_LISTED_DEPENDANTS),
+            }
         )
     return errors
 
@@ -102,7 +111,7 @@ def exception_handler(exc, context):
     if isinstance(exc, ProtectedError | RestrictedError):
         dependants = _dependants(exc)  # before the rollback mark: naming them reads the database
         set_rollback()
-        detail = "This record cannot be deleted while other records depend on it; remove or repoint them first."
+        detail = _("This record cannot be deleted while other records depend on it; remove or repoint them first.")
         return Response(body(409, "protected", detail, dependants), status=409)
     if isinstance(exc, DATABASE_UNAVAILABLE_ERRORS):
         logger.warning("Database unavailable during %s: %s", context["request"].path, exc)
@@ -110,7 +119,8 @@ def exception_handler(exc, context):
         exc = DatabaseUnavailable()
     if isinstance(exc, IntegrityError):
         set_rollback()
-        return Response(body(409, "conflict", f"The change conflicts with existing data: {exc}"), status=409)
+        detail = _("The change conflicts with existing data: {error}").format(error=exc)
+        return Response(body(409, "conflict", detail), status=409)
     if isinstance(exc, InvalidQuery):
         problems = [{"field": p.field, "code": p.code, "detail": p.detail} for p in exc.problems]
         return Response(body(400, "invalid_parameter", str(exc), problems), status=400)
@@ -124,7 +134,7 @@ def exception_handler(exc, context):
     if isinstance(exc, ApiError):
         response.data = body(exc.status_code, exc.detail.code, exc.detail, exc.errors)
     elif isinstance(exc, exceptions.ValidationError):
-        response.data = body(400, "invalid", "The request is invalid; see errors.", flatten(exc.detail))
+        response.data = body(400, "invalid", _("The request is invalid; see errors."), flatten(exc.detail))
     else:
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
         response.data = body(response.status_code, code, str(exc.detail))
@@ -132,15 +142,20 @@ def exception_handler(exc, context):
 
 
 def api_not_found(request, *args, **kwargs):
-    """JSON 404 for any URL under /api/ that no route matches."""
-    return JsonResponse(body(404, "not_found", f"No such URL in the API: {request.path}"), status=404)
+    """JSON 404 for any URL under /api/ that no route matches, in the negotiated language."""
+    language = negotiate(request)
+    with speaking(language):
+        detail = _("No such URL in the API: {path}").format(path=request.path)
+    return label_response(JsonResponse(body(404, "not_found", detail), status=404), language)
 
 
 def database_unavailable(request) -> HttpResponse:
     """503 with Retry-After: the one error shape under /api/, plain text elsewhere (the admin)."""
-    exc = DatabaseUnavailable()
+    language = negotiate(request)
+    with speaking(language):
+        exc = DatabaseUnavailable()
     if request.path.startswith("/api/"):
-        response = JsonResponse(body(503, exc.detail.code, exc.detail), status=503)
+        response = label_response(JsonResponse(body(503, exc.detail.code, exc.detail), status=503), language)
     else:
         response = HttpResponse(exc.detail, status=503, content_type="text/plain; charset=utf-8")
     response["Retry-After"] = str(exc.wait)
@@ -156,9 +171,11 @@ def server_error(request, *args, **kwargs):
     if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE_ERRORS):
         return database_unavailable(request)
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            body(500, "server_error", "Internal server error."), status=status.HTTP_500_INTERNAL_SERVER_ERROR
-        )
+        language = negotiate(request)
+        with speaking(language):
+            detail = _("Internal server error.")
+        response = JsonResponse(body(500, "server_error", detail), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        return label_response(response, language)
     from django.views.defaults import server_error as html_server_error
 
     return html_server_error(request, *args, **kwargs)

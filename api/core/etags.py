@@ -1,14 +1,16 @@
 """Conditional requests: ``ETag`` on every record, ``If-None-Match`` reads, ``If-Match`` writes.
 
 A record's ETag is a digest of its full detail representation (the unshaped
-``GET`` body), so it changes whenever anything the client sees changes, nested
-parties and signatories included.
+``GET`` body) in the response's language, so it changes whenever anything the
+client sees changes, nested parties and signatories included, and differs between
+languages (a cache keeps each language's copy apart).
 
 * ``GET`` detail answers with the ETag; ``If-None-Match`` naming it gives a 304.
 * ``PUT``, ``PATCH`` and ``DELETE`` require ``If-Match`` (428 without it). The
   record is locked (``SELECT ... FOR UPDATE``) before its current ETag is
   computed, so of two writes sent with the same tag exactly one succeeds; the
   other gets a 412 and writes nothing. ``If-Match: *`` matches any current state.
+  A tag read in another language matches too: it names the same state of the record.
 """
 
 from __future__ import annotations
@@ -18,19 +20,23 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.http import parse_etags
+from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.response import Response
 
 from api.core.exceptions import ApiError
+from api.core.languages import speaking
 from api.core.prefetch import optimize
+from cooperation.localization import LANGUAGES, active_language
 
 WEAK_PREFIX = "W/"
 
 
-def etag_of(data) -> str:
-    """A strong ETag for a representation: a digest of its canonical JSON."""
+def etag_of(data, language: str | None = None) -> str:
+    """A strong ETag for a representation in ``language`` (default: the active one): a digest of both."""
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder, ensure_ascii=False)
-    return '"' + hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest() + '"'
+    digest = hashlib.blake2b(canonical.encode(), digest_size=16, person=(language or active_language()).encode())
+    return '"' + digest.hexdigest() + '"'
 
 
 def _opaque(tag: str) -> str:
@@ -100,15 +106,27 @@ class ConditionalWriteMixin:
         header = self.request.headers.get("If-Match")
         if header is None:
             raise precondition_error(
-                428, "This write needs an If-Match header: the ETag from GETting the record (or * for any state)."
+                428, _("This write needs an If-Match header: the ETag from GETting the record (or * for any state).")
             )
         current = etag_of(self.current_representation(instance.pk))
-        if not if_match(header, current):
+        if not if_match(header, current) and not self._matches_in_another_language(header, instance.pk):
             raise precondition_error(
                 412,
-                f"The record has changed since that ETag was issued (If-Match: {header}; current: {current}). "
-                "GET it again, reapply your change and retry.",
+                _(
+                    "The record has changed since that ETag was issued (If-Match: {given}; current: {current}). "
+                    "GET it again, reapply your change and retry."
+                ).format(given=header, current=current),
             )
+
+    def _matches_in_another_language(self, header: str, pk) -> bool:
+        """Whether ``header`` names the record's current ETag in a language other than the request's."""
+        asked = active_language()
+        for language in LANGUAGES:
+            if language != asked:
+                with speaking(language):
+                    if if_match(header, etag_of(self.current_representation(pk))):
+                        return True
+        return False
 
     def create(self, request, *args, **kwargs):
         response = super().create(request, *args, **kwargs)

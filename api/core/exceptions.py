@@ -6,6 +6,7 @@ Raised anywhere in ``api/``; ``api.core.errors`` renders them in the one error s
 from __future__ import annotations
 
 from django.db import InterfaceError, OperationalError
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
 MAX_LISTED_DEPENDANTS = 10
@@ -27,7 +28,8 @@ class ApiError(exceptions.APIException):
 
 class PayloadTooLarge(ApiError):
     def __init__(self, limit: int):
-        super().__init__(413, "payload_too_large", f"The request body is larger than the {limit}-byte limit.")
+        detail = _("The request body is larger than the {limit}-byte limit.").format(limit=limit)
+        super().__init__(413, "payload_too_large", detail)
 
 
 class DatabaseUnavailable(ApiError):
@@ -37,5 +39,7 @@ class DatabaseUnavailable(ApiError):
         super().__init__(
             503,
             "database_unavailable",
-            f"The database is temporarily unavailable; retry in {DATABASE_RETRY_AFTER_SECONDS} seconds.",
+            _("The database is temporarily unavailable; retry in {seconds} seconds.").format(
+                seconds=DATABASE_RETRY_AFTER_SECONDS
+            ),
         )

@@ -6,9 +6,13 @@ import re
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.core.resource_urls import detail_url, resource_for
+from cooperation.localization import NameStatus, ReaderLanguage, display, localized_name
 from cooperation.partial_dates import PartialDate
 
 MAX_ID = 2**63 - 1  # the range of BigAutoField ids
@@ -16,22 +20,57 @@ SLUG = re.compile(r"[-a-zA-Z0-9_]+")  # what SlugField accepts
 
 
 def brief(obj: models.Model | None, request) -> dict | None:
-    """The brief form of a record: id, url, slug (when it has one) and display text."""
+    """The brief form of a record: id, url, slug (when it has one) and display text (in the active language)."""
     if obj is None:
         return None
     data = {"id": obj.pk, "url": detail_url(obj, request)}
     if resource_for(type(obj)).has_slug:
         data["slug"] = obj.slug
-    data["display"] = str(obj)
+    data["display"] = display(obj)
     return data
+
+
+class LocalizedNameSerializer(serializers.Serializer):
+    """The record's name in the response's language, or the English name it fell back to."""
+
+    text = serializers.CharField(help_text="The name shown.")
+    language = serializers.ChoiceField(
+        choices=ReaderLanguage.choices,
+        help_text="The language the text is really in: the one asked for, or `en` when it fell back.",
+    )
+    status = serializers.ChoiceField(
+        choices=NameStatus.choices,
+        allow_null=True,
+        help_text=(
+            "`official` (the official name in that language), `translation` or `transliteration`; null for "
+            "the record's canonical English name, whose standing the registry does not record."
+        ),
+    )
+    is_fallback = serializers.BooleanField(
+        help_text="True when the record has no name in the language asked for and the English name is shown."
+    )
+
+
+@extend_schema_field(LocalizedNameSerializer)
+class LocalizedNameField(serializers.Field):
+    """Read-only: the record's ``LocalizedName`` in the active language (canonical fields never change)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", LocalizedNameSerializer.__doc__)
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        name = localized_name(value)
+        return {"text": name.text, "language": name.language, "status": name.status, "is_fallback": name.is_fallback}
 
 
 class BriefRelatedField(serializers.RelatedField):
     """A foreign key: read as a brief object, written as an id (integer) or a slug (string)."""
 
     default_error_messages = {
-        "does_not_exist": "No {model} with {kind} {value!r}.",
-        "incorrect_type": "Give the {model}'s id (integer){slug_hint}, not {data_type}.",
+        "does_not_exist": gettext_lazy("No {model} with {kind} {value!r}."),
+        "incorrect_type": gettext_lazy("Give the {model}'s id (integer) or slug (string), not {data_type}."),
+        "incorrect_type_no_slug": gettext_lazy("Give the {model}'s id (integer), not {data_type}."),
     }
 
     def to_representation(self, value):
@@ -47,12 +86,12 @@ class BriefRelatedField(serializers.RelatedField):
     def to_internal_value(self, data):
         model = self.get_queryset().model
         has_slug = resource_for(model).has_slug
-        name = model._meta.verbose_name
+        name = _(str(model._meta.verbose_name))
         if isinstance(data, bool) or not isinstance(data, int | str):
-            hint = " or slug (string)" if has_slug else ""
-            self.fail("incorrect_type", model=name, slug_hint=hint, data_type=type(data).__name__)
+            key = "incorrect_type" if has_slug else "incorrect_type_no_slug"
+            self.fail(key, model=name, data_type=type(data).__name__)
         if isinstance(data, str) and not has_slug:
-            self.fail("incorrect_type", model=name, slug_hint="", data_type="a string")
+            self.fail("incorrect_type_no_slug", model=name, data_type=_("a string"))
         if isinstance(data, int) and not 1 <= data <= MAX_ID:
             self.fail("does_not_exist", model=name, kind="id", value=data)
         if isinstance(data, str) and not SLUG.fullmatch(data):
@@ -90,7 +129,10 @@ STRING_ONLY_FIELD_MAPPING = {
 class PartialDateField(serializers.Field):
     """A partial date: read as {value, precision, start, end}; written as "2018-03-03", "2017-11" or "2022"."""
 
-    default_error_messages = {"invalid": "{error}", "type": "Give the date as a string: YYYY, YYYY-MM or YYYY-MM-DD."}
+    default_error_messages = {
+        "invalid": "{error}",
+        "type": gettext_lazy("Give the date as a string: YYYY, YYYY-MM or YYYY-MM-DD."),
+    }
 
     def __init__(self, stem: str, **kwargs):
         self.stem = stem

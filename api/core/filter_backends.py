@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Case, FloatField, Value, When
+from django.utils.translation import gettext as _
 from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.filters import BaseFilterBackend, OrderingFilter
@@ -54,7 +55,7 @@ class SearchBackend(BaseFilterBackend):
             return queryset
         query = normalize(raw)
         if not query:
-            detail = "q must contain at least one letter or digit."
+            detail = _("q must contain at least one letter or digit.")
             raise ApiError(400, "invalid_parameter", detail, [{"field": "q", "code": "invalid", "detail": detail}])
         return queryset.filter(search_text__contains=query).annotate(
             search_rank=Case(
@@ -91,7 +92,9 @@ class StrictOrderingFilter(OrderingFilter):
             terms = [t.strip() for t in raw.split(",") if t.strip()]
             bad = [t for t in terms if t.lstrip("-") not in allowed_names]
             if bad or not terms:
-                detail = f"Cannot order by {', '.join(bad) or repr(raw)}. Allowed: {', '.join(sorted(allowed_names))}."
+                detail = _("Cannot order by {terms}. Allowed: {allowed}.").format(
+                    terms=", ".join(bad) or repr(raw), allowed=", ".join(sorted(allowed_names))
+                )
                 errors = [{"field": "ordering", "code": "invalid", "detail": detail}]
                 raise ApiError(400, "invalid_parameter", detail, errors)
             ordering = terms

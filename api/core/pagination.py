@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db.models import Count, Window
+from django.utils.translation import gettext as _
 from rest_framework import pagination
 
 from api.core.exceptions import ApiError
@@ -17,12 +18,12 @@ def _non_negative_int(request, name: str, default: int, maximum: int | None = No
         return default
     problem = None
     if not raw.isascii() or not raw.isdigit():
-        problem = f"{name} must be a whole number, got {raw!r}."
+        problem = _("{name} must be a whole number, got {value}.").format(name=name, value=repr(raw))
     elif maximum is not None and (len(raw.lstrip("0")) > len(str(maximum)) or int(raw) > maximum):
         # (lengths first: int() refuses strings of more than 4300 digits)
-        problem = f"{name} must be at most {maximum}."
+        problem = _("{name} must be at most {maximum}.").format(name=name, maximum=maximum)
     elif int(raw) < minimum:
-        problem = f"{name} must be at least {minimum}."
+        problem = _("{name} must be at least {minimum}.").format(name=name, minimum=minimum)
     if problem:
         raise ApiError(400, "invalid_parameter", problem, [{"field": name, "code": "invalid", "detail": problem}])
     return int(raw)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
@@ -41,15 +42,19 @@ class LimitedJSONParser(JSONParser):
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ParseError(f"The body is not valid UTF-8: {exc.reason} at byte {exc.start}.") from None
+            raise ParseError(
+                _("The body is not valid UTF-8: {reason} at byte {position}.").format(
+                    reason=exc.reason, position=exc.start
+                )
+            ) from None
         if "\x00" in text:
-            raise ParseError("The body contains a NUL character.")
+            raise ParseError(_("The body contains a NUL character."))
         try:
             data = json.loads(text, parse_constant=_reject_constant)
         except (ValueError, RecursionError) as exc:
-            raise ParseError(f"Malformed JSON: {exc}") from None
+            raise ParseError(_("Malformed JSON: {error}").format(error=exc)) from None
         if _depth(data, MAX_DEPTH) > MAX_DEPTH:
-            raise ParseError(f"The JSON body is nested deeper than {MAX_DEPTH} levels.")
+            raise ParseError(_("The JSON body is nested deeper than {levels} levels.").format(levels=MAX_DEPTH))
         return data
 
 

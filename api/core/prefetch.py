@@ -12,6 +12,7 @@ from django.db.models import Prefetch
 from rest_framework import serializers
 
 from api.core.fields import BriefRelatedField
+from cooperation.localization import DISPLAY_RELATIONS
 
 
 def model_field_named(model, name):
@@ -48,7 +49,7 @@ def unread_columns(model, path: str) -> list[str]:
     shown = getattr(model, "display_fields", None)
     if shown is None:
         return []
-    keep = {model._meta.pk.name, "slug", *shown}
+    keep = {model._meta.pk.name, "slug", "localized_names", *shown}  # (localized displays read localized_names)
     return [f.name for f in model._meta.concrete_fields if f.name not in keep]
 
 
@@ -80,6 +81,8 @@ def plan(model, serializer) -> tuple[list[str], list]:
             prefetch.append(Prefetch(source, queryset=inner))
         elif isinstance(field, serializers.ManyRelatedField):
             prefetch.append(source)
+    if "display" in serializer.fields:  # the records a display names (cooperation.localization)
+        select += [name for name in DISPLAY_RELATIONS.get(model, ()) if name not in select]
     # Method fields declare what they read: Meta.select_hints / Meta.prefetch_hints,
     # {"field name": [lookups]}, applied only when that field is present.
     meta = getattr(serializer, "Meta", None)

@@ -10,6 +10,8 @@ parameter, listed in the order the form declares its fields.
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from api.core.exceptions import ApiError
 from api.filtersets.base import invalid
@@ -19,7 +21,7 @@ class QueryForm(forms.Form):
     """A form over ``request.query_params``; ``parse`` returns its cleaned data or raises a 400."""
 
     error_code = "invalid_parameter"  # the error's top-level code
-    combined_detail = "Invalid parameters; see errors."  # the detail when several parameters are wrong
+    combined_detail = gettext_lazy("Invalid parameters; see errors.")  # the detail when several parameters are wrong
     single_detail = True  # one problem: its own sentence as the detail
     single_valued: tuple[str, ...] = ()  # parameters that must not be repeated
 
@@ -34,7 +36,7 @@ class QueryForm(forms.Form):
         data = super().clean()
         for name in self.single_valued:
             if len(self.data.getlist(name)) > 1:
-                self.add_error(name, invalid(f"Give {name} once."))
+                self.add_error(name, invalid(_("Give {name} once.").format(name=name)))
         return data
 
     def error(self) -> ApiError:
@@ -45,7 +47,7 @@ class QueryForm(forms.Form):
             for error in self.errors.as_data()[name]
             for message in error.messages
         ]
-        detail = problems[0]["detail"] if self.single_detail and len(problems) == 1 else self.combined_detail
+        detail = problems[0]["detail"] if self.single_detail and len(problems) == 1 else str(self.combined_detail)
         return ApiError(400, self.error_code, detail, problems)
 
 
@@ -60,7 +62,7 @@ class StrictBooleanField(forms.Field):
             return True
         if lowered in ("false", "0"):
             return False
-        raise invalid(f"Give true or false, not {value!r}.")
+        raise invalid(_("Give true or false, not {value}.").format(value=repr(value)))
 
 
 class ChoicesListField(forms.Field):
@@ -87,8 +89,10 @@ class ChoicesListField(forms.Field):
         return tuple(name for name in self.choices if name in wanted)
 
     def message(self, unknown: list[str]) -> str:
-        given = ", ".join(unknown) if unknown else "none given"
-        return f"Unknown {self.label_plural}: {given}. Use any of: {', '.join(self.choices)}."
+        given = ", ".join(unknown) if unknown else _("none given")
+        return _("Unknown {things}: {given}. Use any of: {choices}.").format(
+            things=self.label_plural, given=given, choices=", ".join(self.choices)
+        )
 
 
 class WholeNumberField(forms.Field):
@@ -102,5 +106,9 @@ class WholeNumberField(forms.Field):
         if value in (None, ""):
             return None
         if not (value.isascii() and value.isdigit()) or not self.low <= int(value) <= self.high:
-            raise invalid(f"{self.name} must be a whole number from {self.low} to {self.high}, got {value!r}.")
+            raise invalid(
+                _("{name} must be a whole number from {low} to {high}, got {value}.").format(
+                    name=self.name, low=self.low, high=self.high, value=repr(value)
+                )
+            )
         return int(value)

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from urllib.parse import unquote_to_bytes
 
+from django.utils.translation import gettext as _
 from django_filters.filters import BaseCSVFilter
 
 from api.core.exceptions import ApiError
 
-COMMON = {"format"}
+COMMON = {"format", "lang"}  # lang: the response's language (api.core.languages), on every operation
 SHAPE = {"fields", "omit", "expand"}
 LIST_ONLY = {"limit", "offset", "ordering"}
 COMMA_SEPARATED = SHAPE | {"ordering"}
@@ -56,9 +57,11 @@ def blank_parameters(view) -> list[dict]:
     errors = []
     for name, values in view.request.query_params.lists():
         if any(value == "" for value in values):
-            errors.append({"field": name, "code": "blank", "detail": "Give a value, or leave the parameter out."})
+            errors.append({"field": name, "code": "blank", "detail": _("Give a value, or leave the parameter out.")})
         elif name in lists and any("" in value.split(",") for value in values):
-            errors.append({"field": name, "code": "blank", "detail": "An item of the comma-separated list is empty."})
+            errors.append(
+                {"field": name, "code": "blank", "detail": _("An item of the comma-separated list is empty.")}
+            )
     return errors
 
 
@@ -68,14 +71,14 @@ def undecodable_parameters(query_string: str) -> list[dict]:
     raw = query_string.encode("latin-1", errors="replace")
     errors = []
     for pair in raw.split(b"&"):
-        name, _, value = pair.partition(b"=")
+        name, _sep, value = pair.partition(b"=")
         try:
             text = [unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8") for part in (name, value)]
         except UnicodeDecodeError:
-            errors.append(_bad_parameter(name, "invalid_utf8", "Not valid UTF-8 (percent-encode UTF-8 bytes)."))
+            errors.append(_bad_parameter(name, "invalid_utf8", _("Not valid UTF-8 (percent-encode UTF-8 bytes).")))
             continue
         if any("\x00" in part for part in text):
-            errors.append(_bad_parameter(name, "null_character", "Contains a NUL character."))
+            errors.append(_bad_parameter(name, "null_character", _("Contains a NUL character.")))
     return errors
 
 
@@ -87,16 +90,20 @@ def check_query_parameters(view) -> None:
     undecodable = undecodable_parameters(view.request.META.get("QUERY_STRING", ""))
     if undecodable:
         names = ", ".join(error["field"] for error in undecodable)
-        raise ApiError(400, "invalid_parameter", f"Undecodable query parameter(s): {names}.", undecodable)
+        detail = _("Undecodable query parameter(s): {names}.").format(names=names)
+        raise ApiError(400, "invalid_parameter", detail, undecodable)
     unknown = sorted(set(view.request.query_params) - allowed_parameters(view))
     if unknown:
-        detail = f"Unknown query parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}."
+        template = (
+            _("Unknown query parameters: {names}.") if len(unknown) > 1 else _("Unknown query parameter: {names}.")
+        )
+        detail = template.format(names=", ".join(unknown))
         errors = [
-            {"field": name, "code": "unknown_parameter", "detail": "Not a parameter of this endpoint."}
+            {"field": name, "code": "unknown_parameter", "detail": _("Not a parameter of this endpoint.")}
             for name in unknown
         ]
         raise ApiError(400, "unknown_parameter", detail, errors)
     blank = blank_parameters(view)
     if blank:
         names = ", ".join(error["field"] for error in blank)
-        raise ApiError(400, "invalid_parameter", f"Blank query parameter(s): {names}.", blank)
+        raise ApiError(400, "invalid_parameter", _("Blank query parameter(s): {names}.").format(names=names), blank)

@@ -18,6 +18,7 @@ from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import ManyToOneRel, Q
+from django.utils.translation import gettext as _
 
 from api.core.fields import MAX_ID
 from cooperation.forms import PartialDateFormField
@@ -141,7 +142,9 @@ class RelatedChoiceField(django_filters.fields.ModelMultipleChoiceField):
             for item in value:
                 text = str(item).strip()
                 if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
-                    raise invalid(f"{item!r} is not an id (a whole number).", code="invalid_pk_value")
+                    raise invalid(
+                        _("{value} is not an id (a whole number).").format(value=repr(item)), code="invalid_pk_value"
+                    )
         if self.defer_existence and self._canonical(value):
             for item in value:
                 self.validate_no_null_characters(item)
@@ -151,8 +154,9 @@ class RelatedChoiceField(django_filters.fields.ModelMultipleChoiceField):
         except forms.ValidationError as exc:
             if exc.code != "invalid_choice":
                 raise
-            name, key = self.queryset.model._meta.verbose_name, self.to_field_name or "id"
-            raise invalid(f"No {name} with {key} {exc.params['value']!r}.", code="does_not_exist") from None
+            name, key = _(str(self.queryset.model._meta.verbose_name)), self.to_field_name or "id"
+            detail = _("No {model} with {kind} {value}.").format(model=name, kind=key, value=repr(exc.params["value"]))
+            raise invalid(detail, code="does_not_exist") from None
 
     def _canonical(self, value) -> bool:
         """Whether each value is spelled as the record's own key (``066`` names no record, as checked)."""
@@ -282,7 +286,7 @@ class IdFormField(forms.IntegerField):
 
     def to_python(self, value):
         if isinstance(value, str) and value.strip() and not value.strip().isdigit():
-            raise invalid(f"{value!r} is not an id (a whole number).")
+            raise invalid(_("{value} is not an id (a whole number).").format(value=repr(value)))
         return super().to_python(value)
 
 
@@ -369,7 +373,7 @@ class UTCDateTimeField(django_filters.fields.IsoDateTimeField):
         try:
             return parsed.astimezone(dt.UTC)
         except OverflowError:
-            raise invalid(f"{value!r} is out of range once converted to UTC.") from None
+            raise invalid(_("{value} is out of range once converted to UTC.").format(value=repr(value))) from None
 
 
 class DateTimeFilter(django_filters.IsoDateTimeFilter):

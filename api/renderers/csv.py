@@ -20,7 +20,7 @@ def flat(value) -> str:
         for nested in value.values():  # a link row: name it by the record it links to
             if isinstance(nested, dict) and "slug" in nested:
                 return flat(nested["slug"])
-        return flat(value.get("display", value.get("id")))
+        return flat(value.get("display", value.get("text", value.get("id"))))  # (text: a localized name)
     if isinstance(value, list | tuple):
         return "; ".join(flat(item) for item in value)
     if isinstance(value, bool):

@@ -20,6 +20,33 @@ SHAPE_PARAMETERS = [
         description="Comma-separated heavy fields to include in lists (detail responses always include them).",
     ),
 ]
+LANGUAGE_PARAMETERS = [
+    OpenApiParameter(
+        "lang",
+        {"type": "string", "minLength": 1},
+        description=(
+            "The response's language: `en`, `ru` or `zh` (Simplified Chinese); regional and script forms "
+            "(`ru-RU`, `zh-CN`, `zh-Hans`, `zh-TW`) name their language. Overrides `Accept-Language`. "
+            "Any other value gives English, never an error. Only presentation changes: `display`, "
+            "`localized_name`, timeline titles, snippets, graph labels and error messages; canonical "
+            "fields, codes and CSV headers never do."
+        ),
+    ),
+    OpenApiParameter(
+        "Accept-Language",
+        {"type": "string"},
+        OpenApiParameter.HEADER,
+        description=(
+            "RFC 9110 language ranges with q-values, e.g. `ru-RU,ru;q=0.9,en;q=0.5`: the first of en, ru and "
+            "zh wanted wins (`zh-TW` and `zh-Hant` get Simplified Chinese); none of them: English. `lang` "
+            "overrides it."
+        ),
+    ),
+]
+CONTENT_LANGUAGE_HEADER = {
+    "schema": {"type": "string", "enum": ["en", "ru", "zh-Hans"]},
+    "description": "The language of the response (it varies on Accept-Language).",
+}
 FORMAT_PARAMETER = OpenApiParameter(
     "format", str, enum=["json", "csv"], description="Response format; csv streams every matching record."
 )
@@ -53,7 +80,7 @@ class AutoSchema(SpectacularAutoSchema):
     """Adds the shape parameters, the CSV format, conditional headers and error responses to every operation."""
 
     def get_override_parameters(self):
-        params = list(super().get_override_parameters())
+        params = [*super().get_override_parameters(), *LANGUAGE_PARAMETERS]
         if self.method == "GET" and getattr(self.view, "supports_shape", True):
             params += SHAPE_PARAMETERS
             if self._is_list_view():
@@ -138,6 +165,9 @@ class AutoSchema(SpectacularAutoSchema):
                 "description": "Not modified: the ETag in If-None-Match is current. No body.",
                 "headers": {"ETag": {"schema": {"type": "string"}, "description": ETAG_DESCRIPTION}},
             }
+        for code, response in responses.items():
+            if code != "414":  # (answered by the HTTP server, not the API)
+                response.setdefault("headers", {})["Content-Language"] = CONTENT_LANGUAGE_HEADER
         return responses
 
     def _error_response(self, code: str) -> dict:

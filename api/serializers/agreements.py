@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from api.core.fields import BriefRelatedField, PartialDateField, StrictCharField
+from api.core.fields import BriefRelatedField, LocalizedNameField, PartialDateField, StrictCharField
 from api.serializers.base import NestedSerializer, ResourceSerializer
 from api.serializers.common import CitationBriefSerializer, LabelBriefSerializer
 from cooperation.models import (
@@ -77,6 +77,7 @@ class MissionInAgreementSerializer(NestedSerializer):
 class AgreementSerializer(ResourceSerializer):
     """An agreement, memorandum, program, accords or protocol, with its parties and signatories."""
 
+    localized_name = LocalizedNameField(help_text="The title in the response's language (see LocalizedName).")
     authorized_on = PartialDateField("authorized_on")
     signed_on = PartialDateField("signed_on")
     entered_into_force_on = PartialDateField("entered_into_force_on")
@@ -101,7 +102,7 @@ class AgreementSerializer(ResourceSerializer):
     class Meta(ResourceSerializer.Meta):
         model = Agreement
         fields = (
-            "id", "url", "display", "slug", "title", "short_title", "kind", "status",
+            "id", "url", "display", "slug", "title", "short_title", "localized_name", "kind", "status",
             "authorized_on", "signed_on", "signed_place", "signing_mode", "signing_event", "forum",
             "entered_into_force_on", "entry_into_force_condition", "valid_from", "valid_until",
             "summary", "topics", "parties", "signatories", "relations", "inverse_relations", "missions",

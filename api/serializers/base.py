@@ -15,12 +15,14 @@ from collections.abc import Mapping
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
 from api.core.exceptions import ApiError
 from api.core.fields import STRING_ONLY_FIELD_MAPPING, BriefRelatedField
 from api.core.resource_urls import detail_url
+from cooperation.localization import display
 
 
 def model_errors(exc: DjangoValidationError) -> dict:
@@ -30,6 +32,13 @@ def model_errors(exc: DjangoValidationError) -> dict:
         key = "non_field_errors" if name == NON_FIELD_ERRORS else name.removesuffix("_precision").removesuffix("_end")
         errors.setdefault(key, []).extend(messages)
     return errors
+
+
+def unknown_fields_detail(param: str, unknown, known: str) -> str:
+    """The message for ``fields``/``omit``/``expand`` naming fields that are not there."""
+    return _("Unknown field(s) in {param}: {unknown}. Known: {known}.").format(
+        param=param, unknown=", ".join(sorted(unknown)), known=known
+    )
 
 
 def csv_param(request, name: str) -> list[str]:
@@ -45,7 +54,7 @@ def unknown_fields(serializer: serializers.Serializer, data) -> dict[str, list]:
     errors = {}
     for key in sorted(set(data) - writable, key=str):
         field = serializer.fields.get(key)
-        detail = "Read-only; not accepted in requests." if field is not None else "Not a field of this resource."
+        detail = _("Read-only; not accepted in requests.") if field is not None else _("Not a field of this resource.")
         errors[key] = [ErrorDetail(detail, code="unknown_field")]
     return errors
 
@@ -54,7 +63,9 @@ class ResourceSerializer(serializers.ModelSerializer):
     """ModelSerializer with ``url`` and ``display``, sparse fieldsets and model validation."""
 
     url = serializers.SerializerMethodField(help_text="This record's URL in the API.")
-    display = serializers.SerializerMethodField(help_text="A human-readable one-line description.")
+    display = serializers.SerializerMethodField(
+        help_text="A human-readable one-line description, in the response's language (Content-Language)."
+    )
 
     serializer_related_field = BriefRelatedField
     serializer_field_mapping = STRING_ONLY_FIELD_MAPPING
@@ -71,7 +82,7 @@ class ResourceSerializer(serializers.ModelSerializer):
         return detail_url(obj, self.context.get("request"))
 
     def get_display(self, obj) -> str:
-        return str(obj)
+        return display(obj)
 
     # --- shape control -------------------------------------------------------------------
 
@@ -102,7 +113,7 @@ class ResourceSerializer(serializers.ModelSerializer):
 
     @staticmethod
     def _reject(param: str, unknown: set[str], allowed: set[str]) -> None:
-        detail = f"Unknown field(s) in {param}: {', '.join(sorted(unknown))}. Known: {', '.join(sorted(allowed))}."
+        detail = unknown_fields_detail(param, unknown, ", ".join(sorted(allowed)))
         raise ApiError(400, "invalid_parameter", detail, [{"field": param, "code": "invalid", "detail": detail}])
 
     # --- writes --------------------------------------------------------------------------

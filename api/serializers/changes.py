@@ -10,6 +10,7 @@ from api.core.resource_urls import live_record_urls
 from api.filtersets.changes import MODEL_CHOICES
 from api.serializers.base import ResourceSerializer
 from cooperation.history.models import ChangeRecord
+from cooperation.localization import CANONICAL, CHANGE, active_language, choice_label, fill
 
 OBJECT_URLS = "change_object_urls"
 
@@ -63,6 +64,11 @@ class ChangeRecordSerializer(ResourceSerializer):
         )  # fmt: skip
         read_only_fields = fields
         select_hints = {"user": ["user"]}
+
+    def get_display(self, obj: ChangeRecord) -> str:
+        if active_language() == CANONICAL:
+            return str(obj)
+        return fill(CHANGE, record=obj.object_repr, action=choice_label(ChangeRecord.Action, obj.action))
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_object_url(self, obj: ChangeRecord) -> str | None:

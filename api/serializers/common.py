@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from django_countries import countries
 from rest_framework import serializers
 
@@ -43,7 +44,9 @@ class CountryCodesField(serializers.ListField):
         codes = super().to_internal_value(data)
         duplicates = sorted({code for code in codes if codes.count(code) > 1})
         if duplicates:
-            raise serializers.ValidationError(f"Duplicate country codes: {', '.join(duplicates)}.")
+            raise serializers.ValidationError(
+                _("Duplicate country codes: {codes}.").format(codes=", ".join(duplicates))
+            )
         return codes
 
 

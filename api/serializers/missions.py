@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.core.fields import BriefRelatedField, PartialDateField
+from api.core.fields import BriefRelatedField, LocalizedNameField, PartialDateField
 from api.serializers.base import NestedSerializer, ResourceSerializer
 from api.serializers.common import CitationBriefSerializer, LabelBriefSerializer
 from cooperation.models import Milestone, Mission, MissionParticipant, Organization, Source, claim_statuses
@@ -59,6 +59,7 @@ def claims_context(claims: list[Milestone], context: dict) -> dict:
 class MissionSerializer(ResourceSerializer):
     """A spacecraft, crewed flight, station, facility or program, with participants and milestone claims."""
 
+    localized_name = LocalizedNameField()
     parent = BriefRelatedField(queryset=Mission.objects.all(), required=False, allow_null=True)
     participants = ParticipantInMissionSerializer(source="participant_links", many=True, read_only=True)
     current_milestones = serializers.SerializerMethodField(
@@ -71,8 +72,8 @@ class MissionSerializer(ResourceSerializer):
     class Meta(ResourceSerializer.Meta):
         model = Mission
         fields = (
-            "id", "url", "display", "slug", "name", "kind", "target", "status", "parent", "wikidata_id",
-            "description", "participants", "current_milestones", "milestones", "labels", "citations",
+            "id", "url", "display", "slug", "name", "localized_name", "kind", "target", "status", "parent",
+            "wikidata_id", "description", "participants", "current_milestones", "milestones", "labels", "citations",
             "created", "last_updated",
         )  # fmt: skip
         expandable = ("milestones", "labels", "citations")

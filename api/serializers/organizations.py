@@ -1,6 +1,6 @@
 """Organizations, persons and their dated roles."""
 
-from api.core.fields import BriefRelatedField, PartialDateField
+from api.core.fields import BriefRelatedField, LocalizedNameField, PartialDateField
 from api.serializers.base import NestedSerializer, ResourceSerializer
 from api.serializers.common import CitationBriefSerializer, CountryCodesField, LabelBriefSerializer
 from cooperation.models import Organization, Person, PersonRole
@@ -9,6 +9,7 @@ from cooperation.models import Organization, Person, PersonRole
 class OrganizationSerializer(ResourceSerializer):
     """A space agency, government, state corporation, company, forum or alliance."""
 
+    localized_name = LocalizedNameField()
     countries = CountryCodesField(required=False, help_text="ISO 3166-1 alpha-2 codes, upper case.")
     parent = BriefRelatedField(queryset=Organization.objects.all(), required=False, allow_null=True)
     founded_on = PartialDateField("founded_on")
@@ -18,8 +19,8 @@ class OrganizationSerializer(ResourceSerializer):
     class Meta(ResourceSerializer.Meta):
         model = Organization
         fields = (
-            "id", "url", "display", "slug", "name", "short_name", "kind", "countries", "parent", "founded_on",
-            "website", "wikidata_id", "description", "labels", "citations", "created", "last_updated",
+            "id", "url", "display", "slug", "name", "short_name", "localized_name", "kind", "countries", "parent",
+            "founded_on", "website", "wikidata_id", "description", "labels", "citations", "created", "last_updated",
         )  # fmt: skip
         expandable = ("labels", "citations")
 
@@ -40,6 +41,7 @@ class RoleInPersonSerializer(NestedSerializer):
 class PersonSerializer(ResourceSerializer):
     """A person who signs, leads or speaks for an organization, with their dated roles."""
 
+    localized_name = LocalizedNameField()
     roles = RoleInPersonSerializer(many=True, read_only=True)
     labels = LabelBriefSerializer(many=True, read_only=True)
     citations = CitationBriefSerializer(many=True, read_only=True)
@@ -47,8 +49,8 @@ class PersonSerializer(ResourceSerializer):
     class Meta(ResourceSerializer.Meta):
         model = Person
         fields = (
-            "id", "url", "display", "slug", "name", "wikidata_id", "description", "roles", "labels", "citations",
-            "created", "last_updated",
+            "id", "url", "display", "slug", "name", "localized_name", "wikidata_id", "description", "roles", "labels",
+            "citations", "created", "last_updated",
         )  # fmt: skip
         expandable = ("labels", "citations")
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.core.fields import MAX_ID, BriefRelatedField
 from api.core.resource_urls import detail_url
 from api.serializers.base import ResourceSerializer
+from cooperation.localization import citation_display
 from cooperation.models import Citation, Label, Source
 from cooperation.models.provenance import CITATION_SUBJECTS, LABEL_SUBJECTS
 
@@ -44,11 +46,14 @@ class ArcSerializer(ResourceSerializer):
             return attrs  # a partial update that leaves the subject alone
         if kind is None or subject_id is None:
             missing = "subject_type" if kind is None else "subject_id"
-            raise serializers.ValidationError({missing: ["Give subject_type and subject_id together."]})
+            raise serializers.ValidationError({missing: [_("Give subject_type and subject_id together.")]})
         model = self.Meta.model._meta.get_field(kind).related_model
         subject = model._default_manager.filter(pk=subject_id).first()
         if subject is None:
-            raise serializers.ValidationError({"subject_id": [f"No {model._meta.verbose_name} with id {subject_id}."]})
+            detail = _("No {model} with {kind} {value}.").format(
+                model=_(str(model._meta.verbose_name)), kind="id", value=subject_id
+            )
+            raise serializers.ValidationError({"subject_id": [detail]})
         for name in self.subjects:
             attrs[name] = subject if name == kind else None
         return attrs
@@ -74,8 +79,7 @@ class CitationSerializer(ArcSerializer):
         }
 
     def get_display(self, obj) -> str:
-        where = f".{obj.field}" if obj.field else ""
-        return f"{obj.subject_kind} #{getattr(obj, f'{obj.subject_kind}_id')}{where} cites {obj.source.slug}"
+        return citation_display(obj)
 
 
 class LabelSerializer(ArcSerializer):

@@ -1,5 +1,7 @@
 """Compiles a read serializer into one PostgreSQL ``json_build_object`` expression per record.
 
+Displays and localized names are written in the active language (the caller compiles once per language).
+
 Anything it does not know (a method field, a country list, a nested list below the first
 level) raises ``Unsupported``, and the request takes the ordinary DRF path.
 """
@@ -11,7 +13,7 @@ from django.db.models import Case, F, Func, OuterRef, Subquery, TextField, When
 from django.db.models.functions import Cast
 from rest_framework import serializers
 
-from api.core.fields import BriefRelatedField, PartialDateField
+from api.core.fields import BriefRelatedField, LocalizedNameField, PartialDateField
 from api.core.prefetch import model_field_named, ordering_within_parent
 from api.core.resource_urls import list_url, resource_for
 from api.sql.expressions import (
@@ -24,6 +26,7 @@ from api.sql.expressions import (
     Unsupported,
     at_path,
     display,
+    localized_name,
     partial_date,
     text,
 )
@@ -83,6 +86,8 @@ class Compiler:
         name = field.field_name
         if isinstance(field, serializers.SerializerMethodField):
             return self.method_field(field, model, prefix)
+        if isinstance(field, LocalizedNameField):
+            return localized_name(model, prefix)
         if isinstance(field, PartialDateField):
             return partial_date(at_path(prefix, field.stem))
         if isinstance(field, serializers.ListSerializer):

@@ -19,11 +19,20 @@ from django.db.models import Case, F, Func, Subquery, TextField, When
 from django.db.models.functions import Cast, Coalesce
 from rest_framework import serializers
 
-from api.core.fields import BriefRelatedField, PartialDateField
+from api.core.fields import BriefRelatedField, LocalizedNameField, PartialDateField
 from api.core.prefetch import model_field_named
 from api.core.resource_urls import resource_for
 from api.sql.compiler import SCALARS, Compiler
-from api.sql.expressions import Timestamp, Unsupported, at_path, display, is_unset, partial_date_text, text
+from api.sql.expressions import (
+    Timestamp,
+    Unsupported,
+    at_path,
+    display,
+    is_unset,
+    localized_name_text,
+    partial_date_text,
+    text,
+)
 
 CHUNK = 2000
 SEPARATOR = "; "
@@ -44,6 +53,8 @@ class CellCompiler(Compiler):
         name = field.field_name
         if isinstance(field, serializers.SerializerMethodField):
             return self.method_field(field, model, prefix)
+        if isinstance(field, LocalizedNameField):
+            return localized_name_text(model, prefix)
         if isinstance(field, PartialDateField):
             path = at_path(prefix, field.stem)
             return Case(When(is_unset(path), then=text("")), default=partial_date_text(path), output_field=TextField())

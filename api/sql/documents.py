@@ -29,6 +29,7 @@ from api.core.resource_urls import list_url, resource_for
 from api.renderers.json import RawJSON
 from api.sql.compiler import Compiler
 from api.sql.expressions import Unsupported
+from cooperation.localization import active_language
 
 
 @contextmanager
@@ -54,8 +55,8 @@ class Documents:
     """Renders records of one model through a compiled serializer.
 
     Building and compiling the expression costs more than running it, so the
-    statement is compiled once per serializer shape and site URL, and reused with
-    the page's ids as its one varying parameter.
+    statement is compiled once per serializer shape, site URL and language, and
+    reused with the page's ids as its one varying parameter.
     """
 
     def __init__(self, sql: str, params: tuple):
@@ -72,7 +73,7 @@ class Documents:
             return None
         request = view.request
         shape = tuple(request.query_params.get(name) for name in SHAPE_PARAMETERS)
-        key = (type(view), shape, list_url(resource_for(view.queryset.model), request))
+        key = (type(view), shape, list_url(resource_for(view.queryset.model), request), active_language())
         if key not in _BY_SHAPE:
             if len(_BY_SHAPE) >= MAX_COMPILED:
                 _BY_SHAPE.clear()
@@ -84,7 +85,12 @@ class Documents:
         """The compiled renderer for this (shaped) serializer, or ``None`` to use DRF's path."""
         if connection.vendor != "postgresql":
             return None
-        key = (type(serializer), tuple(serializer.fields), list_url(resource_for(serializer.Meta.model), request))
+        key = (
+            type(serializer),
+            tuple(serializer.fields),
+            list_url(resource_for(serializer.Meta.model), request),
+            active_language(),
+        )
         if key in _UNSUPPORTED:
             return None
         compiled = _COMPILED.get(key)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
 from django.db import models
 from django.db.models import Aggregate, Case, F, Func, Q, TextField, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.lookups import Exact
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact, IsNull
+from django.utils.translation import gettext
 
+from cooperation import localization as l10n
 from cooperation import models as m
 
 
@@ -60,6 +65,9 @@ class Concat(Func):
 
 NULL_JSON = RawSQL("NULL::json", [], output_field=models.JSONField())
 EMPTY_LIST = RawSQL("'[]'::json", [], output_field=models.JSONField())
+NULL_TEXT = RawSQL("NULL::text", [], output_field=TextField())
+TRUE = RawSQL("TRUE", [], output_field=models.BooleanField())
+FALSE = RawSQL("FALSE", [], output_field=models.BooleanField())
 
 
 class Literal(Value):
@@ -129,6 +137,14 @@ def _or_when_blank(prefix: str, name: str, fallback) -> Case:
 
 
 def display(model, prefix: str):
+    """SQL for the display of a record in the active language: ``cooperation.localization.display``."""
+    language = l10n.active_language()
+    if language == l10n.CANONICAL:
+        return english_display(model, prefix)
+    return localized_display(model, prefix, language)
+
+
+def english_display(model, prefix: str):
     """SQL for ``str(record)`` of the models whose ``__str__`` it mirrors (see ``display_fields``)."""
     if model in (m.Person, m.Mission):
         return F(at_path(prefix, "name"))
@@ -144,3 +160,98 @@ def display(model, prefix: str):
         publisher = _or_when_blank(prefix, "publisher", text("unknown publisher"))
         return _display_with_date(prefix, Concat(publisher, text(": "), F(at_path(prefix, "title"))), "published_on")
     raise Unsupported(f"no SQL display for {model.__name__}")
+
+
+# --- the active language ------------------------------------------------------------------------
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _pieces(template: str) -> list[tuple[bool, str]]:
+    """A template (``"{name} ({short_name})"``) as (is a placeholder, text) pieces."""
+    pieces, position = [], 0
+    for found in _PLACEHOLDER.finditer(template):
+        if found.start() > position:
+            pieces.append((False, template[position : found.start()]))
+        pieces.append((True, found.group(1)))
+        position = found.end()
+    if position < len(template):
+        pieces.append((False, template[position:]))
+    return pieces
+
+
+def filled(template: str, **values):
+    """``cooperation.localization.fill`` as an expression: the translated template, its parts concatenated."""
+    parts = [values[value] if is_name else text(value) for is_name, value in _pieces(gettext(template))]
+    return parts[0] if len(parts) == 1 else Concat(*parts)
+
+
+def names_part(prefix: str, language: str, part: str) -> Func:
+    """One part (``name``, ``short``, ``status``) of a record's names in ``language``, from its derived
+    ``localized_names`` column (``cooperation.localized_names``); NULL when it has none."""
+    return Func(
+        F(at_path(prefix, "localized_names")),
+        template=f"(%(expressions)s -> '{language}'::text ->> '{part}'::text)",
+        output_field=TextField(),
+    )
+
+
+def localized_display(model, prefix: str, language: str):
+    """SQL for ``cooperation.localization.display`` in a language other than English."""
+    if model in (m.Person, m.Mission):
+        name = names_part(prefix, language, "name")
+        return Coalesce(name, english_display(model, prefix), output_field=TextField())
+    if model is m.Organization:
+        name, short = names_part(prefix, language, "name"), names_part(prefix, language, "short")
+        return Case(
+            When(IsNull(name, True), then=english_display(model, prefix)),
+            When(IsNull(short, True), then=name),
+            When(Exact(short, name), then=name),
+            default=filled(l10n.NAME_WITH_SHORT, name=name, short_name=short),
+            output_field=TextField(),
+        )
+    if model is m.Agreement:
+        head = Coalesce(names_part(prefix, language, "short"), names_part(prefix, language, "name"))
+        date = partial_date_text(at_path(prefix, "signed_on"))
+        return Case(
+            When(IsNull(head, True), then=english_display(model, prefix)),
+            When(is_unset(at_path(prefix, "signed_on")), then=head),
+            default=filled(l10n.TITLE_WITH_DATE, title=head, date=date),
+            output_field=TextField(),
+        )
+    if model is m.Source:
+        publisher = _or_when_blank(prefix, "publisher", text(gettext(l10n.UNKNOWN_PUBLISHER)))
+        title = F(at_path(prefix, "title"))
+        undated = filled(l10n.SOURCE, publisher=publisher, title=title)
+        date = partial_date_text(at_path(prefix, "published_on"))
+        dated = filled(l10n.SOURCE_WITH_DATE, publisher=publisher, title=title, date=date)
+        return Case(
+            When(is_unset(at_path(prefix, "published_on")), then=undated), default=dated, output_field=TextField()
+        )
+    raise Unsupported(f"no SQL display for {model.__name__}")
+
+
+def localized_name(model, prefix: str):
+    """SQL for ``api.core.fields.LocalizedNameField``: ``{text, language, status, is_fallback}``."""
+    language = l10n.active_language()
+    canonical = F(at_path(prefix, l10n.NAME_FIELDS[model]))
+    fallback = {"text": canonical, "language": text(l10n.CANONICAL), "status": NULL_TEXT}
+    if language == l10n.CANONICAL:
+        return JSONBuildObject({**fallback, "is_fallback": FALSE})
+    name = names_part(prefix, language, "name")
+    found = {"text": name, "language": text(language), "status": names_part(prefix, language, "status")}
+    return Case(
+        When(IsNull(name, True), then=JSONBuildObject({**fallback, "is_fallback": TRUE})),
+        default=JSONBuildObject({**found, "is_fallback": FALSE}),
+        output_field=models.JSONField(),
+    )
+
+
+def localized_name_text(model, prefix: str):
+    """The text of ``localized_name``: a CSV cell."""
+    language = l10n.active_language()
+    canonical = F(at_path(prefix, l10n.NAME_FIELDS[model]))
+    if language == l10n.CANONICAL:
+        return canonical
+    return Coalesce(names_part(prefix, language, "name"), canonical, output_field=TextField())

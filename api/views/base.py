@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import StreamingHttpResponse
+from django.utils.translation import gettext as _
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import MethodNotAllowed, NotAcceptable, NotFound
 from rest_framework.renderers import JSONRenderer
@@ -11,6 +12,7 @@ from api.core.etags import ConditionalReadMixin, ConditionalWriteMixin
 from api.core.exceptions import ApiError
 from api.core.fields import MAX_ID
 from api.core.filter_backends import FilterBackend, SearchBackend, StrictOrderingFilter
+from api.core.languages import in_language, label_response, negotiate, speaking
 from api.core.prefetch import optimize
 from api.core.query_params import check_query_parameters
 from api.core.resource_urls import resource_for
@@ -24,7 +26,16 @@ TIMESTAMPS = ("created", "last_updated")  # every record can be ordered by these
 
 
 class ContractMixin:
-    """Every API view: unknown query parameters are a 400; errors are always JSON."""
+    """Every API view: unknown query parameters are a 400; errors are always JSON; answers in the
+    negotiated language (``api.core.languages``), streamed bodies included."""
+
+    def dispatch(self, request, *args, **kwargs):
+        language = negotiate(request)
+        with speaking(language):
+            response = super().dispatch(request, *args, **kwargs)
+        if response.streaming:
+            response.streaming_content = in_language(language, response.streaming_content)
+        return label_response(response, language)
 
     def initial(self, request, *args, **kwargs):
         if not self.answers(request.method):
@@ -49,7 +60,9 @@ class ContractMixin:
         renderers = self.get_renderers()
         formats = {renderer.format for renderer in renderers}
         if wanted is not None and wanted not in formats:
-            detail = f"Unknown format {wanted!r}; use one of: {', '.join(sorted(formats))}."
+            detail = _("Unknown format {format}; use one of: {formats}.").format(
+                format=repr(wanted), formats=", ".join(sorted(formats))
+            )
             raise ApiError(400, "invalid_parameter", detail, [{"field": "format", "code": "invalid", "detail": detail}])
         try:
             return super().perform_content_negotiation(request, force)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -16,8 +18,9 @@ from api.core.pagination import LimitOffsetPagination
 from api.core.query_forms import ChoicesListField, QueryForm
 from api.core.resource_urls import detail_url
 from api.filtersets.base import invalid
-from api.serializers.base import csv_param
+from api.serializers.base import csv_param, unknown_fields_detail
 from api.views.base import ContractMixin
+from cooperation.localization import display
 from cooperation.selectors.global_search import MAX_QUERY_LENGTH, TYPE_NAMES, GlobalSearchQuery, Hit, Snippet, search
 
 SNIPPET_HELP = (
@@ -69,20 +72,27 @@ class SnippetField(serializers.CharField):
         return snippet_html(value)
 
 
+class DisplayField(serializers.CharField):
+    """A record's display in the active language."""
+
+    def to_representation(self, value) -> str:
+        return display(value)
+
+
 class QueryTextField(forms.CharField):
     """``q``: required, at most ``MAX_QUERY_LENGTH`` characters (the domain checks it has a letter or digit)."""
 
     def clean(self, value):
         if value is None or not value.strip():
-            raise invalid("q is required: the text to search for.")
+            raise invalid(_("q is required: the text to search for."))
         if len(value) > MAX_QUERY_LENGTH:
-            raise invalid(f"q must be at most {MAX_QUERY_LENGTH} characters.")
+            raise invalid(_("q must be at most {length} characters.").format(length=MAX_QUERY_LENGTH))
         return value
 
 
 class SearchQueryForm(QueryForm):
     q = QueryTextField(required=False, strip=False)
-    type__in = ChoicesListField(choices=TYPE_NAMES, label_plural="type(s)", required=False)
+    type__in = ChoicesListField(choices=TYPE_NAMES, label_plural=gettext_lazy("type(s)"), required=False)
 
 
 class SearchResultSerializer(serializers.Serializer):
@@ -95,7 +105,7 @@ class SearchResultSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="obj.pk")
     url = serializers.SerializerMethodField(help_text="The record's URL in the API.")
     slug = serializers.SlugField(source="obj.slug")
-    display = serializers.CharField(source="obj", help_text="A human-readable one-line description.")
+    display = DisplayField(source="obj", help_text="A human-readable one-line description, in the response's language.")
     score = serializers.FloatField(help_text=SCORE_HELP)
     snippet = SnippetField(help_text=SNIPPET_HELP)
 
@@ -113,12 +123,11 @@ class SearchResultSerializer(serializers.Serializer):
         names = set(self.fields)
         expand = csv_param(request, "expand")
         if expand:
-            self._reject("expand", f"Nothing to expand in search results: {', '.join(expand)}.")
+            self._reject("expand", _("Nothing to expand in search results: {fields}.").format(fields=", ".join(expand)))
         only, omit = set(csv_param(request, "fields")), set(csv_param(request, "omit"))
         for param, wanted in (("fields", only), ("omit", omit)):
             if wanted - names:
-                unknown = ", ".join(sorted(wanted - names))
-                self._reject(param, f"Unknown field(s) in {param}: {unknown}. Known: {', '.join(sorted(names))}.")
+                self._reject(param, unknown_fields_detail(param, wanted - names, ", ".join(sorted(names))))
         for name in (names - only if only else set()) | (omit & names):
             self.fields.pop(name)
 

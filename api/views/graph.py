@@ -6,6 +6,8 @@ import re
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -18,6 +20,7 @@ from api.core.resource_urls import detail_url
 from api.filtersets.base import PartialDateQueryField, invalid
 from api.schema.parameters import PARTIAL_DATE_PATTERN
 from api.views.base import ContractMixin
+from cooperation.localization import display
 from cooperation.selectors.graph import EDGE_TYPES, MAX_DEPTH, NODE_MODELS, NODE_TYPES, Graph, GraphQuery, build_graph
 
 PARTIAL_DATE_HELP = "A partial date (YYYY, YYYY-MM or YYYY-MM-DD), or null when unknown."
@@ -28,7 +31,7 @@ class GraphNodeSerializer(serializers.Serializer):
 
     id = serializers.CharField(help_text="`<type>:<slug>`, e.g. `organization:roscosmos`; unique in the document.")
     type = serializers.ChoiceField(choices=[(name, f"{name} node") for name in NODE_TYPES])
-    label = serializers.CharField(help_text="Display text, as in the record's `display`.")
+    label = serializers.CharField(help_text="Display text, as in the record's `display`, in the response's language.")
     url = serializers.URLField(help_text="The record in the API.")
 
 
@@ -81,7 +84,12 @@ class GraphSerializer(serializers.Serializer):
             "directed": True,
             "multigraph": True,
             "nodes": [
-                {"id": node.id, "type": node.type, "label": str(node.record), "url": detail_url(node.record, request)}
+                {
+                    "id": node.id,
+                    "type": node.type,
+                    "label": display(node.record),
+                    "url": detail_url(node.record, request),
+                }
                 for node in graph.nodes
             ],
             "edges": [
@@ -175,21 +183,31 @@ class ScopeField(forms.CharField):
         if SLUG.fullmatch(value):  # (anything else cannot be one, and a NUL would upset PostgreSQL)
             found = NODE_MODELS[self.node_type].objects.filter(slug=value).values_list("pk", flat=True).first()
         if found is None:
-            raise invalid(f"No {self.node_type} with slug {value!r}.", code="does_not_exist")
+            model = _(str(NODE_MODELS[self.node_type]._meta.verbose_name))
+            detail = _("No {model} with {kind} {value}.").format(model=model, kind="slug", value=repr(value))
+            raise invalid(detail, code="does_not_exist")
         return (self.node_type, found)
+
+
+def both(names: list[str]) -> str:
+    """``a and b (and c)``, in the active language."""
+    joined = names[0]
+    for name in names[1:]:
+        joined = _("{first} and {second}").format(first=joined, second=name)
+    return joined
 
 
 class GraphQueryForm(QueryForm):
     """The graph's parameters; the rules between them are ``GraphQuery``'s."""
 
-    combined_detail = "Invalid graph parameters; see errors."
+    combined_detail = gettext_lazy("Invalid graph parameters; see errors.")
     single_valued = (*SCOPES, "depth", "max_nodes", "date_from", "date_to")
 
     organization = ScopeField("organization")
     agreement = ScopeField("agreement")
     mission = ScopeField("mission")
     depth = WholeNumberField(name="depth", low=1, high=MAX_DEPTH, required=False)
-    types = ChoicesListField(choices=NODE_TYPES, label_plural="node kinds", required=False)
+    types = ChoicesListField(choices=NODE_TYPES, label_plural=gettext_lazy("node kinds"), required=False)
     date_from = PartialDateQueryField(required=False)
     date_to = PartialDateQueryField(required=False)
     max_nodes = WholeNumberField(name="max_nodes", low=1, high=settings.API_GRAPH_MAX_NODES, required=False)
@@ -203,7 +221,7 @@ class GraphQueryForm(QueryForm):
         given = [name for name in SCOPES if name in self.data]
         if len(given) > 1:
             for name in given:
-                self.add_error(name, invalid(f"Give one scope at most, not {' and '.join(given)}."))
+                self.add_error(name, invalid(_("Give one scope at most, not {scopes}.").format(scopes=both(given))))
         data["scope"] = next((data[name] for name in SCOPES if data.get(name)), None)
         return data
 

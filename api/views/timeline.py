@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django import forms
 from django.http import StreamingHttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -22,7 +24,7 @@ from api.filtersets.base import PartialDateQueryField, RelatedChoiceField, inval
 from api.renderers.csv import CSVRenderer, csv_lines
 from api.schema.extensions import PartialDateSerializer
 from api.schema.parameters import PARTIAL_DATE_PATTERN, SLUG_SCHEMA
-from api.serializers.base import csv_param
+from api.serializers.base import csv_param, unknown_fields_detail
 from api.views.base import ContractMixin
 from cooperation.models import Agreement, Milestone, Mission, Organization, Source
 from cooperation.selectors.timeline import ORDER_RULE, RECORD_TYPES, EventKind, TimelineQuery, timeline
@@ -128,8 +130,8 @@ class TimelineEventSerializer(serializers.Serializer):
             wanted = set(csv_param(request, param))
             unknown = wanted if param == "expand" else wanted - names
             if unknown:
-                known = "none" if param == "expand" else ", ".join(sorted(names))
-                detail = f"Unknown field(s) in {param}: {', '.join(sorted(unknown))}. Known: {known}."
+                known = _("none") if param == "expand" else ", ".join(sorted(names))
+                detail = unknown_fields_detail(param, unknown, known)
                 raise invalid_parameter(param, detail)
         only, omit = set(csv_param(request, "fields")), set(csv_param(request, "omit"))
         for name in names:
@@ -151,7 +153,9 @@ class KindsField(forms.CharField):
         unknown = [kind for kind in kinds if kind not in EventKind.values]
         if unknown:
             raise invalid(
-                f"Unknown event kind(s): {', '.join(map(repr, unknown))}. Use: {', '.join(EventKind.values)}.",
+                _("Unknown event kind(s): {kinds}. Use: {choices}.").format(
+                    kinds=", ".join(map(repr, unknown)), choices=", ".join(EventKind.values)
+                ),
                 code="invalid_choice",
             )
         return frozenset(kinds)
@@ -164,7 +168,7 @@ def _by_slug(model) -> RelatedChoiceField:
 class TimelineQueryForm(QueryForm):
     error_code = "invalid"
     single_detail = False
-    combined_detail = "The request is invalid; see errors."
+    combined_detail = gettext_lazy("The request is invalid; see errors.")
 
     date_from = PartialDateQueryField(required=False)
     date_to = PartialDateQueryField(required=False)
@@ -291,7 +295,9 @@ class TimelineView(ContractMixin, APIView):
         data = TimelineQueryForm.parse(request)
         ordering = request.query_params.get("ordering", "").strip() or "date"
         if ordering not in ORDERINGS:
-            detail = f"Cannot order by {ordering!r}. Allowed: {', '.join(ORDERINGS)}."
+            detail = _("Cannot order by {terms}. Allowed: {allowed}.").format(
+                terms=repr(ordering), allowed=", ".join(ORDERINGS)
+            )
             raise invalid_parameter("ordering", detail)
 
         def ids(name: str) -> frozenset[int]:

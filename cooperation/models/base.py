@@ -31,8 +31,8 @@ class RegistryHistory(HistoricalRecords):
     """Change history for every concrete registry model, kept in the ``history`` app.
 
     Declared once on ``RegistryModel`` (``inherit=True``), so a model added later is
-    tracked without anyone remembering to. ``search_text`` is derived, so it is not
-    recorded; the exclusion is narrowed per model, because simple-history looks
+    tracked without anyone remembering to. ``search_text`` and ``localized_names`` are
+    derived, so they are not recorded; the exclusion is narrowed per model, because simple-history looks
     excluded fields up on the model when it rebuilds an instance from history.
     """
 
@@ -79,7 +79,7 @@ class RegistryModel(PartialDateModel):
     last_updated = models.DateTimeField(_("last updated"), auto_now=True, db_index=True)
 
     objects = NaturalKeyManager()
-    history = RegistryHistory(inherit=True, app=HISTORY_APP, excluded_fields=["search_text"])
+    history = RegistryHistory(inherit=True, app=HISTORY_APP, excluded_fields=["search_text", "localized_names"])
 
     class Meta:
         abstract = True

@@ -41,9 +41,14 @@ Queries
     before names, so each type's own order is all the merge needs).
 
 Snippets
-    Where the query matched: the best matching name or label, else the summary or
-    description, else (a near miss) the most similar name, with the spans of the match
-    in it. Presenting it (a window of context, marking, escaping) is the caller's.
+    Where the query matched: the best matching name or label (of equally good ones, one in
+    the active language first), else the summary or description, else (a near miss) the
+    most similar name, else the record's display in the active language, with the spans of
+    the match in it. Presenting it (a window of context, marking, escaping) is the caller's.
+
+Languages
+    Matching never depends on the language; the displays are in the active one
+    (``cooperation.localization``, from the records' own ``localized_names``).
 """
 
 from __future__ import annotations
@@ -54,10 +59,12 @@ from dataclasses import dataclass, field
 
 from django.db import connections, models, router
 from django.db.models import Case, Count, F, FloatField, OuterRef, Q, Subquery, TextField, Value, When, Window
-from django.db.models.functions import Coalesce, Lower, NullIf
+from django.db.models.functions import Coalesce, Concat, Lower, NullIf
+from django.utils.translation import gettext as _
 
 from cooperation import models as m
 from cooperation.errors import InvalidQuery, Problem
+from cooperation.localization import CANONICAL, active_language, display
 from cooperation.search_text import normalize
 
 EXACT, PREFIX, SUBSTRING, TEXT = 3.0, 2.0, 1.0, 0.5
@@ -148,10 +155,12 @@ class GlobalSearchQuery:
     def __post_init__(self):
         normalized = normalize(self.text)
         if not normalized:
-            raise InvalidQuery([Problem("q", "invalid", "q must contain at least one letter or digit.")])
+            raise InvalidQuery([Problem("q", "invalid", _("q must contain at least one letter or digit."))])
         unknown = sorted(set(self.types) - set(TYPE_NAMES))
         if unknown:
-            detail = f"Unknown type(s): {', '.join(unknown)}. Use any of: {', '.join(TYPE_NAMES)}."
+            detail = _("Unknown type(s): {types}. Use any of: {choices}.").format(
+                types=", ".join(unknown), choices=", ".join(TYPE_NAMES)
+            )
             raise InvalidQuery([Problem("type__in", "invalid_choice", detail)])
         object.__setattr__(self, "normalized", normalized)
 
@@ -222,7 +231,7 @@ def _matches(spec: SearchType, query: str, postgres: bool) -> models.QuerySet:
             m.Label.objects.filter(**{spec.label_field: OuterRef("pk")})
             .order_by()
             .values(spec.label_field)
-            .annotate(lines=Lines("text"))
+            .annotate(lines=Lines(Concat("language", Value("\t"), "text", output_field=TextField())))
             .values("lines")
         )
         queryset = queryset.annotate(search_labels=Subquery(labels, output_field=TextField()))
@@ -242,10 +251,8 @@ def search(request: GlobalSearchQuery) -> SearchPage:
             count += found[0].search_total
         rows += [(-obj.search_score, TYPE_NAMES.index(name), index, spec, obj) for index, obj in enumerate(found)]
     rows.sort(key=lambda row: row[:3])
-    hits = [
-        Hit(spec.name, obj, round(obj.search_score, 3), snippet(spec, obj, query))
-        for _, _, _, spec, obj in rows[offset : offset + limit]
-    ]
+    page = rows[offset : offset + limit]
+    hits = [Hit(spec.name, obj, round(obj.search_score, 3), snippet(spec, obj, query)) for _, _, _, spec, obj in page]
     return SearchPage(count, hits)
 
 
@@ -287,12 +294,14 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _name_terms(spec: SearchType, obj: models.Model) -> list[str]:
-    """The record's names as written: its own name fields, its labels, its slug last."""
-    own = [getattr(obj, field) for field in spec.name_fields]
-    labels = sorted(set((getattr(obj, "search_labels", None) or "").split("\n")))
+def _name_terms(spec: SearchType, obj: models.Model) -> list[tuple[str, str]]:
+    """The record's names as written, each with its language: its own name fields (English),
+    its labels, its slug last (no language)."""
+    own = [(getattr(obj, field), "" if field == "slug" else CANONICAL) for field in spec.name_fields]
+    lines = sorted(set((getattr(obj, "search_labels", None) or "").split("\n")))
+    labels = [(text, language) for language, _, text in (line.partition("\t") for line in lines)]
     terms = [*own[:-1], *labels, own[-1]] if spec.name_fields[-1] == "slug" else [*own, *labels]
-    return [_clean(term) for term in terms if term and _clean(term)]
+    return [(_clean(term), language) for term, language in terms if term and _clean(term)]
 
 
 def _term_rank(term: str, query: str) -> float:
@@ -310,11 +319,16 @@ def _term_rank(term: str, query: str) -> float:
 
 def snippet(spec: SearchType, obj: models.Model, query: str) -> Snippet:
     """Where ``query`` (normalised) matched ``obj``: see the module docstring."""
-    terms = _name_terms(spec, obj)
+    named = _name_terms(spec, obj)
+    terms = [term for term, _ in named]
     slug = len(terms) - 1 if spec.name_fields[-1] == "slug" else -1
-    # The best match; of those, a name rather than the slug, then the shortest.
-    ranked = [(_term_rank(term, query), i != slug, -len(term), -i, term) for i, term in enumerate(terms)]
-    rank, *_, term = max(ranked, default=(0.0, False, 0, 0, ""))
+    # The best match; of those, one in the reader's language, a name rather than the slug, then the shortest.
+    reader = active_language()
+    ranked = [
+        (_term_rank(term, query), language == reader, i != slug, -len(term), -i, term)
+        for i, (term, language) in enumerate(named)
+    ]
+    rank, *_, term = max(ranked, default=(0.0, False, False, 0, 0, ""))
     if rank > 0:
         spans = _phrase_spans(term, query) if rank >= SUBSTRING else _word_spans(term, query)
         if spans:
@@ -330,7 +344,7 @@ def snippet(spec: SearchType, obj: models.Model, query: str) -> Snippet:
     near = _near_miss(terms, query)
     if near is not None:
         return Snippet(*near)
-    return Snippet(_clean(str(obj)), [])
+    return Snippet(_clean(display(obj)), [])
 
 
 def _trigrams(text: str) -> set[str]:

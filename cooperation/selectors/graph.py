@@ -41,8 +41,9 @@ level: by the node they were reached from, then by edge kind, then by slug); whe
 is left out because of it, ``truncated`` is true.
 
 Queries: one per edge kind touching the frontier's node kinds per level (at most six), one
-more round for the edges among the last level, one per node kind for labels and URLs, and
-one to look the scope up; never one per node.
+more round for the edges among the last level, one per node kind for labels and URLs, and one to
+look the scope up; never one per node. Node labels are the records' displays in the active language
+(``cooperation.localization``).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from operator import or_
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from cooperation import models as m
 from cooperation.errors import InvalidQuery, Problem
@@ -71,12 +73,12 @@ NODE_TYPES = tuple(NODE_MODELS)
 SCOPES = ("organization", "agreement", "mission")  # the scope parameters: node kinds a graph can start from
 MAX_DEPTH = 3
 
-# Columns that str() needs for each node's label (and slug for its id and URL).
+# Columns a node's label (its display, in any language) needs, and its slug (for its id and URL).
 LABEL_FIELDS = {
-    "organization": ("slug", "name", "short_name"),
-    "agreement": ("slug", "title", "short_title", "signed_on", "signed_on_precision"),
-    "mission": ("slug", "name"),
-    "person": ("slug", "name"),
+    "organization": ("slug", "name", "short_name", "localized_names"),
+    "agreement": ("slug", "title", "short_title", "signed_on", "signed_on_precision", "localized_names"),
+    "mission": ("slug", "name", "localized_names"),
+    "person": ("slug", "name", "localized_names"),
 }
 
 NodeKey = tuple[str, int]  # (node type, primary key)
@@ -266,16 +268,22 @@ class GraphQuery:
     def __post_init__(self):
         problems = []
         if self.depth is not None and self.scope is None:
-            problems.append(_problem("depth", "depth applies to a scope: give organization, agreement or mission too."))
+            problems.append(
+                _problem("depth", _("depth applies to a scope: give organization, agreement or mission too."))
+            )
         elif self.depth is not None and not 1 <= self.depth <= MAX_DEPTH:
-            problems.append(_problem("depth", f"depth must be from 1 to {MAX_DEPTH}, not {self.depth}."))
+            detail = _("depth must be from 1 to {maximum}, not {depth}.").format(maximum=MAX_DEPTH, depth=self.depth)
+            problems.append(_problem("depth", detail))
         if self.types is not None:
             if not self.types or set(self.types) - set(NODE_TYPES):
-                problems.append(_problem("types", f"types must name node kinds from {', '.join(NODE_TYPES)}."))
+                detail = _("types must name node kinds from {kinds}.").format(kinds=", ".join(NODE_TYPES))
+                problems.append(_problem("types", detail))
             elif self.scope is not None and self.scope[0] not in self.types:
-                problems.append(_problem("types", f"types must include {self.scope[0]}, the kind of the scope."))
+                detail = _("types must include {kind}, the kind of the scope.").format(kind=self.scope[0])
+                problems.append(_problem("types", detail))
         if self.date_from and self.date_to and self.date_from.start > self.date_to.end:
-            problems.append(_problem("date_to", f"date_to ({self.date_to}) is before date_from ({self.date_from})."))
+            detail = _("date_to ({end}) is before date_from ({start}).").format(end=self.date_to, start=self.date_from)
+            problems.append(_problem("date_to", detail))
         if problems:
             raise InvalidQuery(problems)
 
@@ -456,7 +464,8 @@ class GraphBuilder:
         for name, pks in _by_type(nodes).items():
             if not pks:
                 continue
-            for obj in NODE_MODELS[name]._default_manager.filter(pk__in=pks).order_by().only(*LABEL_FIELDS[name]):
+            found = NODE_MODELS[name]._default_manager.filter(pk__in=pks).order_by().only(*LABEL_FIELDS[name])
+            for obj in found:
                 records[(name, obj.pk)] = obj
                 self.slugs[(name, obj.pk)] = obj.slug
         return records

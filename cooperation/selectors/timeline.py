@@ -15,6 +15,10 @@ filtered, sorted and paginated in Python.
 Order (``ORDER_RULE``): by the first day the date covers, then by its last day (so at
 an equal start the finer date comes first: 2018-01-01, 2018-01, 2018), then by kind
 (``EventKind`` order), then by record. Descending order is exactly the reverse.
+
+Titles are written in the active language (``cooperation.localization``): translated templates
+filled with the records' names in that language (their ``localized_names``), falling back to
+English names. The order never depends on the language.
 """
 
 from __future__ import annotations
@@ -24,7 +28,10 @@ from dataclasses import dataclass, field
 
 from django.db import models
 from django.db.models import Prefetch, Q
+from django.utils.translation import gettext_noop
 
+from cooperation.localization import choice_label, fill, localized_name
+from cooperation.localization import short_name as localized_short_name
 from cooperation.models import (
     Agreement,
     AgreementParty,
@@ -183,37 +190,58 @@ def _cited(record: models.Model, stem: str) -> list[EventCitation]:
     return [EventCitation(c.source, c.field, c.locator) for c in chosen]
 
 
+# --- titles: templates in the active language ----------------------------------------------
+
+LIST_ITEM = gettext_noop("{list}, {item}")
+LIST_LAST = gettext_noop("{list} and {last}")
+SIGNED_BY_ONE = gettext_noop("{party} signs the {agreement}")
+SIGNED_BY_SEVERAL = gettext_noop("{parties} sign the {agreement}")
+AUTHORIZED_BY_ONE = gettext_noop("{body} authorizes the {agreement}")
+AUTHORIZED_BY_SEVERAL = gettext_noop("{bodies} authorize the {agreement}")
+AGREEMENT_PHRASES = {
+    EventKind.AUTHORIZED: gettext_noop("The {agreement} is authorized"),
+    EventKind.SIGNED: gettext_noop("The {agreement} is signed"),
+    EventKind.ENTERED_INTO_FORCE: gettext_noop("The {agreement} enters into force"),
+    EventKind.EXPIRED: gettext_noop("The {agreement} expires"),
+}
+WITHDRAWS = gettext_noop("{party} withdraws from the {agreement}")
+MILESTONE_ACHIEVED = gettext_noop("{mission}: {milestone}")
+MILESTONE_PLANNED = gettext_noop("{mission}: {milestone} planned for {when}")
+MILESTONE_SUPERSEDED = gettext_noop("{mission}: {milestone} planned for {when} (superseded)")
+ROLE_STARTED = gettext_noop("{person} becomes {title}")
+ROLE_ENDED = gettext_noop("{person} leaves office as {title}")
+
+
 # --- agreements --------------------------------------------------------------------------
 
 
 def _name(org: Organization) -> str:
-    return org.short_name or org.name
+    return localized_short_name(org)
 
 
 def _names(orgs: list[Organization]) -> str:
     names = [_name(org) for org in orgs]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    joined = names[0]
+    for name in names[1:-1]:
+        joined = fill(LIST_ITEM, list=joined, item=name)
+    return fill(LIST_LAST, list=joined, last=names[-1]) if len(names) > 1 else joined
 
 
 def _agreement_name(agreement: Agreement) -> str:
-    """The agreement's name, to follow "the" in a title."""
-    name = agreement.short_title or agreement.title
+    """The agreement's name, to follow "the" in an English title."""
+    name = localized_short_name(agreement)
     return name[4:] if name.lower().startswith("the ") else name
 
 
 def _agreement_title(kind: str, agreement: Agreement, parties: list[Organization], authorities) -> str:
     name = _agreement_name(agreement)
     if kind == EventKind.SIGNED and parties:
-        return f"{_names(parties)} {'signs' if len(parties) == 1 else 'sign'} the {name}"
+        template = SIGNED_BY_ONE if len(parties) == 1 else SIGNED_BY_SEVERAL
+        return fill(template, party=_names(parties), parties=_names(parties), agreement=name)
     if kind == EventKind.AUTHORIZED and authorities:
-        return f"{_names(authorities)} {'authorizes' if len(authorities) == 1 else 'authorize'} the {name}"
-    phrase = {
-        EventKind.AUTHORIZED: "is authorized",
-        EventKind.SIGNED: "is signed",
-        EventKind.ENTERED_INTO_FORCE: "enters into force",
-        EventKind.EXPIRED: "expires",
-    }[kind]
-    return f"The {name} {phrase}"
+        template = AUTHORIZED_BY_ONE if len(authorities) == 1 else AUTHORIZED_BY_SEVERAL
+        return fill(template, body=_names(authorities), bodies=_names(authorities), agreement=name)
+    return fill(AGREEMENT_PHRASES[kind], agreement=name)
 
 
 def _by_name(orgs: Iterable[Organization]) -> list[Organization]:
@@ -272,7 +300,7 @@ def agreement_events(query: TimelineQuery) -> list[Event]:
                     id=f"party:{link.pk}:withdrawn",
                     kind=EventKind.WITHDRAWN,
                     date=date,
-                    title=f"{_name(link.organization)} withdraws from the {_agreement_name(agreement)}",
+                    title=fill(WITHDRAWS, party=_name(link.organization), agreement=_agreement_name(agreement)),
                     subject=agreement,
                     record=link,
                     organizations=[link.organization],
@@ -287,13 +315,13 @@ def agreement_events(query: TimelineQuery) -> list[Event]:
 
 
 def _milestone_title(claim: Milestone, status: str) -> str:
-    what = f"{claim.mission.name}: {claim.get_kind_display()}"
+    mission, milestone = localized_name(claim.mission).text, choice_label(Milestone.Kind, claim.kind)
     if status == Milestone.ClaimStatus.ACHIEVED:
-        return what
+        return fill(MILESTONE_ACHIEVED, mission=mission, milestone=milestone)
     date, until = claim.get_partial_date("date"), claim.get_partial_date("window_end")
     when = f"{date}\N{EN DASH}{until}" if until else str(date)
-    superseded = " (superseded)" if status == Milestone.ClaimStatus.SUPERSEDED else ""
-    return f"{what} planned for {when}{superseded}"
+    template = MILESTONE_SUPERSEDED if status == Milestone.ClaimStatus.SUPERSEDED else MILESTONE_PLANNED
+    return fill(template, mission=mission, milestone=milestone, when=when)
 
 
 def milestone_events(query: TimelineQuery) -> list[Event]:
@@ -305,7 +333,7 @@ def milestone_events(query: TimelineQuery) -> list[Event]:
     participants = MissionParticipant.objects.select_related("organization")
     claims = Milestone.objects.order_by().select_related("mission", "source")
     claims = claims.prefetch_related(
-        Prefetch("mission__participant_links", queryset=participants, to_attr="timeline_participants")
+        Prefetch("mission__participant_links", queryset=participants, to_attr="timeline_participants"),
     )
     if query.mission_ids:
         claims = claims.filter(mission__in=query.mission_ids)
@@ -358,13 +386,13 @@ def role_events(query: TimelineQuery) -> list[Event]:
             date = role.get_partial_date(stem)
             if date is None or not query.wants(kind):
                 continue
-            verb = "becomes" if kind == EventKind.ROLE_STARTED else "leaves office as"
+            template = ROLE_STARTED if kind == EventKind.ROLE_STARTED else ROLE_ENDED
             events.append(
                 Event(
                     id=f"role:{role.pk}:{'started' if kind == EventKind.ROLE_STARTED else 'ended'}",
                     kind=kind,
                     date=date,
-                    title=f"{role.person.name} {verb} {role.title}",
+                    title=fill(template, person=localized_name(role.person).text, title=role.title),
                     subject=role.person,
                     record=role,
                     organizations=[role.organization],

@@ -108,7 +108,11 @@ def test_if_match_accepts_star_and_a_list_naming_the_current_tag(curator):
 def test_the_schema_documents_the_conditional_headers():
     detail = yaml.safe_load(SCHEMA_PATH.read_text())["paths"]["/api/v1/organizations/{slug}/"]
     get = detail["get"]
-    assert {p["name"] for p in get["parameters"] if p["in"] == "header"} == {"If-None-Match", "Consistency-Token"}
+    assert {p["name"] for p in get["parameters"] if p["in"] == "header"} == {
+        "If-None-Match",
+        "Consistency-Token",
+        "Accept-Language",
+    }
     assert "ETag" in get["responses"]["200"]["headers"]
     assert "304" in get["responses"]
     for method in ("put", "patch", "delete"):

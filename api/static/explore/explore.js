@@ -1,11 +1,31 @@
-/* Explore: an example client of the public JSON API (search, timeline, graph). No framework. */
+/* Explore: an example client of the public JSON API (search, timeline, graph). No framework.
+   The page is in the language the server rendered it in (<html data-lang>); its sentences and the
+   labels of the codes it shows come from the page (#explore-i18n), and every API call asks for the
+   same language (lang=), so displays, names, titles and errors come back in it. */
 "use strict";
 
 const API = "/api/v1";
 const SVG_NS = "http://www.w3.org/2000/svg";
+const LANG = document.documentElement.dataset.lang || "en";
+const I18N = JSON.parse(document.getElementById("explore-i18n").textContent);
+
+/* A sentence of the page, its {placeholders} filled in. */
+function t(key, values = {}) {
+  return I18N.messages[key].replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
+}
+
+/* The label of a code (kinds, statuses, roles, types), or the code itself. */
+function label(group, code) {
+  return (I18N[group] && I18N[group][code]) || code;
+}
+
+/* An API URL in the page's language. */
+function apiURL(path) {
+  return `${path}${path.includes("?") ? "&" : "?"}lang=${encodeURIComponent(LANG)}`;
+}
 
 async function getJSON(path) {
-  const response = await fetch(path, { headers: { Accept: "application/json" } });
+  const response = await fetch(apiURL(path), { headers: { Accept: "application/json" } });
   const body = await response.json();
   if (!response.ok) {
     throw new Error(`${body.detail} (${response.status})`);
@@ -51,13 +71,13 @@ async function search(query) {
         el(
           "li",
           { class: `result ${result.type}`, "data-slug": result.slug || "" },
-          el("span", { class: "type" }, result.type),
+          el("span", { class: "type" }, label("types", result.type)),
           el("button", { class: "link", type: "button", onclick: () => openRecord(result) }, result.display),
           el("div", { class: "snippet" }, ...snippetNodes(result.snippet)),
         ),
       ),
     );
-    if (!body.results.length) list.replaceChildren(el("li", {}, "Nothing found."));
+    if (!body.results.length) list.replaceChildren(el("li", {}, t("nothing_found")));
   } catch (error) {
     showError(list, error);
   }
@@ -70,7 +90,7 @@ async function openRecord(result) {
   if (result.type === "person") {
     const signed = await getJSON(`${API}/agreements/?signatory=${encodeURIComponent(result.slug)}`);
     detail.append(
-      el("p", {}, "Agreements signed:"),
+      el("p", {}, t("agreements_signed")),
       el(
         "ul",
         {},
@@ -89,23 +109,30 @@ async function openRecord(result) {
     loadGraph(`mission=${encodeURIComponent(result.slug)}&depth=2`, result.display);
     loadTimeline(`mission=${encodeURIComponent(result.slug)}&include_superseded=true`, result.display);
   }
-  detail.append(el("p", {}, el("a", { href: result.url }, "JSON record")));
+  detail.append(el("p", {}, el("a", { href: apiURL(result.url) }, t("json_record"))));
 }
 
 async function openAgreement(slug) {
   const detail = document.getElementById("detail");
   try {
     const agreement = await getJSON(`${API}/agreements/${encodeURIComponent(slug)}/`);
-    const signed = agreement.signed_on ? agreement.signed_on.value : "date unknown";
+    const signed = agreement.signed_on ? agreement.signed_on.value : t("date_unknown");
+    const name = agreement.localized_name;
+    const title = el("h3", { id: "agreement-title", lang: name.language }, name.text);
+    if (name.is_fallback) title.append(" ", el("span", { class: "fallback", title: t("fallback") }, "EN"));
+    const short = LANG === "en" || name.is_fallback ? agreement.short_title || agreement.title : name.text;
+    const separator = t("list_separator");
+    const parties = agreement.parties.map((p) => t("party", { organization: p.organization.display, role: label("roles", p.role) }));
+    const signatories = agreement.signatories.map((s) => t("signatory", { person: s.person.display, organization: s.on_behalf_of.display }));
     detail.replaceChildren(
-      el("h3", { id: "agreement-title" }, agreement.title),
-      el("p", {}, `${agreement.kind.replaceAll("_", " ")}, ${agreement.status}, signed ${signed}`),
-      el("p", {}, "Parties: ", agreement.parties.map((p) => `${p.organization.display} (${p.role.replace("_", " ")})`).join("; ")),
-      el("p", {}, "Signatories: ", agreement.signatories.map((s) => `${s.person.display} for ${s.on_behalf_of.display}`).join("; ") || "none recorded"),
-      el("p", {}, el("a", { href: agreement.url }, "JSON record")),
+      title,
+      el("p", {}, t("agreement_summary", { kind: label("kinds", agreement.kind), status: label("statuses", agreement.status), date: signed })),
+      el("p", {}, t("parties"), " ", parties.join(separator)),
+      el("p", { id: "agreement-signatories" }, t("signatories"), " ", signatories.join(separator) || t("none_recorded")),
+      el("p", {}, el("a", { href: apiURL(agreement.url) }, t("json_record"))),
     );
-    loadTimeline(`agreement=${encodeURIComponent(slug)}`, agreement.short_title || agreement.title);
-    loadGraph(`agreement=${encodeURIComponent(slug)}&depth=2`, agreement.short_title || agreement.title);
+    loadTimeline(`agreement=${encodeURIComponent(slug)}`, short);
+    loadGraph(`agreement=${encodeURIComponent(slug)}&depth=2`, short);
   } catch (error) {
     showError(detail, error);
   }
@@ -113,9 +140,9 @@ async function openAgreement(slug) {
 
 /* --- timeline ------------------------------------------------------------------------------ */
 
-async function loadTimeline(filter, label) {
+async function loadTimeline(filter, scope) {
   const container = document.getElementById("timeline");
-  document.getElementById("timeline-scope").textContent = label ? `— ${label}` : "— everything";
+  document.getElementById("timeline-scope").textContent = `— ${scope || t("scope_everything")}`;
   try {
     const body = await getJSON(`${API}/timeline/?limit=500${filter ? `&${filter}` : ""}`);
     container.replaceChildren(
@@ -124,11 +151,17 @@ async function loadTimeline(filter, label) {
           "div",
           { class: `timeline-event ${event.kind} ${event.status || ""}`, "data-id": event.id, title: event.kind },
           el("span", { class: "when" }, event.date.value),
-          el("span", { class: "what" }, event.title + (event.status && event.status !== "achieved" ? ` (${event.status})` : "")),
+          el(
+            "span",
+            { class: "what" },
+            event.status && event.status !== "achieved"
+              ? t("with_status", { title: event.title, status: label("claim_statuses", event.status) })
+              : event.title,
+          ),
         ),
       ),
     );
-    if (!body.results.length) container.replaceChildren(el("p", {}, "No dated events."));
+    if (!body.results.length) container.replaceChildren(el("p", {}, t("no_events")));
   } catch (error) {
     showError(container, error);
   }
@@ -144,9 +177,9 @@ function svg(tag, attrs = {}) {
   return node;
 }
 
-async function loadGraph(scope, label) {
+async function loadGraph(scope, name) {
   const canvas = document.getElementById("graph");
-  document.getElementById("graph-scope").textContent = label ? `— around ${label}` : "";
+  document.getElementById("graph-scope").textContent = name ? `— ${t("around", { name })}` : "";
   let body;
   try {
     body = await getJSON(`${API}/graph/?${scope}`);
@@ -163,7 +196,7 @@ async function loadGraph(scope, label) {
     const group = svg("g", { class: `node-group ${node.type}`, "data-id": node.id });
     const circle = svg("circle", { r: node.type === "agreement" ? 7 : 6, class: `node ${node.type}` });
     const title = svg("title");
-    title.textContent = `${node.type}: ${node.label}`;
+    title.textContent = `${label("types", node.type)}: ${node.label}`;
     circle.append(title);
     const text = svg("text", { x: 9, y: 3 });
     text.textContent = node.label.length > 28 ? `${node.label.slice(0, 27)}…` : node.label;
