@@ -7,7 +7,7 @@ the language it negotiated and these functions, and the selectors using them, fo
 
 Names (Wikidata's fallback chain: the language, then English)
     A record is named in a language by its label in that language whose kind comes first in
-    ``NAME_KINDS`` (official name, then name, then transliteration; ties: the first recorded). Without
+    ``NAME_KINDS`` (official name, translation, transliteration, then a plain name; ties: the first recorded). Without
     one, its canonical English name is used and the name is a *fallback*. ``short`` labels are the
     short form: an organization's in brackets, an agreement's in place of its title. The choice is
     made when labels change and kept in the record's derived ``localized_names`` column
@@ -60,7 +60,8 @@ LOCALES = {"en": "en", "ru": "ru", "zh": "zh-hans"}
 LANGUAGE_TAGS = {"en": "en", "ru": "ru", "zh": "zh-Hans"}
 FALLBACKS = {language: (language, CANONICAL) if language != CANONICAL else (CANONICAL,) for language in LANGUAGES}
 
-NAME_KINDS = (Label.Kind.OFFICIAL, Label.Kind.NAME, Label.Kind.TRANSLITERATION)  # in order of preference
+# In order of preference: the label model's name kinds, then a plain (unqualified) name.
+NAME_KINDS = (*Label.NAME_KINDS, Label.Kind.NAME)
 SHORT_KINDS = (Label.Kind.SHORT,)
 LABEL_KINDS = (*NAME_KINDS, *SHORT_KINDS)  # the labels displays read
 
@@ -95,8 +96,12 @@ class NameStatus(models.TextChoices):
     TRANSLITERATION = "transliteration", gettext_noop("transliteration")
 
 
-# Label.kind -> status, until labels record it themselves: the one place that decides.
-STATUS_BY_KIND = {Label.Kind.OFFICIAL: NameStatus.OFFICIAL, Label.Kind.TRANSLITERATION: NameStatus.TRANSLITERATION}
+# Label.kind -> status; a plain name is counted a translation (never passes for official).
+STATUS_BY_KIND = {
+    Label.Kind.OFFICIAL: NameStatus.OFFICIAL,
+    Label.Kind.TRANSLATION: NameStatus.TRANSLATION,
+    Label.Kind.TRANSLITERATION: NameStatus.TRANSLITERATION,
+}
 
 
 def label_status(label: Label) -> str:

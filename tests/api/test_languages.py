@@ -78,7 +78,7 @@ def test_ranges_are_read_in_order_of_preference():
     [
         ({}, "", "en", "China National Space Administration (CNSA)"),
         ({}, "zh-CN,zh;q=0.9", "zh-Hans", "国家航天局"),
-        ({}, "ru-RU", "ru", "Китайское национальное космическое управление"),
+        ({}, "ru-RU", "ru", "Национальное космическое управление Китая"),
         ({"lang": "zh"}, "ru", "zh-Hans", "国家航天局"),
         ({"lang": "de"}, "zh", "en", "China National Space Administration (CNSA)"),
     ],
