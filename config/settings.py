@@ -189,7 +189,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["api.core.permissions.RolePermission"],
     "DEFAULT_RENDERER_CLASSES": ["api.renderers.json.ORJSONRenderer", "api.renderers.csv.CSVRenderer"],
     "DEFAULT_PARSER_CLASSES": ["api.core.parsers.LimitedJSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "api.core.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.core.cursor_pagination.ListPagination",
     "DEFAULT_METADATA_CLASS": None,  # no OPTIONS introspection: it is not part of the documented API
     "PAGE_SIZE": API_PAGE_SIZE,
     "DEFAULT_SCHEMA_CLASS": "api.schema.auto_schema.AutoSchema",

@@ -18,7 +18,7 @@ from api.core.exceptions import ApiError
 
 COMMON = {"format"}
 SHAPE = {"fields", "omit", "expand"}
-LIST_ONLY = {"limit", "offset", "ordering"}
+LIST_ONLY = {"limit", "offset", "cursor", "ordering"}
 COMMA_SEPARATED = SHAPE | {"ordering"}
 
 
