@@ -34,11 +34,27 @@ SQLite fallback
     No word-order-free or stemmed full-text matching, no near misses.
 
 Queries
-    One per searched type, whatever the number of matches or the page: it
-    filters, scores, counts every match (``COUNT(*) OVER ()``), aggregates the
-    record's labels for the snippet and returns only the type's first
-    ``offset + limit`` rows; the page is merged from those in Python (types tie
-    before names, so each type's own order is all the merge needs).
+    One per searched type, whatever the number of matches or the page; it returns
+    only the type's first ``offset + limit`` rows, with the labels of each for the
+    snippet, and the page is merged from those in Python (types tie before names, so
+    each type's own order is all the merge needs).
+
+Bounded work (PostgreSQL)
+    Each way of matching is an index scan of its own (migrations 0005 and 0007) that reads
+    at most ``MAX_MATCHES`` rows: a whole name (an index on the name lines), a substring of
+    a name (trigrams), the names' words (full text), the summary's words as written
+    (trigrams of the text without apostrophes, then ``text_pattern``) and as English word
+    forms (full text), a near miss (``<%``: sought only while fewer than ``MAX_MATCHES``
+    names contain the query; past that, every near miss ranks below that many real
+    matches). A record's score is the best its ways give it, and its names' tier (whole,
+    start, inside) from ``LIKE`` on its own names. A common word thus costs at most
+    ``MAX_MATCHES`` rows per way and type, at any size. While no way reaches the cap, the
+    results and ``count`` are exactly those of scoring every match. When one does,
+    ``count_exact`` is False, ``count`` is the number of distinct records found (a lower
+    bound), and the results are those records, ranked as always: a record the full way
+    did not read may be missing. Synchronized scans are off (``config.settings``), so the
+    records a capped scan reads are the same on every request.
+    SQLite scores and counts every match (``COUNT(*) OVER ()``); its count is exact.
 
 Snippets
     Where the query matched: the best matching name or label, else the summary or
@@ -53,7 +69,23 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.db import connections, models, router
-from django.db.models import Case, Count, F, FloatField, OuterRef, Q, Subquery, TextField, Value, When, Window
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower, NullIf
 
 from cooperation import models as m
@@ -65,6 +97,9 @@ NEAR_MISS_THRESHOLD = 0.6  # pg_trgm word_similarity (its own default threshold 
 NEAR_MISS_WEIGHT = 0.4  # a near miss scores at most 0.4: below every real match
 NEAR_MISS_MIN_LENGTH = 4  # shorter queries share trigrams with too many names
 MAX_QUERY_LENGTH = 200
+MAX_MATCHES = 1000  # PostgreSQL: rows read per way of matching and type (see "Bounded work")
+SUBSTRING_WAY = "_substring"  # the statement's CTE of the names containing the query
+APOSTROPHES = "'\u2019\u02bc`\u00b4"  # dropped inside words by normalize(); migration 0007 indexes text without them
 
 
 class Lines(models.Aggregate):
@@ -78,6 +113,24 @@ class Lines(models.Aggregate):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         return self.as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
+
+
+class HasName(Func):
+    """PostgreSQL: one line of ``search_text`` is the query (a whole name); a GIN index on the lines serves it."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (text, text_params), (value, value_params) = (compiler.compile(e) for e in self.source_expressions)
+        return f"(string_to_array({text}, E'\\n') @> ARRAY[{value}]::text[])", (*text_params, *value_params)
+
+
+class WordSimilar(Func):
+    """PostgreSQL ``query <% text`` (pg_trgm): words of ``text`` are similar to ``query``; trigram indexes serve it."""
+
+    arg_joiner = " <%% "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
 
 
 @dataclass(frozen=True)
@@ -128,8 +181,9 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchPage:
-    count: int  # matches on all pages
+    count: int  # matches on all pages; a lower bound unless count_exact
     hits: list[Hit]
+    count_exact: bool = True  # False when a way of matching reached MAX_MATCHES (PostgreSQL)
 
 
 # --- the query ------------------------------------------------------------------------------
@@ -159,7 +213,7 @@ class GlobalSearchQuery:
 # --- the queries ------------------------------------------------------------------------------
 
 
-_APOSTROPHES = "['\u2019\u02bc`\u00b4]*"  # what normalize() drops inside words (cooperation.search_text)
+_APOSTROPHES = f"[{APOSTROPHES}]*"  # what normalize() drops inside words (cooperation.search_text)
 _SEPARATORS = r"(?:\W|_)+"  # what it turns into one space
 
 
@@ -178,7 +232,11 @@ def text_pattern(query: str) -> str:
 
 
 def _matches(spec: SearchType, query: str, postgres: bool) -> models.QuerySet:
-    """The type's matching records, scored (``search_score``) and counted (``search_total``), best first."""
+    """The type's matching records, every one scored (``search_score``) and counted (``search_total``), best first.
+
+    The definition of the ranking: SQLite's path, and on PostgreSQL the reference that the
+    bounded statement (``_bounded_matches``) is held to while no way is full (tests).
+    """
     queryset = spec.model._default_manager.all()
     names = Q(search_text__contains=query)
     text = Q(**{f"{spec.text_field}__iregex": text_pattern(query)}) if spec.text_field else None
@@ -218,35 +276,130 @@ def _matches(spec: SearchType, query: str, postgres: bool) -> models.QuerySet:
         )
     )
     if spec.label_field:
-        labels = (
-            m.Label.objects.filter(**{spec.label_field: OuterRef("pk")})
-            .order_by()
-            .values(spec.label_field)
-            .annotate(lines=Lines("text"))
-            .values("lines")
-        )
-        queryset = queryset.annotate(search_labels=Subquery(labels, output_field=TextField()))
+        queryset = queryset.annotate(search_labels=_labels(spec))
     return queryset.order_by("-search_score", "search_sort", "pk")
+
+
+def _ways(spec: SearchType, query: str) -> list[models.QuerySet]:
+    """PostgreSQL: each way of matching as a query of ``(pk, score, accepted)``, reading at most ``MAX_MATCHES`` rows.
+
+    Each is an index scan (migrations 0005 and 0007: the expressions here are the indexed
+    ones). Where the index finds a superset (a summary's words, similar trigrams), the
+    exact condition only marks the rows read (``accepted``), so the cap bounds the reading.
+    """
+    from django.contrib.postgres.search import SearchQuery, SearchVector, TrigramWordSimilarity
+
+    records = spec.model._default_manager.order_by()
+    ok = Value(True, output_field=BooleanField())
+    ways = [
+        records.filter(search_text__contains=query).annotate(_score=Value(SUBSTRING), _ok=ok),  # SUBSTRING_WAY
+        records.filter(HasName(F("search_text"), Value(query))).annotate(_score=Value(EXACT), _ok=ok),
+        records.alias(_names=SearchVector("search_text", config="simple"))
+        .filter(_names=SearchQuery(query, config="simple"))
+        .annotate(_score=Value(SUBSTRING), _ok=ok),
+    ]
+    if spec.text_field:
+        plain = Func(F(spec.text_field), Value(APOSTROPHES), Value(""), function="TRANSLATE", output_field=TextField())
+        pattern = ExpressionWrapper(Q(**{f"{spec.text_field}__iregex": text_pattern(query)}), BooleanField())
+        words = Q(*(Q(_plain__contains=word) for word in query.split(" ")))
+        ways.append(records.alias(_plain=Lower(plain)).filter(words).annotate(_score=Value(TEXT), _ok=pattern))
+        ways.append(
+            records.alias(_body=SearchVector(spec.text_field, config="english"))
+            .filter(_body=SearchQuery(query, config="english"))
+            .annotate(_score=Value(TEXT), _ok=ok)
+        )
+    if len(query) >= NEAR_MISS_MIN_LENGTH:
+        # ``<%`` (under pg_trgm.word_similarity_threshold, 0.6 by default) is what the index
+        # serves; ``_ok`` holds NEAR_MISS_THRESHOLD whatever the server's setting.
+        # Sought only while the substring way is not full: past that, every near miss ranks
+        # below MAX_MATCHES real matches, out of reach of any page within the cap.
+        similarity = TrigramWordSimilarity(query, "search_text")
+        substring_not_full = RawSQL(f"(SELECT COUNT(*) FROM {SUBSTRING_WAY}) < %s", (MAX_MATCHES,), BooleanField())
+        ways.append(
+            records.filter(substring_not_full, WordSimilar(Value(query), F("search_text")))
+            .alias(_similarity=similarity)
+            .annotate(
+                _score=F("_similarity") * Value(NEAR_MISS_WEIGHT),
+                _ok=ExpressionWrapper(Q(_similarity__gte=NEAR_MISS_THRESHOLD), BooleanField()),
+            )
+        )
+    return [way.values_list("pk", "_score", "_ok")[:MAX_MATCHES] for way in ways]
+
+
+def _bounded_matches(spec: SearchType, query: str, rows: int) -> tuple[list[models.Model], int, bool]:
+    """PostgreSQL: the type's first ``rows`` matches, best first; the distinct matches found; whether a way was full.
+
+    One statement: each way's rows (``_ways``), each record's best score, then the page's
+    records, ordered as ``_matches`` orders them. A record's score is the best of its
+    ways' and of the name tiers (whole name, start, substring: ``LIKE`` on its own names).
+    """
+    parts, params = [], []
+    for index, way in enumerate(_ways(spec, query)):
+        sql, way_params = way.query.sql_with_params()
+        parts.append(f"(SELECT _w.*, {index} AS way FROM ({sql}) _w(pk, score, ok))")
+        params += way_params
+    substring, *others = parts  # the substring way first: the near misses' condition reads it
+    records = spec.model._default_manager.annotate(
+        search_sort=spec.sort,
+        search_names_score=Case(
+            When(search_text__contains=f"\n{query}\n", then=Value(EXACT)),
+            When(search_text__contains=f"\n{query}", then=Value(PREFIX)),
+            When(search_text__contains=query, then=Value(SUBSTRING)),
+            default=Value(0.0),
+            output_field=FloatField(),
+        ),
+    )
+    if spec.label_field:
+        records = records.annotate(search_labels=_labels(spec))
+    records_sql, records_params = records.order_by().query.sql_with_params()
+    pk = spec.model._meta.pk.column
+    sql = (
+        f"WITH {SUBSTRING_WAY} AS MATERIALIZED {substring}, "
+        f"_ways AS MATERIALIZED (SELECT * FROM {SUBSTRING_WAY} UNION ALL {' UNION ALL '.join(others)}), "
+        "_hits AS (SELECT pk, MAX(score) AS score FROM _ways WHERE ok GROUP BY pk) "
+        "SELECT _r.*, GREATEST(_hits.score, _r.search_names_score) AS search_score, "
+        "(SELECT COUNT(*) FROM _hits) AS search_total, "
+        f"EXISTS (SELECT FROM _ways GROUP BY way HAVING COUNT(*) >= {MAX_MATCHES}) AS search_capped "
+        f"FROM ({records_sql}) _r JOIN _hits ON _r.{pk} = _hits.pk "
+        f"ORDER BY search_score DESC, _r.search_sort, _r.{pk} LIMIT {int(rows)}"
+    )
+    found = list(spec.model._default_manager.raw(sql, (*params, *records_params)))
+    if not found:
+        return [], 0, False  # nothing found at all: no way can have been full
+    return found, found[0].search_total, found[0].search_capped
+
+
+def _labels(spec: SearchType) -> Subquery:
+    labels = (
+        m.Label.objects.filter(**{spec.label_field: OuterRef("pk")})
+        .order_by()
+        .values(spec.label_field)
+        .annotate(lines=Lines("text"))
+        .values("lines")
+    )
+    return Subquery(labels, output_field=TextField())
 
 
 def search(request: GlobalSearchQuery) -> SearchPage:
     """One page of ranked results: one query per type, each returning at most ``offset + limit`` rows."""
     query, offset, limit = request.normalized, request.offset, request.limit
     rows = []
-    count = 0
+    count, exact = 0, True
     for name in request.types:
         spec = SEARCH_TYPES[name]
-        vendor = connections[router.db_for_read(spec.model)].vendor
-        found = list(_matches(spec, query, vendor == "postgresql")[: offset + limit])
-        if found:
-            count += found[0].search_total
+        if connections[router.db_for_read(spec.model)].vendor == "postgresql":
+            found, total, capped = _bounded_matches(spec, query, offset + limit)
+        else:
+            found = list(_matches(spec, query, postgres=False)[: offset + limit])
+            total, capped = (found[0].search_total if found else 0), False
+        count, exact = count + total, exact and not capped
         rows += [(-obj.search_score, TYPE_NAMES.index(name), index, spec, obj) for index, obj in enumerate(found)]
     rows.sort(key=lambda row: row[:3])
     hits = [
         Hit(spec.name, obj, round(obj.search_score, 3), snippet(spec, obj, query))
         for _, _, _, spec, obj in rows[offset : offset + limit]
     ]
-    return SearchPage(count, hits)
+    return SearchPage(count, hits, exact)
 
 
 # --- snippets ---------------------------------------------------------------------------------
