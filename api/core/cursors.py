@@ -121,6 +121,8 @@ def ordering_terms(queryset: models.QuerySet) -> list[Term]:
         if field is None or not field.concrete or field.is_relation or "__" in name:
             raise invalid(f"Cursor pagination cannot order by {name}; use offset.")
         terms.append(Term(name, descending, field))
+    if not any(term.field is not None and term.field.primary_key for term in terms):
+        raise invalid("This list's ordering has no unique key to page by; use offset.")
     return terms
 
 

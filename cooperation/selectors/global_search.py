@@ -70,13 +70,10 @@ from dataclasses import dataclass, field
 
 from django.db import connections, models, router
 from django.db.models import (
-    BooleanField,
     Case,
     Count,
-    ExpressionWrapper,
     F,
     FloatField,
-    Func,
     OuterRef,
     Q,
     Subquery,
@@ -85,7 +82,6 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower, NullIf
 
 from cooperation import models as m
@@ -113,24 +109,6 @@ class Lines(models.Aggregate):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         return self.as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
-
-
-class HasName(Func):
-    """PostgreSQL: one line of ``search_text`` is the query (a whole name); a GIN index on the lines serves it."""
-
-    output_field = BooleanField()
-
-    def as_sql(self, compiler, connection, **extra_context):
-        (text, text_params), (value, value_params) = (compiler.compile(e) for e in self.source_expressions)
-        return f"(string_to_array({text}, E'\\n') @> ARRAY[{value}]::text[])", (*text_params, *value_params)
-
-
-class WordSimilar(Func):
-    """PostgreSQL ``query <% text`` (pg_trgm): words of ``text`` are similar to ``query``; trigram indexes serve it."""
-
-    arg_joiner = " <%% "
-    template = "(%(expressions)s)"
-    output_field = BooleanField()
 
 
 @dataclass(frozen=True)
@@ -235,7 +213,7 @@ def _matches(spec: SearchType, query: str, postgres: bool) -> models.QuerySet:
     """The type's matching records, every one scored (``search_score``) and counted (``search_total``), best first.
 
     The definition of the ranking: SQLite's path, and on PostgreSQL the reference that the
-    bounded statement (``_bounded_matches``) is held to while no way is full (tests).
+    bounded statement (``bounded_search``) is held to while no way is full (tests).
     """
     queryset = spec.model._default_manager.all()
     names = Q(search_text__contains=query)
@@ -276,100 +254,12 @@ def _matches(spec: SearchType, query: str, postgres: bool) -> models.QuerySet:
         )
     )
     if spec.label_field:
-        queryset = queryset.annotate(search_labels=_labels(spec))
+        queryset = queryset.annotate(search_labels=labels_subquery(spec))
     return queryset.order_by("-search_score", "search_sort", "pk")
 
 
-def _ways(spec: SearchType, query: str) -> list[models.QuerySet]:
-    """PostgreSQL: each way of matching as a query of ``(pk, score, accepted)``, reading at most ``MAX_MATCHES`` rows.
-
-    Each is an index scan (migrations 0005 and 0007: the expressions here are the indexed
-    ones). Where the index finds a superset (a summary's words, similar trigrams), the
-    exact condition only marks the rows read (``accepted``), so the cap bounds the reading.
-    """
-    from django.contrib.postgres.search import SearchQuery, SearchVector, TrigramWordSimilarity
-
-    records = spec.model._default_manager.order_by()
-    ok = Value(True, output_field=BooleanField())
-    ways = [
-        records.filter(search_text__contains=query).annotate(_score=Value(SUBSTRING), _ok=ok),  # SUBSTRING_WAY
-        records.filter(HasName(F("search_text"), Value(query))).annotate(_score=Value(EXACT), _ok=ok),
-        records.alias(_names=SearchVector("search_text", config="simple"))
-        .filter(_names=SearchQuery(query, config="simple"))
-        .annotate(_score=Value(SUBSTRING), _ok=ok),
-    ]
-    if spec.text_field:
-        plain = Func(F(spec.text_field), Value(APOSTROPHES), Value(""), function="TRANSLATE", output_field=TextField())
-        pattern = ExpressionWrapper(Q(**{f"{spec.text_field}__iregex": text_pattern(query)}), BooleanField())
-        words = Q(*(Q(_plain__contains=word) for word in query.split(" ")))
-        ways.append(records.alias(_plain=Lower(plain)).filter(words).annotate(_score=Value(TEXT), _ok=pattern))
-        ways.append(
-            records.alias(_body=SearchVector(spec.text_field, config="english"))
-            .filter(_body=SearchQuery(query, config="english"))
-            .annotate(_score=Value(TEXT), _ok=ok)
-        )
-    if len(query) >= NEAR_MISS_MIN_LENGTH:
-        # ``<%`` (under pg_trgm.word_similarity_threshold, 0.6 by default) is what the index
-        # serves; ``_ok`` holds NEAR_MISS_THRESHOLD whatever the server's setting.
-        # Sought only while the substring way is not full: past that, every near miss ranks
-        # below MAX_MATCHES real matches, out of reach of any page within the cap.
-        similarity = TrigramWordSimilarity(query, "search_text")
-        substring_not_full = RawSQL(f"(SELECT COUNT(*) FROM {SUBSTRING_WAY}) < %s", (MAX_MATCHES,), BooleanField())
-        ways.append(
-            records.filter(substring_not_full, WordSimilar(Value(query), F("search_text")))
-            .alias(_similarity=similarity)
-            .annotate(
-                _score=F("_similarity") * Value(NEAR_MISS_WEIGHT),
-                _ok=ExpressionWrapper(Q(_similarity__gte=NEAR_MISS_THRESHOLD), BooleanField()),
-            )
-        )
-    return [way.values_list("pk", "_score", "_ok")[:MAX_MATCHES] for way in ways]
-
-
-def _bounded_matches(spec: SearchType, query: str, rows: int) -> tuple[list[models.Model], int, bool]:
-    """PostgreSQL: the type's first ``rows`` matches, best first; the distinct matches found; whether a way was full.
-
-    One statement: each way's rows (``_ways``), each record's best score, then the page's
-    records, ordered as ``_matches`` orders them. A record's score is the best of its
-    ways' and of the name tiers (whole name, start, substring: ``LIKE`` on its own names).
-    """
-    parts, params = [], []
-    for index, way in enumerate(_ways(spec, query)):
-        sql, way_params = way.query.sql_with_params()
-        parts.append(f"(SELECT _w.*, {index} AS way FROM ({sql}) _w(pk, score, ok))")
-        params += way_params
-    substring, *others = parts  # the substring way first: the near misses' condition reads it
-    records = spec.model._default_manager.annotate(
-        search_sort=spec.sort,
-        search_names_score=Case(
-            When(search_text__contains=f"\n{query}\n", then=Value(EXACT)),
-            When(search_text__contains=f"\n{query}", then=Value(PREFIX)),
-            When(search_text__contains=query, then=Value(SUBSTRING)),
-            default=Value(0.0),
-            output_field=FloatField(),
-        ),
-    )
-    if spec.label_field:
-        records = records.annotate(search_labels=_labels(spec))
-    records_sql, records_params = records.order_by().query.sql_with_params()
-    pk = spec.model._meta.pk.column
-    sql = (
-        f"WITH {SUBSTRING_WAY} AS MATERIALIZED {substring}, "
-        f"_ways AS MATERIALIZED (SELECT * FROM {SUBSTRING_WAY} UNION ALL {' UNION ALL '.join(others)}), "
-        "_hits AS (SELECT pk, MAX(score) AS score FROM _ways WHERE ok GROUP BY pk) "
-        "SELECT _r.*, GREATEST(_hits.score, _r.search_names_score) AS search_score, "
-        "(SELECT COUNT(*) FROM _hits) AS search_total, "
-        f"EXISTS (SELECT FROM _ways GROUP BY way HAVING COUNT(*) >= {MAX_MATCHES}) AS search_capped "
-        f"FROM ({records_sql}) _r JOIN _hits ON _r.{pk} = _hits.pk "
-        f"ORDER BY search_score DESC, _r.search_sort, _r.{pk} LIMIT {int(rows)}"
-    )
-    found = list(spec.model._default_manager.raw(sql, (*params, *records_params)))
-    if not found:
-        return [], 0, False  # nothing found at all: no way can have been full
-    return found, found[0].search_total, found[0].search_capped
-
-
-def _labels(spec: SearchType) -> Subquery:
+def labels_subquery(spec: SearchType) -> Subquery:
+    """The record's labels, one per line (for snippets)."""
     labels = (
         m.Label.objects.filter(**{spec.label_field: OuterRef("pk")})
         .order_by()
@@ -388,7 +278,9 @@ def search(request: GlobalSearchQuery) -> SearchPage:
     for name in request.types:
         spec = SEARCH_TYPES[name]
         if connections[router.db_for_read(spec.model)].vendor == "postgresql":
-            found, total, capped = _bounded_matches(spec, query, offset + limit)
+            from cooperation.selectors.bounded_search import bounded_matches  # (it builds on this module)
+
+            found, total, capped = bounded_matches(spec, query, offset + limit)
         else:
             found = list(_matches(spec, query, postgres=False)[: offset + limit])
             total, capped = (found[0].search_total if found else 0), False
