@@ -9,8 +9,9 @@ near misses through ``<%``). This adds, for each searchable table:
 * ``<table>_text_trgm``: trigrams of the summary or description, lower-cased and without
   apostrophes, for the words of the query (``Chang'e`` is found as ``change``);
 
-each on exactly the expression the search compiles, or the planner cannot use it.
-A no-op on SQLite (which searches without indexes).
+each on exactly the expression the search compiles, or the planner cannot use it; then the
+tables are analysed, for the statistics of those expressions. A no-op on SQLite (which
+searches without indexes).
 """
 
 from django.db import migrations
@@ -76,6 +77,10 @@ def create_indexes(apps, schema_editor):
         return
     for _, statement in statements():
         schema_editor.execute(statement)
+    for table in NAMED:
+        # Statistics of the new index expressions: with them the planner knows a common word
+        # matches a third of the summaries, and reads them in order rather than by bitmap.
+        schema_editor.execute(f"ANALYZE {table}")
 
 
 def drop_indexes(apps, schema_editor):

@@ -69,19 +69,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.db import connections, models, router
-from django.db.models import (
-    Case,
-    Count,
-    F,
-    FloatField,
-    OuterRef,
-    Q,
-    Subquery,
-    TextField,
-    Value,
-    When,
-    Window,
-)
+from django.db.models import Case, Count, F, FloatField, OuterRef, Q, Subquery, TextField, Value, When, Window
 from django.db.models.functions import Coalesce, Lower, NullIf
 
 from cooperation import models as m
@@ -93,7 +81,7 @@ NEAR_MISS_THRESHOLD = 0.6  # pg_trgm word_similarity (its own default threshold 
 NEAR_MISS_WEIGHT = 0.4  # a near miss scores at most 0.4: below every real match
 NEAR_MISS_MIN_LENGTH = 4  # shorter queries share trigrams with too many names
 MAX_QUERY_LENGTH = 200
-MAX_MATCHES = 1000  # PostgreSQL: rows read per way of matching and type (see "Bounded work")
+MAX_MATCHES = 500  # PostgreSQL: rows read per way of matching and type (see "Bounded work")
 SUBSTRING_WAY = "_substring"  # the statement's CTE of the names containing the query
 APOSTROPHES = "'\u2019\u02bc`\u00b4"  # dropped inside words by normalize(); migration 0007 indexes text without them
 
@@ -209,7 +197,7 @@ def text_pattern(query: str) -> str:
     return _SEPARATORS.join(_word_pattern(word) for word in query.split(" "))
 
 
-def _matches(spec: SearchType, query: str, postgres: bool) -> models.QuerySet:
+def scored_matches(spec: SearchType, query: str, postgres: bool) -> models.QuerySet:
     """The type's matching records, every one scored (``search_score``) and counted (``search_total``), best first.
 
     The definition of the ranking: SQLite's path, and on PostgreSQL the reference that the
@@ -282,7 +270,7 @@ def search(request: GlobalSearchQuery) -> SearchPage:
 
             found, total, capped = bounded_matches(spec, query, offset + limit)
         else:
-            found = list(_matches(spec, query, postgres=False)[: offset + limit])
+            found = list(scored_matches(spec, query, postgres=False)[: offset + limit])
             total, capped = (found[0].search_total if found else 0), False
         count, exact = count + total, exact and not capped
         rows += [(-obj.search_score, TYPE_NAMES.index(name), index, spec, obj) for index, obj in enumerate(found)]

@@ -308,11 +308,11 @@ def test_the_sqlite_fallback_is_a_plain_substring_match(api):
 
 
 def reference(q: str, types=TYPE_NAMES) -> list[tuple[str, str, float]]:
-    """Every match scored (``_matches``, the definition of the ranking), merged as ``search`` merges types."""
+    """Every match scored (``scored_matches``, the definition of the ranking), merged as ``search`` merges types."""
     rows = []
     for name in types:
         spec = global_search.SEARCH_TYPES[name]
-        found = global_search._matches(spec, normalize(q), postgres=connection.vendor == "postgresql")
+        found = global_search.scored_matches(spec, normalize(q), postgres=connection.vendor == "postgresql")
         rows += [(-obj.search_score, TYPE_NAMES.index(name), i, name, obj.slug) for i, obj in enumerate(found)]
     return [(name, slug, round(-score, 3)) for score, _, _, name, slug in sorted(rows)]
 
