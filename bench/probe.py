@@ -95,6 +95,18 @@ def queries_per_list(page_sizes: tuple[int, ...]) -> dict[str, int]:
     return counts
 
 
+def deep_cursor(position: int) -> str:
+    """The cursor after the agreement at ``position`` (0-based) in the default ordering, as page links carry it."""
+    from api.core.cursors import cursor_at, ordering_terms
+    from api.views.agreements import AgreementViewSet
+    from cooperation.models import Agreement
+
+    queryset = Agreement.objects.order_by(*AgreementViewSet.ordering, "id")  # as StrictOrderingFilter orders it
+    terms = ordering_terms(queryset)
+    row = queryset.values_list(*(term.name for term in terms))[max(0, position)]
+    return cursor_at(terms, row, backward=False).token
+
+
 def main() -> None:
     setup_django()
     from cooperation.corpus import RU, WORDS
@@ -115,6 +127,7 @@ def main() -> None:
                 "curator_token": curator_token(),
                 "words": WORDS[:4] + RU[:1],
                 "queries_per_list": queries_per_list((10, 100)),
+                "deep_cursor": deep_cursor(Agreement.objects.count() - 101),
             },
             ensure_ascii=False,
         )

@@ -69,6 +69,11 @@ def scenarios(facts: dict) -> list[Scenario]:
         Scenario("agreements_search", AGREEMENTS + _query(q=word), f"q={word}"),
         Scenario(SCALE_SCENARIO, AGREEMENTS + _query(**filtered, q=word), f"the filter and q={word}"),
         Scenario("agreements_deep_page", AGREEMENTS + _query(offset=str(deep)), f"offset={deep}"),
+        Scenario(
+            "agreements_cursor_deep",
+            AGREEMENTS + _query(cursor=facts["deep_cursor"]),
+            f"the same page by cursor (after record {deep - 1})",
+        ),
         Scenario("agreement_detail", f"{AGREEMENTS}{slugs[len(slugs) // 2]}/", "one agreement, every field"),
         Scenario("organization_detail", f"/api/v1/organizations/{party}/", f"the busiest party, {party}"),
         Scenario("person_detail", f"/api/v1/persons/{middle['person_slugs']}/", "one person"),

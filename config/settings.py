@@ -131,8 +131,11 @@ def _database(url: str) -> dict:
         # at 100k agreements; see the README's Benchmarks). JIT compilation is off: PostgreSQL
         # compiled the full CSV export's query for 0.36 s on every run, and won less than that
         # back (2.93 s -> 2.49 s without it at 100k); pages never reach its cost threshold.
+        # Synchronized scans are off: a scan of a large table would start where the last one
+        # stopped, and global search's capped scans (cooperation.selectors.global_search) would
+        # find a different first thousand matches of a common word on each request.
         # ?options=... in the URL wins.
-        options.setdefault("options", "-c random_page_cost=1.1 -c jit=off")
+        options.setdefault("options", "-c random_page_cost=1.1 -c jit=off -c synchronize_seqscans=off")
         # Django turns psycopg's prepared statements off; its own cursors bind parameters client-side
         # and never prepare anyway. Only the list pages' one statement (api.sql.documents) is sent
         # server-bound, and preparing it skips its planning, which costs more than running it.
@@ -260,7 +263,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["api.core.permissions.RolePermission"],
     "DEFAULT_RENDERER_CLASSES": ["api.renderers.json.ORJSONRenderer", "api.renderers.csv.CSVRenderer"],
     "DEFAULT_PARSER_CLASSES": ["api.core.parsers.LimitedJSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "api.core.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.core.cursor_pagination.ListPagination",
     "DEFAULT_METADATA_CLASS": None,  # no OPTIONS introspection: it is not part of the documented API
     "PAGE_SIZE": API_PAGE_SIZE,
     "DEFAULT_SCHEMA_CLASS": "api.schema.auto_schema.AutoSchema",

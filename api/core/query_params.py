@@ -19,7 +19,7 @@ from api.core.exceptions import ApiError
 
 COMMON = {"format", "lang"}  # lang: the response's language (api.core.languages), on every operation
 SHAPE = {"fields", "omit", "expand"}
-LIST_ONLY = {"limit", "offset", "ordering"}
+LIST_ONLY = {"limit", "offset", "cursor", "ordering"}
 COMMA_SEPARATED = SHAPE | {"ordering"}
 
 

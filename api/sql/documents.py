@@ -157,6 +157,40 @@ class Documents:
             total, *counts, documents = cursor.fetchone()
         return total, RawJSON(documents or "[]"), counts
 
+    def keyset_page(self, ids, limit: int, keys: int, checks=(), backward: bool = False):
+        """A cursor page (``api.core.cursor_pagination``) from one statement, as ``page`` renders an offset page.
+
+        ``ids`` is the query of up to ``limit + 1`` records beyond the cursor, in the direction
+        of travel: ``pk``, then the ``keys`` values of the ordering. Returns how many rows it
+        found, the documents of the first ``limit`` (reversed when ``backward``, so always in
+        the list's order), the ``checks``' counts, and the ordering values of the first and
+        last of those rows in the direction of travel (None when there are none).
+        """
+        ids_sql, params = ids.sql_with_params()
+        columns = [f"_k{i}" for i in range(keys)]
+        found = []
+        for check_sql, check_params in checks:
+            found.append(f"({check_sql})")
+            params += tuple(check_params)
+        documents = (
+            f"(SELECT JSON_AGG(_docs._document ORDER BY {PAGE}._n{' DESC' if backward else ''})::text "
+            f"FROM {PAGE} JOIN ({self.sql}) _docs(pk, _document) ON _docs.pk = {PAGE}.pk WHERE {PAGE}._n <= %s)"
+        )
+        last = f"LEAST(%s, (SELECT COUNT(*) FROM {PAGE}))"
+        edges = [f"(SELECT {c} FROM {PAGE} WHERE _n = 1)" for c in columns]
+        edges += [f"(SELECT {c} FROM {PAGE} WHERE _n = {last})" for c in columns]
+        sql = (
+            f"WITH {PAGE} AS MATERIALIZED (SELECT _ids.*, ROW_NUMBER() OVER () AS _n "
+            f"FROM ({ids_sql}) _ids(pk, {', '.join(columns)})) "
+            f"SELECT {', '.join([f'(SELECT COUNT(*) FROM {PAGE})', *found, documents, *edges])}"
+        )
+        with server_bound_cursor() as cursor:
+            cursor.execute(sql, (*params, *self.params, limit, *[limit] * keys))  # in the order of the text
+            rows, *values = cursor.fetchone()
+        counts, documents, edges = values[: len(found)], values[len(found)], values[len(found) + 1 :]
+        first, last = (tuple(edges[:keys]), tuple(edges[keys:])) if rows else (None, None)
+        return rows, RawJSON(documents or "[]"), counts, first, last
+
 
 PAGE = "_page"  # the CTE of a page's ids (pk, its position _n) in ``Documents.page``
 MAX_COMPILED = 256  # shapes x sites; cleared when full (hosts are limited by ALLOWED_HOSTS)

@@ -21,6 +21,7 @@ from api.filtersets.base import invalid
 from api.serializers.base import csv_param, unknown_fields_detail
 from api.views.base import ContractMixin
 from cooperation.localization import display
+from cooperation.selectors import global_search as selector
 from cooperation.selectors.global_search import MAX_QUERY_LENGTH, TYPE_NAMES, GlobalSearchQuery, Hit, Snippet, search
 
 SNIPPET_HELP = (
@@ -35,6 +36,15 @@ SCORE_HELP = (
 )
 
 
+COUNT_EXACT_HELP = (
+    "Whether `count` is exact. On PostgreSQL each way of matching (a whole name; a substring of a name; "
+    "the names' words; the summary's or description's words, as written and as English word forms; a near "
+    f"miss) reads at most {selector.MAX_MATCHES} records of each type, so a common word costs the same at any "
+    "size. When one of them reaches that cap, `count_exact` is false and `count` is the number of distinct "
+    "records found, a lower bound; the results are those records, ranked as always, so a record that way "
+    "did not read may be missing from them. Narrow the query (more words, `type__in`) for an exact answer. "
+    "SQLite reads and counts every match."
+)
 SNIPPET_CONTEXT = 60  # characters of context shown either side of a match
 ELLIPSIS = "…"
 
@@ -137,7 +147,10 @@ class SearchResultSerializer(serializers.Serializer):
 
 
 class PaginatedSearchResultListSerializer(serializers.Serializer):
-    count = serializers.IntegerField(help_text="Records matching the query, on all pages.")
+    count = serializers.IntegerField(
+        help_text="Records matching the query, on all pages: exact when `count_exact` is true, else a lower bound."
+    )
+    count_exact = serializers.BooleanField(help_text=COUNT_EXACT_HELP)
     next = serializers.URLField(allow_null=True, help_text="The next page, or null on the last page.")
     previous = serializers.URLField(allow_null=True, help_text="The previous page, or null on the first page.")
     results = SearchResultSerializer(many=True)
@@ -201,4 +214,6 @@ class SearchView(ContractMixin, APIView):
         serializer = SearchResultSerializer(many=True, context={"request": request, "view": self})
         page = search(GlobalSearchQuery(data["q"], data["type__in"] or TYPE_NAMES, offset, limit))
         paginator.request, paginator.limit, paginator.offset, paginator.count = request, limit, offset, page.count
-        return paginator.get_paginated_response(serializer.to_representation(page.hits))
+        response = paginator.get_paginated_response(serializer.to_representation(page.hits))
+        response.data = {"count": page.count, "count_exact": page.count_exact, **response.data}
+        return response

@@ -34,11 +34,27 @@ SQLite fallback
     No word-order-free or stemmed full-text matching, no near misses.
 
 Queries
-    One per searched type, whatever the number of matches or the page: it
-    filters, scores, counts every match (``COUNT(*) OVER ()``), aggregates the
-    record's labels for the snippet and returns only the type's first
-    ``offset + limit`` rows; the page is merged from those in Python (types tie
-    before names, so each type's own order is all the merge needs).
+    One per searched type, whatever the number of matches or the page; it returns
+    only the type's first ``offset + limit`` rows, with the labels of each for the
+    snippet, and the page is merged from those in Python (types tie before names, so
+    each type's own order is all the merge needs).
+
+Bounded work (PostgreSQL)
+    Each way of matching is an index scan of its own (migrations 0005 and 0007) that reads
+    at most ``MAX_MATCHES`` rows: a whole name (an index on the name lines), a substring of
+    a name (trigrams), the names' words (full text), the summary's words as written
+    (trigrams of the text without apostrophes, then ``text_pattern``) and as English word
+    forms (full text), a near miss (``<%``: sought only while fewer than ``MAX_MATCHES``
+    names contain the query; past that, every near miss ranks below that many real
+    matches). A record's score is the best its ways give it, and its names' tier (whole,
+    start, inside) from ``LIKE`` on its own names. A common word thus costs at most
+    ``MAX_MATCHES`` rows per way and type, at any size. While no way reaches the cap, the
+    results and ``count`` are exactly those of scoring every match. When one does,
+    ``count_exact`` is False, ``count`` is the number of distinct records found (a lower
+    bound), and the results are those records, ranked as always: a record the full way
+    did not read may be missing. Synchronized scans are off (``config.settings``), so the
+    records a capped scan reads are the same on every request.
+    SQLite scores and counts every match (``COUNT(*) OVER ()``); its count is exact.
 
 Snippets
     Where the query matched: the best matching name or label (of equally good ones, one in
@@ -72,6 +88,9 @@ NEAR_MISS_THRESHOLD = 0.6  # pg_trgm word_similarity (its own default threshold 
 NEAR_MISS_WEIGHT = 0.4  # a near miss scores at most 0.4: below every real match
 NEAR_MISS_MIN_LENGTH = 4  # shorter queries share trigrams with too many names
 MAX_QUERY_LENGTH = 200
+MAX_MATCHES = 500  # PostgreSQL: rows read per way of matching and type (see "Bounded work")
+SUBSTRING_WAY = "_substring"  # the statement's CTE of the names containing the query
+APOSTROPHES = "'\u2019\u02bc`\u00b4"  # dropped inside words by normalize(); migration 0007 indexes text without them
 
 
 class Lines(models.Aggregate):
@@ -135,8 +154,9 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchPage:
-    count: int  # matches on all pages
+    count: int  # matches on all pages; a lower bound unless count_exact
     hits: list[Hit]
+    count_exact: bool = True  # False when a way of matching reached MAX_MATCHES (PostgreSQL)
 
 
 # --- the query ------------------------------------------------------------------------------
@@ -168,7 +188,7 @@ class GlobalSearchQuery:
 # --- the queries ------------------------------------------------------------------------------
 
 
-_APOSTROPHES = "['\u2019\u02bc`\u00b4]*"  # what normalize() drops inside words (cooperation.search_text)
+_APOSTROPHES = f"[{APOSTROPHES}]*"  # what normalize() drops inside words (cooperation.search_text)
 _SEPARATORS = r"(?:\W|_)+"  # what it turns into one space
 
 
@@ -186,8 +206,12 @@ def text_pattern(query: str) -> str:
     return _SEPARATORS.join(_word_pattern(word) for word in query.split(" "))
 
 
-def _matches(spec: SearchType, query: str, postgres: bool) -> models.QuerySet:
-    """The type's matching records, scored (``search_score``) and counted (``search_total``), best first."""
+def scored_matches(spec: SearchType, query: str, postgres: bool) -> models.QuerySet:
+    """The type's matching records, every one scored (``search_score``) and counted (``search_total``), best first.
+
+    The definition of the ranking: SQLite's path, and on PostgreSQL the reference that the
+    bounded statement (``bounded_search``) is held to while no way is full (tests).
+    """
     queryset = spec.model._default_manager.all()
     names = Q(search_text__contains=query)
     text = Q(**{f"{spec.text_field}__iregex": text_pattern(query)}) if spec.text_field else None
@@ -227,33 +251,44 @@ def _matches(spec: SearchType, query: str, postgres: bool) -> models.QuerySet:
         )
     )
     if spec.label_field:
-        labels = (
-            m.Label.objects.filter(**{spec.label_field: OuterRef("pk")})
-            .order_by()
-            .values(spec.label_field)
-            .annotate(lines=Lines(Concat("language", Value("\t"), "text", output_field=TextField())))
-            .values("lines")
-        )
-        queryset = queryset.annotate(search_labels=Subquery(labels, output_field=TextField()))
+        queryset = queryset.annotate(search_labels=labels_subquery(spec))
     return queryset.order_by("-search_score", "search_sort", "pk")
+
+
+def labels_subquery(spec: SearchType) -> Subquery:
+    """The record's labels, one per line, each as ``language<TAB>text`` (for snippets in the reader's language)."""
+    labels = (
+        m.Label.objects.filter(**{spec.label_field: OuterRef("pk")})
+        .order_by()
+        .values(spec.label_field)
+        .annotate(lines=Lines(Concat("language", Value("\t"), "text", output_field=TextField())))
+        .values("lines")
+    )
+    return Subquery(labels, output_field=TextField())
 
 
 def search(request: GlobalSearchQuery) -> SearchPage:
     """One page of ranked results: one query per type, each returning at most ``offset + limit`` rows."""
     query, offset, limit = request.normalized, request.offset, request.limit
     rows = []
-    count = 0
+    count, exact = 0, True
     for name in request.types:
         spec = SEARCH_TYPES[name]
-        vendor = connections[router.db_for_read(spec.model)].vendor
-        found = list(_matches(spec, query, vendor == "postgresql")[: offset + limit])
-        if found:
-            count += found[0].search_total
+        if connections[router.db_for_read(spec.model)].vendor == "postgresql":
+            from cooperation.selectors.bounded_search import bounded_matches  # (it builds on this module)
+
+            found, total, capped = bounded_matches(spec, query, offset + limit)
+        else:
+            found = list(scored_matches(spec, query, postgres=False)[: offset + limit])
+            total, capped = (found[0].search_total if found else 0), False
+        count, exact = count + total, exact and not capped
         rows += [(-obj.search_score, TYPE_NAMES.index(name), index, spec, obj) for index, obj in enumerate(found)]
     rows.sort(key=lambda row: row[:3])
-    page = rows[offset : offset + limit]
-    hits = [Hit(spec.name, obj, round(obj.search_score, 3), snippet(spec, obj, query)) for _, _, _, spec, obj in page]
-    return SearchPage(count, hits)
+    hits = [
+        Hit(spec.name, obj, round(obj.search_score, 3), snippet(spec, obj, query))
+        for _, _, _, spec, obj in rows[offset : offset + limit]
+    ]
+    return SearchPage(count, hits, exact)
 
 
 # --- snippets ---------------------------------------------------------------------------------

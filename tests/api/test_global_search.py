@@ -8,6 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cooperation.models import Label, Mission, Organization, Person, Source
+from cooperation.search_text import normalize
+from cooperation.selectors import global_search
 from cooperation.selectors.global_search import TYPE_NAMES
 
 pytestmark = pytest.mark.usefixtures("seeded")
@@ -211,6 +213,7 @@ def test_unknown_parameter_is_a_400(api):
 def test_pagination(api):
     everything = api.get(URL, {"q": "a", "limit": 1000}).json()
     assert everything["count"] == len(everything["results"]) > 10
+    assert everything["count_exact"] is True
     assert everything["next"] is None and everything["previous"] is None
     paged, url = [], f"{URL}?q=a&limit=4"
     while url:
@@ -234,7 +237,7 @@ def test_pagination_values_are_validated(api, param, value):
 
 def test_nothing_found_is_an_empty_page(api):
     body = api.get(URL, {"q": "zzzz-no-such-name"}).json()
-    assert body == {"count": 0, "next": None, "previous": None, "results": []}
+    assert body == {"count": 0, "count_exact": True, "next": None, "previous": None, "results": []}
 
 
 def test_sparse_results(api):
@@ -299,3 +302,72 @@ def test_full_text_matches_word_forms_and_word_order_on_postgresql(api):
 def test_the_sqlite_fallback_is_a_plain_substring_match(api):
     assert results(api, q="Rogozn") == []
     assert ("person", "igor-komarov") not in keys(results(api, q="agreements", type__in="person"))
+
+
+# --- bounded work on PostgreSQL --------------------------------------------------------------------------
+
+
+def reference(q: str, types=TYPE_NAMES) -> list[tuple[str, str, float]]:
+    """Every match scored (``scored_matches``, the definition of the ranking), merged as ``search`` merges types."""
+    rows = []
+    for name in types:
+        spec = global_search.SEARCH_TYPES[name]
+        found = global_search.scored_matches(spec, normalize(q), postgres=connection.vendor == "postgresql")
+        rows += [(-obj.search_score, TYPE_NAMES.index(name), i, name, obj.slug) for i, obj in enumerate(found)]
+    return [(name, slug, round(-score, 3)) for score, _, _, name, slug in sorted(rows)]
+
+
+@pytest.mark.parametrize(
+    "q", ["a", "lunar", "Рогозин", "memorandum deep space", "agreements", "Rogozn", "Dmitriy Rogozin", "Chang'e 7"]
+)
+def test_every_match_ranks_as_if_all_were_scored(api, q):
+    """While no way of matching reaches the cap, the bounded statement is exactly the full ranking."""
+    body = api.get(URL, {"q": q, "limit": 1000}).json()
+    assert body["count_exact"] is True
+    expected = reference(q)
+    assert [(hit["type"], hit["slug"], hit["score"]) for hit in body["results"]] == expected
+    assert body["count"] == len(expected)
+
+
+@postgres_only
+def test_a_common_word_reads_at_most_the_cap_and_says_the_count_is_a_lower_bound(api, monkeypatch):
+    for i in range(8):
+        Mission.objects.create(name=f"Common Probe {i}", slug=f"common-probe-{i}", kind="orbiter", status="planned")
+    full = reference("probe")
+    monkeypatch.setattr(global_search, "MAX_MATCHES", 3)
+    body = api.get(URL, {"q": "probe", "limit": 1000}).json()
+    assert body["count_exact"] is False
+    assert len(body["results"]) == body["count"] < len(full)
+    found = [(hit["type"], hit["slug"], hit["score"]) for hit in body["results"]]
+    assert set(found) <= set(full)
+    assert [(-s, TYPE_NAMES.index(t)) for t, _, s in found] == sorted((-s, TYPE_NAMES.index(t)) for t, _, s in found)
+    assert api.get(URL, {"q": "probe", "limit": 1000}).json() == body  # the same records on every request
+    assert data_queries(api, q="probe") == len(TYPE_NAMES)
+    exact = api.get(URL, {"q": "Common Probe 3"}).json()  # a whole name is found whatever the cap
+    assert exact["results"][0]["slug"] == "common-probe-3" and exact["results"][0]["score"] == 3.0
+
+
+@postgres_only
+def test_every_way_of_matching_is_an_index_scan(api):
+    with CaptureQueriesContext(connection) as ctx:
+        assert api.get(URL, {"q": "lunar station"}).status_code == 200
+    statements = [q["sql"] for q in ctx.captured_queries if "_ways" in q["sql"]]
+    assert len(statements) == len(TYPE_NAMES)
+    with connection.cursor() as cursor:
+        # On tiny test tables the planner would scan anyway; with scans forbidden, the plan
+        # shows whether an index can answer each way at all.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        for statement in statements:
+            cursor.execute("EXPLAIN " + statement)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            table = next(
+                spec.model._meta.db_table
+                for spec in global_search.SEARCH_TYPES.values()
+                if spec.model._meta.db_table in plan
+            )
+            wanted = [f"{table}_search_trgm", f"{table}_name_lines", f"{table}_names_fts"]
+            if global_search.SEARCH_TYPES[table.removeprefix("cooperation_")].text_field:
+                wanted += [f"{table}_text_fts", f"{table}_text_trgm"]
+            assert all(index in plan for index in wanted), (wanted, plan)
+            assert "Seq Scan on " + table not in plan, plan

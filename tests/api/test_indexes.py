@@ -65,3 +65,12 @@ def test_jit_compilation_is_off():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_synchronized_scans_are_off():
+    """Global search's capped scans must read the same rows on every request (cooperation.selectors.global_search)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronize_seqscans")
+        assert cursor.fetchone()[0] == "off"

@@ -26,6 +26,9 @@ UNSTATABLE = {
     # `q` must hold a letter or digit in any script: JSON Schema regexes (ECMA-262) and
     # Python's disagree on what a letter is, so no pattern says it portably.
     ("q", "invalid"),
+    # A cursor is valid only as the API issued it (a position in the request's ordering, and
+    # not with `offset`): like a record's existence, that is data, not shape.
+    ("cursor", "invalid"),
 }
 # Operations with rules between parameters, e.g. the graph: at most one of organization,
 # agreement and mission; depth only with one of them; types must include its kind.

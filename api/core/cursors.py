@@ -1,0 +1,272 @@
+"""Opaque list cursors: a position in a list's ordering, and the rows on either side of it (keyset).
+
+A cursor names the record a page starts after (``next``) or ends before (``previous``):
+the values of the list's ordering fields for that record, with its id as the last,
+unique, key. The rows after it are found by comparing those columns, so a page costs
+the same at any depth (the leading field is indexed: every ordering field is), and a
+record inserted or deleted elsewhere shifts no page.
+
+The token is URL-safe base64 of compact JSON, ``{"o": ordering, "k": key, "d": "after"|"before"}``.
+It is not signed: it holds nothing secret, and any well-formed position is one a client
+could reach by paging. It is validated strictly instead: anything that does not decode to
+the canonical cursor of a key of this very ordering, typed as its fields are, is a 400
+naming ``cursor``. ``start`` and ``end`` are the first and the last page.
+
+NULLs sort where the database puts them (PostgreSQL: after every value in ascending
+order; SQLite: before), so a nullable field's NULLs are a region of their own. When the
+rows after a position span two regions (values, then NULLs), PostgreSQL takes each
+region's first rows by its own index range and merges them (``UNION ALL`` of two short
+sorted scans); an ``OR`` would have it read the list from its beginning.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import connections, models
+from django.db.models import Q
+
+from api.core.exceptions import ApiError
+from api.core.fields import MAX_ID
+
+PARAM = "cursor"
+START, END = "start", "end"
+AFTER, BEFORE = "after", "before"
+MAX_LENGTH = 4096  # characters of a token: the longest key (a 400-character title) fits several times
+HELP = (
+    "Keyset pagination, stable under inserts and as fast on the last page as on the first. "
+    f"`cursor={START}` is the first page, `cursor={END}` the last; then follow `next` and `previous`, "
+    "which carry an opaque cursor (never build one). In cursor mode `count` is null, `offset` is not "
+    "allowed, and the ordering must stay the one the cursor was issued for. A cursor that is not one the "
+    "API issued, or that was issued for another ordering, is a 400."
+)
+
+
+def invalid(detail: str) -> ApiError:
+    return ApiError(400, "invalid_parameter", detail, [{"field": PARAM, "code": "invalid", "detail": detail}])
+
+
+@dataclass(frozen=True)
+class Term:
+    """One ordering term: a model field (or an annotation, such as ``q``'s rank) and its direction."""
+
+    name: str
+    descending: bool
+    field: models.Field | None  # None: an annotation (never NULL)
+
+    @property
+    def nullable(self) -> bool:
+        return self.field is not None and self.field.null
+
+    def value_of(self, obj) -> object:
+        return getattr(obj, self.field.attname if self.field is not None else self.name)
+
+    def decode(self, raw) -> object:
+        """The typed value of ``raw``, or ValueError."""
+        if raw is None:
+            if not self.nullable:
+                raise ValueError(f"{self.name} cannot be null")
+            return None
+        if self.field is None or isinstance(self.field, models.FloatField):
+            if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+                raise ValueError(f"{self.name} must be a number")
+            return float(raw)
+        if isinstance(self.field, models.AutoField | models.BigAutoField) or self.field.primary_key:
+            if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_ID:
+                raise ValueError(f"{self.name} must be an id")
+            return raw
+        if isinstance(self.field, models.IntegerField):
+            if isinstance(raw, bool) or not isinstance(raw, int) or abs(raw) > MAX_ID:
+                raise ValueError(f"{self.name} must be a whole number")
+            return raw
+        if not isinstance(raw, str):
+            raise ValueError(f"{self.name} must be text")
+        try:
+            value = self.field.to_python(raw)
+        except ValidationError as error:
+            raise ValueError(f"{self.name}: {error.messages[0]}") from None
+        if isinstance(self.field, models.DateTimeField) and (value is None or value.tzinfo is None):
+            raise ValueError(f"{self.name} must be a timestamp with its offset")
+        if isinstance(value, str) and self.field.max_length and len(value) > self.field.max_length:
+            raise ValueError(f"{self.name} is too long")
+        return value
+
+
+def ordering_terms(queryset: models.QuerySet) -> list[Term]:
+    """The queryset's ordering (as ``StrictOrderingFilter`` set it: field names, then ``id``) as terms.
+
+    An ordering this module cannot key (an expression, a field across a relation, a
+    relation itself, which orders by the related model's own ordering) is a 400.
+    """
+    terms = []
+    for item in queryset.query.order_by:
+        if not isinstance(item, str) or item == "?":
+            raise invalid("This list's ordering cannot be paged by cursor; use offset.")
+        name, descending = item.lstrip("-"), item.startswith("-")
+        if name == "pk":
+            name = queryset.model._meta.pk.name
+        if name in queryset.query.annotations:
+            terms.append(Term(name, descending, None))
+            continue
+        try:
+            field = queryset.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            field = None
+        if field is None or not field.concrete or field.is_relation or "__" in name:
+            raise invalid(f"Cursor pagination cannot order by {name}; use offset.")
+        terms.append(Term(name, descending, field))
+    if not any(term.field is not None and term.field.primary_key for term in terms):
+        raise invalid("This list's ordering has no unique key to page by; use offset.")
+    return terms
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position: the first or last page, or after/before a key of an ordering."""
+
+    ordering: tuple[str, ...]
+    key: tuple | None = None  # the ordering fields' values (typed); None: the start, or (backward) the end
+    backward: bool = False
+
+    @property
+    def token(self) -> str:
+        if self.key is None:
+            return END if self.backward else START
+        return encode(self.ordering, self.key, self.backward)
+
+    @classmethod
+    def parse(cls, raw: str, terms: list[Term]) -> Cursor:
+        ordering = tuple(_spelled(term) for term in terms)
+        if raw in (START, END):
+            return cls(ordering, None, raw == END)
+        problem = "not a cursor this API issued; follow a page's next or previous link, or use start or end"
+        if len(raw) > MAX_LENGTH:
+            raise invalid(f"cursor is too long: {problem}.")
+        try:
+            data = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("utf-8"))
+        except (binascii.Error, ValueError, UnicodeDecodeError):
+            raise invalid(f"cursor is malformed: {problem}.") from None
+        if not isinstance(data, dict) or set(data) != {"o", "k", "d"} or data["d"] not in (AFTER, BEFORE):
+            raise invalid(f"cursor is malformed: {problem}.")
+        if data["o"] != list(ordering):
+            issued = ",".join(map(str, data["o"])) if isinstance(data["o"], list) else "?"
+            raise invalid(
+                f"cursor was issued for ordering={issued}, not {','.join(ordering)}: "
+                "keep the ordering (and q) of the page the cursor came from."
+            )
+        if not isinstance(data["k"], list) or len(data["k"]) != len(terms):
+            raise invalid(f"cursor is malformed: {problem}.")
+        try:
+            key = tuple(term.decode(raw_value) for term, raw_value in zip(terms, data["k"], strict=True))
+        except ValueError as error:
+            raise invalid(f"cursor is malformed ({error}): {problem}.") from None
+        cursor = cls(ordering, key, data["d"] == BEFORE)
+        if cursor.token != raw:
+            raise invalid(f"cursor is not in its canonical form: {problem}.")
+        return cursor
+
+
+def _spelled(term: Term) -> str:
+    return f"-{term.name}" if term.descending else term.name
+
+
+def encode(ordering: tuple[str, ...], key: tuple, backward: bool) -> str:
+    """The token of a position (dates and timestamps as ISO 8601 text)."""
+    values = [value.isoformat() if isinstance(value, dt.date) else value for value in key]
+    data = {"o": list(ordering), "k": values, "d": BEFORE if backward else AFTER}
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def cursor_at(terms: list[Term], values: tuple, backward: bool) -> Cursor:
+    """The cursor after (or, ``backward``, before) the row whose ordering values are ``values``."""
+    return Cursor(tuple(_spelled(term) for term in terms), tuple(values), backward)
+
+
+# --- the rows on one side of a position ------------------------------------------------------------
+
+
+def _nulls_first(term: Term, backward: bool, connection) -> bool:
+    """Whether NULLs of ``term`` come before its values in the direction of travel."""
+    largest = connection.features.nulls_order_largest  # PostgreSQL: NULL sorts as the largest value
+    ascending = term.descending == backward
+    return ascending != largest
+
+
+def _beyond(term: Term, value, backward: bool, connection) -> tuple[Q | None, Q | None]:
+    """Rows strictly beyond ``value`` on this term: (in the value's own region, in the other region).
+
+    The regions are the non-NULL values and the NULLs; either part may be None (no rows).
+    """
+    name = term.name
+    if value is None:
+        if term.nullable and _nulls_first(term, backward, connection):
+            return None, Q(**{f"{name}__isnull": False})  # NULLs first: every value comes after them
+        return None, None  # NULLs last: nothing is beyond them on this term
+    lookup = "lt" if term.descending != backward else "gt"
+    other = None
+    if term.nullable and not _nulls_first(term, backward, connection):
+        other = Q(**{f"{name}__isnull": True})
+    return Q(**{f"{name}__{lookup}": value}), other
+
+
+def _equal(term: Term, value) -> Q:
+    return Q(**{f"{term.name}__isnull": True}) if value is None else Q(**{term.name: value})
+
+
+def _after_rest(terms: list[Term], key: tuple, backward: bool, connection) -> Q:
+    """Rows beyond the key on ``terms`` (ties on the leading terms broken by the next): one ``Q``."""
+    condition = None
+    for i in reversed(range(len(terms))):
+        same, other = _beyond(terms[i], key[i], backward, connection)
+        beyond = _or(same, other)
+        if condition is not None:
+            beyond = _or(beyond, _equal(terms[i], key[i]) & condition)
+        condition = beyond if beyond is not None else Q(pk__in=[])
+    return condition
+
+
+def _or(a: Q | None, b: Q | None) -> Q | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return a | b
+
+
+def beyond(queryset: models.QuerySet, terms: list[Term], cursor: Cursor, limit: int) -> models.QuerySet:
+    """The first ``limit`` rows beyond the cursor, in the direction of travel (backward: reversed ordering).
+
+    Index-friendly: the leading term's own region is bounded by a plain range
+    (``signed_on >= v``) the index serves. On PostgreSQL a region of NULLs is taken apart,
+    ordered by the other terms only (its leading value is the same throughout), and the
+    two regions' first rows merged: ``pk IN (first of one UNION ALL first of the other)``.
+    """
+    ordered = queryset.reverse() if cursor.backward else queryset
+    if cursor.key is None:
+        return ordered[:limit]
+    connection = connections[queryset.db]
+    lead, key = terms[0], cursor.key
+    rest = _after_rest(terms[1:], key[1:], cursor.backward, connection) if len(terms) > 1 else Q(pk__in=[])
+    same, other = _beyond(lead, key[0], cursor.backward, connection)
+    region = _or(same, _equal(lead, key[0]) & rest)
+    if key[0] is not None:
+        # The bound the index serves; the exact condition then only filters the rows at the boundary.
+        region = Q(**{f"{lead.name}__{'lte' if lead.descending != cursor.backward else 'gte'}": key[0]}) & region
+        if other is None:
+            return ordered.filter(region)[:limit]
+    if not connection.features.supports_slicing_ordering_in_compound:
+        return ordered.filter(_or(region, other))[:limit]
+    # (from ``queryset``: ``order_by`` on the reversed queryset would be reversed again)
+    travel = [f"-{term.name}" if term.descending != cursor.backward else term.name for term in terms]
+    nulls = travel[1:]  # the order within the NULLs of the leading term
+    parts = [(region, nulls if key[0] is None else travel)]
+    if other is not None:
+        parts.append((other, travel if key[0] is None else nulls))
+    firsts = [queryset.filter(part).order_by(*by).prefetch_related(None).values("pk")[:limit] for part, by in parts]
+    ids = firsts[0].union(*firsts[1:], all=True) if len(firsts) > 1 else firsts[0]
+    return ordered.filter(pk__in=ids)[:limit]
