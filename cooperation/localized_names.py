@@ -13,16 +13,18 @@ per record in Python, no subquery per record in the SQL of the lists (``api.sql.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class LocalizedNamesModel(models.Model):
     """Mixin: the ``localized_names`` column (derived; never edited, never in the change history)."""
 
     localized_names = models.JSONField(
+        _("localized names"),
         default=dict,
         blank=True,
         editable=False,
-        help_text="Derived from the labels: the name, short name and its status per language.",
+        help_text=_("Derived from the labels: the name, short name and its status per language."),
     )
 
     class Meta:

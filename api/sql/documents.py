@@ -184,7 +184,7 @@ class Documents:
             f"FROM ({ids_sql}) _ids(pk, {', '.join(columns)})) "
             f"SELECT {', '.join([f'(SELECT COUNT(*) FROM {PAGE})', *found, documents, *edges])}"
         )
-        with server_bound_cursor() as cursor:
+        with server_bound_cursor(ids.model) as cursor:
             cursor.execute(sql, (*params, *self.params, limit, *[limit] * keys))  # in the order of the text
             rows, *values = cursor.fetchone()
         counts, documents, edges = values[: len(found)], values[len(found)], values[len(found) + 1 :]

@@ -6,6 +6,7 @@ import contextlib
 import csv
 import io
 from unittest import mock
+from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 import pytest
@@ -195,7 +196,8 @@ def cursor_walk(api, url: str, params: dict, steps: int = 3) -> None:
         link = body["next"] if params["cursor"] != "end" else body["previous"]
         if link is None:
             return
-        fast, slow = both_ways(api, link)
+        parts = urlsplit(link)  # its query as parameters: both_ways adds lang to them
+        fast, slow = both_ways(api, parts.path, dict(parse_qsl(parts.query)))
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)

@@ -23,6 +23,8 @@ from cooperation.partial_dates import partial_date_stems
 NOT_FILTERABLE = {
     # Derived from the names and labels; searched through ``q``, never filtered on directly.
     "search_text",
+    # Derived from the labels (the names per language); read through `lang`, never filtered on.
+    "localized_names",
     # Curators' prose (long text bodies): read, or searched, rather than selected by.
     "description",
     "summary",
