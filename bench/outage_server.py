@@ -43,7 +43,8 @@ def prepare_database(env: dict[str, str]) -> str:
     """Migrate, seed, and create a curator; return a fresh API token's key."""
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "seed")
-    manage(env, "createcurator", DRILL_USER, "--password", secrets.token_urlsafe(16))
+    # "--password=...": a token may start with "-", which argparse would read as an option.
+    manage(env, "createcurator", DRILL_USER, f"--password={secrets.token_urlsafe(16)}")
     return manage(env, "issue_token", DRILL_USER, "--days", "1", "--description", "outage drill").split()[-1]
 
 

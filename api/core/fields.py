@@ -104,12 +104,30 @@ class BriefRelatedField(serializers.RelatedField):
             self.fail("does_not_exist", model=name, kind="slug" if isinstance(data, str) else "id", value=data)
 
 
+# Text with a grammar (the schema's pattern or format): surrounding whitespace breaks it, and is not trimmed.
+GRAMMAR_FIELDS = (serializers.SlugField, serializers.URLField, serializers.EmailField, serializers.RegexField)
+
+
 class StringOnlyMixin:
-    """Text fields take JSON strings only: DRF would store ``0`` as ``"0"``, a value the schema calls invalid."""
+    """Text fields take JSON strings only, judged as sent.
+
+    DRF would store ``0`` as ``"0"``, a value the schema calls invalid. And it trims surrounding
+    whitespace before validating, so it accepted what the schema refuses: a string longer than
+    ``maxLength`` padded with whitespace (Python's, control characters ``\x1c``-``\x1f``
+    included), a slug or URL with a space around it. So the length is checked before trimming,
+    and slugs, URLs and the like are not trimmed at all.
+    """
+
+    def __init__(self, **kwargs):
+        if isinstance(self, GRAMMAR_FIELDS):
+            kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
 
 

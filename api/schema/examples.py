@@ -1,15 +1,15 @@
 """Request examples in the schema: for every write, a body that works on a freshly seeded registry.
 
 Each resource has a ``create`` body (POST, and PUT, which replaces a record whole) and an
-``update`` body (PATCH), naming records the seed data holds; a slugged resource also names
-the ``record`` its detail operations act on. ``tests/api/test_schema_examples.py`` sends
+``update`` body (PATCH), naming records the seed data holds, and the ``record`` (slug or id)
+its detail operations act on. ``tests/api/test_schema_examples.py`` sends
 every one to a seeded registry and expects it to be accepted. They show SDK users a body
 that works, and give Schemathesis's examples phase writes that reach the API's logic.
 """
 
 from __future__ import annotations
 
-EXAMPLES: dict[str, dict[str, dict | str]] = {
+EXAMPLES: dict[str, dict[str, dict | str | int]] = {
     "organizations": {
         "record": "nasa",
         "create": {
@@ -29,6 +29,7 @@ EXAMPLES: dict[str, dict[str, dict | str]] = {
         "update": {"description": "General Director of Roscosmos, 2015-2018."},
     },
     "roles": {
+        "record": 1,
         "create": {
             "person": "igor-komarov",
             "organization": "government-of-russia",
@@ -53,10 +54,12 @@ EXAMPLES: dict[str, dict[str, dict | str]] = {
         "update": {"summary": "Cooperation in lunar and deep-space exploration."},
     },
     "parties": {
+        "record": 1,
         "create": {"agreement": "russia-china-ilrs-mou-2021", "organization": "cnsa", "role": "party"},
         "update": {"note": "Named as the implementing agency."},
     },
     "signatories": {
+        "record": 1,
         "create": {
             "agreement": "russia-china-ilrs-mou-2021",
             "person": "wu-yanhua",
@@ -66,6 +69,7 @@ EXAMPLES: dict[str, dict[str, dict | str]] = {
         "update": {"title": "Administrator of the CNSA"},
     },
     "relations": {
+        "record": 1,
         "create": {
             "from_agreement": "russia-china-ilrs-mou-2021",
             "to_agreement": "russia-china-lunar-deep-space-mou-2018",
@@ -74,6 +78,7 @@ EXAMPLES: dict[str, dict[str, dict | str]] = {
         "update": {"note": "The ILRS memorandum follows the 2018 lunar memorandum."},
     },
     "agreement-missions": {
+        "record": 1,
         "create": {"agreement": "russia-china-ilrs-mou-2021", "mission": "change-7", "role": "cooperation"},
         "update": {"note": "Chang'e 7 as an ILRS precursor."},
     },
@@ -90,10 +95,12 @@ EXAMPLES: dict[str, dict[str, dict | str]] = {
         "update": {"status": "active"},
     },
     "participants": {
+        "record": 1,
         "create": {"mission": "luna-26", "organization": "cnsa", "role": "partner", "joined_on": "2018-03-03"},
         "update": {"note": "Data sharing under the lunar data center agreement."},
     },
     "milestones": {
+        "record": 1,
         "create": {
             "mission": "luna-26",
             "kind": "launch",
@@ -119,10 +126,12 @@ EXAMPLES: dict[str, dict[str, dict | str]] = {
         "update": {"notes": "Reprinted widely."},
     },
     "citations": {
+        "record": 1,
         "create": {"subject_type": "organization", "subject_id": 1, "source": "curator-knowledge", "locator": "p. 1"},
         "update": {"locator": "p. 2"},
     },
     "labels": {
+        "record": 1,
         "create": {
             "subject_type": "organization",
             "subject_id": 1,
@@ -140,7 +149,7 @@ def _examples(name: str, value: dict) -> dict:
 
 
 def request_examples(result, generator, request, public):
-    """Postprocessing hook: each write's request body, and each slugged record path, gets its example."""
+    """Postprocessing hook: each write's request body, and each record path, gets its example."""
     prefix = "/api/v1/"
     for path, operations in result.get("paths", {}).items():
         resource, _, rest = path.removeprefix(prefix).partition("/")
@@ -155,8 +164,8 @@ def request_examples(result, generator, request, public):
             media = operation.get("requestBody", {}).get("content", {}).get("application/json")
             if body is not None and media is not None and (method == "post") != detail:
                 media["examples"] = _examples(body, examples[body])
-            if detail and "record" in examples:
+            if detail:
                 for parameter in operation.get("parameters", []):
-                    if parameter.get("in") == "path" and parameter.get("name") == "slug":
-                        parameter["example"] = examples["record"]
+                    if parameter.get("in") == "path" and parameter.get("name") in ("slug", "id"):
+                        parameter["example"] = str(examples["record"])
     return result

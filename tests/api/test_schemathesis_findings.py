@@ -14,7 +14,7 @@ from django.test import Client
 
 from api.schema.parameters import PARTIAL_DATE_PATTERN
 from cooperation.history.models import ChangeRecord
-from cooperation.models import Citation, Label, Person
+from cooperation.models import Citation, Label, Person, Source
 from cooperation.partial_dates import PartialDate
 from tests.support.schema_checked_client import SCHEMA_PATH
 
@@ -139,6 +139,32 @@ def test_text_fields_take_strings_only(curator, seeded, value):
     """DRF stored 0 as "0"; the schema says a string."""
     body = {"slug": "someone", "name": "Someone", "description": value}
     assert error_codes(curator.post(f"{API}/persons/", body, format="json"), 400) == [("description", "invalid")]
+
+
+@pytest.mark.parametrize("padding", [" ", "\t", "\x1d", "\u3000"])
+def test_a_text_longer_than_its_max_length_is_refused_even_if_padded(curator, seeded, padding):
+    """Seed 1332201623: a title of maxLength + 1 characters starting with \\x1d was accepted (a 201).
+
+    DRF trimmed the surrounding whitespace, then checked the length; the schema's maxLength
+    counts what is sent.
+    """
+    limit = Source._meta.get_field("title").max_length
+    body = {"slug": "padded", "title": padding + "a" * limit, "kind": "news", "tier": "commentary"}
+    assert error_codes(curator.post(f"{API}/sources/", body, format="json"), 400) == [("title", "max_length")]
+    body["title"] = padding + "a" * (limit - 1)
+    response = curator.post(f"{API}/sources/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert Source.objects.get(slug="padded").title == "a" * (limit - 1)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("slug", " esa"), ("slug", "esa\n"), ("website", " https://www.esa.int"), ("website", "https://www.esa.int\t")],
+)
+def test_a_slug_or_url_with_whitespace_around_it_is_refused(curator, seeded, field, value):
+    """Found with the padded title above: DRF trimmed " esa" to "esa", a value the slug pattern refuses as sent."""
+    body = {"slug": "esa", "name": "ESA", "kind": "space_agency", field: value}
+    assert error_codes(curator.post(f"{API}/organizations/", body, format="json"), 400) == [(field, "invalid")]
 
 
 def test_fields_and_omit_together(api, seeded):

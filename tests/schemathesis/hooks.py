@@ -10,9 +10,19 @@
 * ``records_conform_to_the_schema``: the built-in ``response_schema_conformance``, except
   for sparse records (``fields``/``omit``), which by design lack fields the schema marks
   required; they must hold exactly what was asked for instead.
+
+It also counts, per phase, the writes the API carried out (``$SCHEMATHESIS_REACH_REPORT``,
+a JSON file the runner summarises), and serialises ``ast.parse`` (see ``_serialised``).
 """
 
 from __future__ import annotations
+
+import ast
+import atexit
+import json
+import os
+import threading
+from collections import Counter
 
 import schemathesis
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -84,3 +94,50 @@ def records_conform_to_the_schema(ctx, response, case):
                 f"omit={sorted(omitted)}): {sorted(keys) if isinstance(record, dict) else record!r}"
             )
     return None
+
+
+# --- how far the run reached -------------------------------------------------------------------
+
+WRITES_AND_DELETES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_reached: Counter[str] = Counter()
+_reached_lock = threading.Lock()
+
+
+@schemathesis.hook
+def after_call(ctx, case, response):
+    """Count each write by phase, operation and outcome: ``"fuzzing|PUT /api/v1/roles/{id}/|2xx"``."""
+    method = case.method.upper()
+    if method not in WRITES_AND_DELETES or method != case.operation.method.upper():
+        return  # a read, or a method the operation does not have (a 405 probe)
+    phase = case.meta.phase.name.value if case.meta is not None else "unknown"
+    with _reached_lock:
+        _reached[f"{phase}|{method} {case.operation.path}|{response.status_code // 100}xx"] += 1
+
+
+@atexit.register
+def _write_reach_report() -> None:
+    path = os.environ.get("SCHEMATHESIS_REACH_REPORT")
+    if path:
+        with open(path, "w", encoding="utf-8") as report:
+            json.dump(dict(sorted(_reached.items())), report, indent=1)
+
+
+# --- CPython 3.11: ast.parse is not thread-safe --------------------------------------------------
+
+_parse = ast.parse
+_parse_lock = threading.Lock()
+
+
+def _serialised(*args, **kwargs):
+    """``ast.parse`` one thread at a time.
+
+    Hypothesis parses the source of the lambdas it describes, in both of Schemathesis's
+    worker threads; CPython 3.11 keeps the AST validator's recursion depth per interpreter,
+    not per thread, so two parses at once can fail with "SystemError: AST constructor
+    recursion depth mismatch" (python/cpython#106905), a Runtime Error that fails the run.
+    """
+    with _parse_lock:
+        return _parse(*args, **kwargs)
+
+
+ast.parse = _serialised

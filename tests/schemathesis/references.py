@@ -13,14 +13,18 @@ prints TOML for ``schemathesis.toml`` that binds, per resource,
 each used with probability ``PROBABILITY``: the rest stay random, so references to records
 that do not exist are still sent. Without this, nearly every generated write names a
 record that does not exist and is refused before it reaches the API's logic.
+
+And half the generated writes send ``If-Match: *`` (any version): a random entity tag never
+matches (412), and the stateful phase already sends the real ones (the schema's links).
 """
 
 from __future__ import annotations
 
 import json
 
-PROBABILITY = 0.8
-MOST_VALUES = 200  # per dictionary: plenty to draw from, and a config file that stays small
+PROBABILITY = 0.9
+ANY_VERSION_PROBABILITY = 0.5
+MOST_VALUES = 100  # of each kind (ids, slugs) per dictionary: plenty to draw from, and a small config file
 
 
 def _toml_value(value) -> str:
@@ -28,7 +32,7 @@ def _toml_value(value) -> str:
 
 
 def _dictionary(name: str, values: list) -> str:
-    return f"[dictionaries.{name}]\nvalues = [{', '.join(_toml_value(v) for v in values[:MOST_VALUES])}]\n"
+    return f"[dictionaries.{name}]\nvalues = [{', '.join(_toml_value(v) for v in values)}]\n"
 
 
 def configuration() -> str:
@@ -42,14 +46,12 @@ def configuration() -> str:
     from api.resources import RESOURCES, registry_viewsets
     from cooperation.models import Citation, Label
 
-    def keys(model) -> list:
-        """The ids and (for slugged models) the slugs of ``model``'s records."""
-        ids = list(model._default_manager.order_by("pk").values_list("pk", flat=True))
-        slugs = list(model._default_manager.order_by("pk").values_list("slug", flat=True)) if _slugged(model) else []
-        return [*slugs, *ids]
+    def keys(model, name: str) -> list:
+        return list(model._default_manager.order_by("pk").values_list(name, flat=True)[:MOST_VALUES])
 
-    def _slugged(model) -> bool:
-        return resource_for(model).has_slug
+    def references(model) -> list:
+        """The ids and (for slugged models) the slugs of ``model``'s records: a reference takes either."""
+        return [*(keys(model, "slug") if resource_for(model).has_slug else []), *keys(model, "pk")]
 
     dictionaries: dict[str, list] = {}
     operations = []
@@ -60,15 +62,14 @@ def configuration() -> str:
         for name, field in viewset.serializer_class(context={}).fields.items():
             if isinstance(field, BriefRelatedField) and not field.read_only:
                 target = field.get_queryset().model
-                dictionaries.setdefault(target._meta.model_name, keys(target))
+                dictionaries.setdefault(target._meta.model_name, references(target))
                 bindings[f"body.{name}"] = target._meta.model_name
             elif name == "subject_id" and not field.read_only:
                 bindings["body.subject_id"] = f"{model._meta.model_name}_subject_id"
         lookup = f"{model._meta.model_name}_lookup"
-        dictionaries[lookup] = [
-            str(value) for value in model._default_manager.order_by("pk").values_list(resource.lookup_field, flat=True)
-        ]
+        dictionaries[lookup] = [str(value) for value in keys(model, resource.lookup_field)]
         bindings[f"path.{resource.lookup_field.replace('pk', 'id')}"] = lookup
+        bindings["header.If-Match"] = "any_version"
         operations.append((resource.prefix, bindings))
 
     for arc in (Citation, Label):  # ids that exist whatever the subject_type: [1, 2, ...] on the seed data
@@ -76,10 +77,13 @@ def configuration() -> str:
         common = set.intersection(*(set(m._default_manager.values_list("pk", flat=True)) for m in models))
         dictionaries[f"{arc._meta.model_name}_subject_id"] = sorted(common)
 
+    dictionaries["any_version"] = ["*"]
+    probabilities = {"any_version": ANY_VERSION_PROBABILITY}
+
     parts = [_dictionary(name, values) for name, values in sorted(dictionaries.items()) if values]
     for prefix, bindings in operations:
         entries = ", ".join(
-            f'"{key}" = {{ dictionary = "{name}", probability = {PROBABILITY} }}'
+            f'"{key}" = {{ dictionary = "{name}", probability = {probabilities.get(name, PROBABILITY)} }}'
             for key, name in sorted(bindings.items())
             if dictionaries.get(name)
         )

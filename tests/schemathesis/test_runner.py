@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -110,3 +111,41 @@ def test_references_bind_every_reference_to_records_that_exist(seeded):
         for name in model.arc_fields:
             subject = model._meta.get_field(name).related_model
             assert subject.objects.filter(pk__in=ids).count() == len(ids), (arc, name)
+
+
+def test_the_summary_says_how_many_writes_were_carried_out(tmp_path):
+    report = tmp_path / "reach.json"
+    counts = {
+        "coverage|POST /a/|4xx": 9,
+        "examples|POST /a/|2xx": 40,
+        "examples|PUT /a/{id}/|4xx": 12,
+        "fuzzing|DELETE /a/{id}/|2xx": 5,
+        "fuzzing|DELETE /a/{id}/|5xx": 1,
+    }
+    report.write_text(json.dumps(counts))
+    reach = runner.reached_writes(report)
+    assert reach == (
+        "writes carried out (2xx): 40 of 52 in examples, 0 of 9 in coverage, 5 of 6 in fuzzing; "
+        "none in any phase for 1 of 3 write operations (PUT /a/{id}/)"
+    )
+    assert reach in runner.summary(0, [], 7, 60.0, Path("out.txt"), reach)
+    assert runner.reached_writes(tmp_path / "missing.json") is None
+
+
+def test_the_hooks_parse_python_one_thread_at_a_time():
+    """CPython 3.11's ast.parse is not thread-safe (a run failed with "AST constructor recursion depth mismatch")."""
+    import ast
+
+    from tests.schemathesis import hooks
+
+    assert ast.parse is hooks._serialised
+    assert isinstance(ast.parse("lambda x: x"), ast.Module)
+
+
+def test_the_curator_password_may_start_with_a_dash(monkeypatch):
+    """A run failed before it began: "createcurator: error: argument --password: expected one argument"."""
+    calls = []
+    monkeypatch.setattr(runner, "manage", lambda env, *args: calls.append(args) or "key")
+    monkeypatch.setattr(runner.secrets, "token_urlsafe", lambda n: "-starts-with-a-dash")
+    runner.prepare_database({})
+    assert ("createcurator", runner.USERNAME, "--password=-starts-with-a-dash") in calls
