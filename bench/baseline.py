@@ -2,7 +2,8 @@
 
 ``GET /api/v1/agreements/?party=<slug>&signed_on__gte=<date>&limit=&offset=`` answers
 the same document as the API (count, next, previous, and results with nested
-parties and signatories, same keys and values), built by one SQL statement with
+parties and signatories, same keys and values, in English: the canonical language, which the
+benchmark asks for by sending no Accept-Language), built by one SQL statement with
 ``json_build_object``/``json_agg``; Python only picks the parameters and sends the
 text. No Django, no ORM, no serializers: it is the ceiling the API is measured
 against (``bench/run`` checks both answer the same before timing anything).
@@ -110,7 +111,9 @@ AGREEMENT = f"""json_build_object(
     'id', a.id, 'url', {url("agreements", "a.slug")},
     'display', COALESCE(NULLIF(a.short_title, ''), a.title)
         || COALESCE(' (' || {partial_date_text("a.signed_on")} || ')', ''),
-    'slug', a.slug, 'title', a.title, 'short_title', a.short_title, 'kind', a.kind, 'status', a.status,
+    'slug', a.slug, 'title', a.title, 'short_title', a.short_title,
+    'localized_name', json_build_object('text', a.title, 'language', 'en', 'status', NULL, 'is_fallback', false),
+    'kind', a.kind, 'status', a.status,
     'authorized_on', {partial_date("a.authorized_on")}, 'signed_on', {partial_date("a.signed_on")},
     'signed_place', a.signed_place, 'signing_mode', a.signing_mode, 'signing_event', a.signing_event,
     'forum', CASE WHEN f.id IS NULL THEN NULL ELSE {organization("f")} END,
