@@ -225,8 +225,8 @@ USE_TZ = True
 # --- Languages: the API and the explore page (issue 15) ----------------------------------
 # The API answers in English, Russian or Simplified Chinese (cooperation.localization: the
 # API's `lang` codes en/ru/zh map onto these Django codes). The project's own messages are in
-# the catalogue locale/<ll>/LC_MESSAGES/django.po, committed with its compiled .mo.
-LANGUAGES = [("en", "English"), ("ru", "Русский"), ("zh-hans", "简体中文")]
+# the catalogue locale/<ll>/LC_MESSAGES/django.po, committed with its compiled .mo; LANGUAGES
+# (above) are the admin's and the API's alike.
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"
