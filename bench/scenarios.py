@@ -97,14 +97,37 @@ def scenarios(facts: dict) -> list[Scenario]:
 
 
 def load_mix(facts: dict) -> list[str]:
-    """The rotation of ``bench/load``: list, filter, search and detail requests, interleaved."""
-    lists = [f"{AGREEMENTS}?offset={offset}" for offset in range(0, 500, 50)] + ["/api/v1/missions/"]
+    """The rotation of ``bench/load``: every kind of read a frontend makes, interleaved.
+
+    Lists (agreements at several offsets and the first page of every other list), filters,
+    searches (per resource and global), details of every kind, and the story endpoints
+    (the timeline unfiltered and filtered, the graph at depth 1 and 2).
+    """
+    party = facts["parties"][0]
+    mission = facts.get("busiest_mission") or facts["mission_slugs"][0]
+    lists = [f"{AGREEMENTS}?offset={offset}" for offset in range(0, 500, 50)] + [f"/api/v1/{name}/" for name in LISTS]
     filters = [AGREEMENTS + _query(party=party, signed_on__gte=SINCE) for party in facts["parties"]]
-    searches = [AGREEMENTS + _query(q=word) for word in facts["words"]] + [
-        "/api/v1/missions/" + _query(q=facts["words"][0])
+    searches = (
+        [AGREEMENTS + _query(q=word) for word in facts["words"]]
+        + ["/api/v1/missions/" + _query(q=facts["words"][0])]
+        + ["/api/v1/search/" + _query(q=word) for word in facts["words"]]
+    )
+    details = (
+        [f"{AGREEMENTS}{slug}/" for slug in facts["agreement_slugs"]]
+        + [f"/api/v1/organizations/{slug}/" for slug in facts["organization_slugs"]]
+        + [f"/api/v1/persons/{slug}/" for slug in facts["person_slugs"]]
+        + [f"/api/v1/missions/{slug}/" for slug in facts["mission_slugs"]]
+        + [f"/api/v1/sources/{slug}/" for slug in facts["source_slugs"]]
+    )
+    stories = [
+        "/api/v1/timeline/",
+        "/api/v1/timeline/" + _query(organization=party),
+        "/api/v1/timeline/" + _query(mission=mission),
+        "/api/v1/timeline/" + _query(date_from="2015", date_to="2020"),
+        "/api/v1/graph/" + _query(organization=party, depth="1"),
+        "/api/v1/graph/" + _query(organization=party, depth="2"),
     ]
-    details = [f"{AGREEMENTS}{slug}/" for slug in facts["agreement_slugs"]]
-    groups = [lists, filters, searches, details]
+    groups = [lists, filters, searches, details, stories]
     rounds = max(len(group) for group in groups)
     cycles = [itertools.cycle(group) for group in groups]
     return [next(cycle) for _ in range(rounds) for cycle in cycles]

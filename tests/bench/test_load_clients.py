@@ -125,17 +125,36 @@ def test_a_clean_run_is_not_failed():
     assert not result.failed and result.error_text() == "none"
 
 
-def test_load_mix_interleaves_lists_filters_searches_and_details():
+def test_load_mix_interleaves_every_kind_of_read():
     facts = {
         "parties": ["org-a", "org-b"],
         "words": ["lunar", "лунная"],
         "agreement_slugs": [f"agreement-{n}" for n in range(20)],
+        "organization_slugs": ["org-a", "org-c"],
+        "person_slugs": ["person-a"],
+        "mission_slugs": ["luna-1", "luna-2"],
+        "source_slugs": ["source-a"],
+        "busiest_mission": "luna-2",
     }
     mix = load_mix(facts)
-    assert mix[0] == "/api/v1/agreements/?offset=0"
-    assert mix[1] == "/api/v1/agreements/?party=org-a&signed_on__gte=2000-01-01"
-    assert mix[2] == "/api/v1/agreements/?q=lunar"
-    assert mix[3] == "/api/v1/agreements/agreement-0/"
+    assert mix[:5] == [
+        "/api/v1/agreements/?offset=0",
+        "/api/v1/agreements/?party=org-a&signed_on__gte=2000-01-01",
+        "/api/v1/agreements/?q=lunar",
+        "/api/v1/agreements/agreement-0/",
+        "/api/v1/timeline/",
+    ]
     assert "/api/v1/agreements/?q=%D0%BB%D1%83%D0%BD%D0%BD%D0%B0%D1%8F" in mix
+    assert "/api/v1/search/?q=%D0%BB%D1%83%D0%BD%D0%BD%D0%B0%D1%8F" in mix
     assert {f"/api/v1/agreements/agreement-{n}/" for n in range(20)} <= set(mix)
-    assert len(mix) == 4 * 20
+    assert {"/api/v1/organizations/org-c/", "/api/v1/persons/person-a/", "/api/v1/missions/luna-1/"} <= set(mix)
+    assert {
+        "/api/v1/sources/source-a/",
+        "/api/v1/timeline/?mission=luna-2",
+        "/api/v1/timeline/?organization=org-a",
+    } <= set(mix)
+    assert {"/api/v1/graph/?organization=org-a&depth=2", "/api/v1/citations/", "/api/v1/labels/"} <= set(mix)
+    rounds = (
+        20 + 2 + 1 + 2 + 1
+    )  # the details (agreements, organizations, persons, missions, sources): the largest group
+    assert len(mix) == 5 * rounds
