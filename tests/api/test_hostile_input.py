@@ -23,7 +23,6 @@ from functools import cache
 
 import django_filters
 import pytest
-import yaml
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -38,7 +37,7 @@ from api.serializers.common import CountryCodesField
 from api.views.changes import ChangeViewSet
 from tests.support.error_shape import ERROR_KEYS
 from tests.support.roles import make_role_user
-from tests.support.schema_checked_client import SCHEMA_PATH, SchemaCheckedClient
+from tests.support.schema_checked_client import SchemaCheckedClient, committed_schema
 
 API = "/api/v1"
 OVERSIZED = max(10 * 1024 * 1024, settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)  # 10 MB, or more than the limit
@@ -191,7 +190,7 @@ def read_only_fields(viewset) -> list[str]:
 
 @cache
 def schema() -> dict:
-    return yaml.safe_load(SCHEMA_PATH.read_text())
+    return committed_schema()
 
 
 def request_component(path: str, method: str) -> dict:

@@ -5,17 +5,16 @@ from __future__ import annotations
 import re
 
 import pytest
-import yaml
 
 from api.resources import RESOURCES
 from api.schema.examples import EXAMPLES
-from tests.support.schema_checked_client import SCHEMA_PATH
+from tests.support.schema_checked_client import committed_schema
 
 WRITES = ("post", "put", "patch")
 
 
 def schema() -> dict:
-    return yaml.safe_load(SCHEMA_PATH.read_text())
+    return committed_schema()
 
 
 def write_operations() -> list[tuple[str, str, dict]]:

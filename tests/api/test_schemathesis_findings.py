@@ -9,14 +9,13 @@ from __future__ import annotations
 import re
 
 import pytest
-import yaml
 from django.test import Client
 
 from api.schema.parameters import PARTIAL_DATE_PATTERN
 from cooperation.history.models import ChangeRecord
 from cooperation.models import Citation, Label, Person, Source
 from cooperation.partial_dates import PartialDate
-from tests.support.schema_checked_client import SCHEMA_PATH
+from tests.support.schema_checked_client import committed_schema
 
 API = "/api/v1"
 
@@ -48,7 +47,7 @@ def test_partial_date_pattern_accepts_exactly_the_real_dates(year):
 
 
 def operation(path: str, method: str = "get") -> dict:
-    return yaml.safe_load(SCHEMA_PATH.read_text())["paths"][path][method]
+    return committed_schema()["paths"][path][method]
 
 
 def parameter(op: dict, name: str) -> dict:

@@ -1,15 +1,13 @@
 """The schema documents the token where SDKs need it: on every read's request, on every write's success."""
 
-import yaml
-
 from api.core.hub_headers import TOKEN_PATTERN
-from tests.support.schema_checked_client import SCHEMA_PATH
+from tests.support.schema_checked_client import committed_schema
 
 SUCCESS = {"post": "201", "put": "200", "patch": "200", "delete": "204"}
 
 
 def test_every_read_takes_the_token_and_every_write_answers_one():
-    schema = yaml.safe_load(SCHEMA_PATH.read_text())
+    schema = committed_schema()
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             if method == "get":

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+import yaml
 from django.conf import settings
 from openapi_core import OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
@@ -20,6 +21,14 @@ from tests.support.error_shape import ERROR_KEYS
 SCHEMA_PATH = Path(settings.BASE_DIR) / "openapi.yaml"
 SPARSE = ("fields", "omit")
 CONDITIONAL_WRITES = ("PUT", "PATCH", "DELETE")
+
+
+@cache
+def committed_schema() -> dict:
+    """``openapi.yaml`` as a dictionary, parsed once per process (with libyaml's parser when present):
+    the schema is over a megabyte, and parsing it in pure Python took seconds per test. Read-only."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(SCHEMA_PATH.read_text(), Loader=loader)
 
 
 @cache
