@@ -16,6 +16,7 @@ from rest_framework import serializers
 from api.core.fields import BriefRelatedField, LocalizedNameField, PartialDateField
 from api.core.prefetch import model_field_named, ordering_within_parent
 from api.core.resource_urls import list_url, resource_for
+from api.serializers.common import CountryCodesField
 from api.sql.expressions import (
     EMPTY_LIST,
     NULL_JSON,
@@ -25,11 +26,15 @@ from api.sql.expressions import (
     Timestamp,
     Unsupported,
     at_path,
+    citation_display,
+    country_codes,
     display,
     localized_name,
     partial_date,
     text,
 )
+from cooperation import models as m
+from cooperation.models.provenance import ArcModel
 
 
 class Compiler:
@@ -55,16 +60,37 @@ class Compiler:
 
     def document(self, serializer, model, prefix: str = "", top: bool = True) -> JSONBuildObject:
         return JSONBuildObject(
-            {name: self.field(field, model, prefix, top) for name, field in serializer.fields.items()}
+            {
+                name: self.field(field, model, prefix, top)
+                for name, field in serializer.fields.items()
+                if not field.write_only
+            }
         )
 
     def method_field(self, field, model, prefix: str):
-        """The method fields the compilers know: ``url`` and ``display``."""
+        """The method fields the compilers know: ``url``, ``display`` and an arc's ``subject``."""
         if field.field_name == "url":
             return self.url(model, prefix)
         if field.field_name == "display":
-            return display(model, prefix)
+            return citation_display(prefix) if model is m.Citation else display(model, prefix)
+        if field.field_name == "subject" and issubclass(model, ArcModel):
+            return self.subject(model, prefix)
         raise Unsupported(f"method field {field.field_name}")
+
+    def subject(self, model, prefix: str):
+        """``ArcSerializer.get_subject``: the type, id and URL of the one record the arc points at."""
+        whens = []
+        for kind in model.arc_fields:
+            related = model._meta.get_field(kind).related_model
+            document = JSONBuildObject(
+                {
+                    "type": text(kind),
+                    "id": F(at_path(prefix, f"{kind}_id")),
+                    "url": self.url(related, at_path(prefix, kind)),
+                }
+            )
+            whens.append(When(**{f"{at_path(prefix, kind)}__isnull": False}, then=document))
+        return Case(*whens, default=NULL_JSON, output_field=models.JSONField())
 
     @staticmethod
     def foreign_key(field, model):
@@ -97,6 +123,8 @@ class Compiler:
         if isinstance(field, BriefRelatedField):
             model_field = self.foreign_key(field, model)
             return self.brief(model_field.related_model, at_path(prefix, field.source), model_field.null)
+        if isinstance(field, CountryCodesField):
+            return country_codes(at_path(prefix, field.source))
         model_field = self.column(field, model)
         if isinstance(field, serializers.DateTimeField):
             return Timestamp(F(at_path(prefix, field.source)))

@@ -8,7 +8,7 @@ from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
 from django.db import models
 from django.db.models import Aggregate, Case, F, Func, Q, TextField, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.db.models.lookups import Exact, IsNull
 from django.utils.translation import gettext
 
@@ -139,9 +139,128 @@ def _or_when_blank(prefix: str, name: str, fallback) -> Case:
 def display(model, prefix: str):
     """SQL for the display of a record in the active language: ``cooperation.localization.display``."""
     language = l10n.active_language()
+    if model in LINKS or model in (m.PersonRole, m.Label, m.Milestone):
+        return link_display(model, prefix, language)
     if language == l10n.CANONICAL:
         return english_display(model, prefix)
     return localized_display(model, prefix, language)
+
+
+# --- the records that link others: parties, signatories, roles, claims... --------------------------------
+
+LINKS = {
+    m.AgreementParty: (l10n.PARTY, {"organization": "organization", "role": "role", "agreement": "agreement"}),
+    m.Signatory: (l10n.SIGNATORY, {"person": "person", "organization": "on_behalf_of", "agreement": "agreement"}),
+    m.AgreementRelation: (
+        l10n.RELATION,
+        {"from_agreement": "from_agreement", "kind": "kind", "to_agreement": "to_agreement"},
+    ),
+    m.AgreementMission: (l10n.AGREEMENT_MISSION, {"agreement": "agreement", "role": "role", "mission": "mission"}),
+    m.MissionParticipant: (l10n.PARTICIPANT, {"organization": "organization", "role": "role", "mission": "mission"}),
+}
+"""Each link model's display template, its placeholders filled by a related record's display or a choice's label.
+
+In English a display is ``str(record)``, whose f-string writes the same text as the English template."""
+
+
+def choice(path: str, choices, english: bool) -> Case:
+    """A choice column's label: ``get_FOO_display()`` in English, ``l10n.choice_label`` in other languages;
+    the value itself when it is no choice."""
+    whens = [
+        When(equals(path, value), then=text(str(label) if english else l10n.choice_label(choices, value)))
+        for value, label in choices.choices
+    ]
+    return Case(*whens, default=F(path), output_field=TextField())
+
+
+def related_display(model, prefix: str, name: str, english: bool):
+    """The display of the record foreign key ``name`` points at (as ``name_of`` names it in English)."""
+    field = model._meta.get_field(name)
+    path = at_path(prefix, name)
+    shown = display(field.related_model, path)
+    if not field.null:
+        return shown
+    missing = text(f"{field.related_model._meta.verbose_name} #None" if english else "")
+    return Case(When(**{f"{path}__isnull": True}, then=missing), default=shown, output_field=TextField())
+
+
+def date_display(prefix: str) -> Case:
+    """``Milestone.date_display``: the date, ``date/window_end`` for a window, ``?`` when unset."""
+    date, until = at_path(prefix, "date"), at_path(prefix, "window_end")
+    window = Concat(partial_date_text(date), text("/"), partial_date_text(until))
+    return Case(
+        When(is_unset(date), then=text("?")),
+        When(is_unset(until), then=partial_date_text(date)),
+        default=window,
+        output_field=TextField(),
+    )
+
+
+def short_name_text(prefix: str, language: str):
+    """``l10n.short_name`` of an organization: its short name, else its name, in the language or in English."""
+    english = _or_when_blank(prefix, "short_name", F(at_path(prefix, "name")))
+    if language == l10n.CANONICAL:
+        return english
+    found = Coalesce(names_part(prefix, language, "short"), names_part(prefix, language, "name"))
+    return Coalesce(found, english, output_field=TextField())
+
+
+def link_display(model, prefix: str, language: str):
+    """SQL for the display of a link record (``cooperation.localization``'s ``_party``, ``_role``...)."""
+    english = language == l10n.CANONICAL
+    if model in LINKS:
+        template, parts = LINKS[model]
+        values = {}
+        for placeholder, name in parts.items():
+            field = model._meta.get_field(name)
+            if field.is_relation:
+                values[placeholder] = related_display(model, prefix, name, english)
+            else:
+                values[placeholder] = choice(at_path(prefix, name), getattr(model, name.capitalize()), english)
+        return filled(template, **values)
+    if model is m.PersonRole:
+        return filled(
+            l10n.PERSON_ROLE,
+            person=display(m.Person, at_path(prefix, "person")),
+            title=F(at_path(prefix, "title")),
+            organization=short_name_text(at_path(prefix, "organization"), language),
+        )
+    if model is m.Label:
+        language_path = at_path(prefix, "language")
+        return filled(
+            l10n.LABEL,
+            text=F(at_path(prefix, "text")),
+            language=F(language_path) if english else choice(language_path, m.Language, english),
+            kind=choice(at_path(prefix, "kind"), m.Label.Kind, english),
+        )
+    if model is m.Milestone:
+        status_path = at_path(prefix, "status")
+        return filled(
+            l10n.MILESTONE,
+            mission=display(m.Mission, at_path(prefix, "mission")),
+            kind=choice(at_path(prefix, "kind"), m.Milestone.Kind, english),
+            status=F(status_path) if english else choice(status_path, m.Milestone.Status, english),
+            date=date_display(prefix),
+            source=F(at_path(prefix, "source__slug")),
+        )
+    raise Unsupported(f"no SQL display for {model.__name__}")
+
+
+def citation_display(prefix: str):
+    """``cooperation.localization.citation_display``: the subject's kind, id and field, and the source's slug."""
+    field = at_path(prefix, "field")
+    kinds = [
+        When(
+            **{f"{at_path(prefix, kind)}__isnull": False},
+            then=Concat(text(f"{kind} #"), Cast(F(at_path(prefix, f"{kind}_id")), TextField())),
+        )
+        for kind in m.Citation.arc_fields
+    ]
+    subject = Concat(
+        Case(*kinds, output_field=TextField()),
+        Case(When(equals(field, ""), then=text("")), default=Concat(text("."), F(field)), output_field=TextField()),
+    )
+    return filled(l10n.CITATION, subject=subject, source=F(at_path(prefix, "source__slug")))
 
 
 def english_display(model, prefix: str):
@@ -255,3 +374,9 @@ def localized_name_text(model, prefix: str):
     if language == l10n.CANONICAL:
         return canonical
     return Coalesce(names_part(prefix, language, "name"), canonical, output_field=TextField())
+
+
+def country_codes(path: str) -> Case:
+    """A ``CountryField(multiple=True)`` as its codes: the column is their comma-separated text, in order."""
+    codes = Func(Func(F(path), text(","), function="STRING_TO_ARRAY"), function="TO_JSON")
+    return Case(When(equals(path, ""), then=EMPTY_LIST), default=codes, output_field=models.JSONField())

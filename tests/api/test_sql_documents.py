@@ -284,19 +284,7 @@ def test_details_are_written_by_postgresql_when_they_compile(api, corpus, prefix
 
 
 # resources whose detail serializer the compiler cannot write yet
-DRF_DETAILS: set[str] = {
-    "organizations",
-    "roles",
-    "parties",
-    "signatories",
-    "relations",
-    "agreement-missions",
-    "missions",
-    "participants",
-    "milestones",
-    "citations",
-    "labels",
-}
+DRF_DETAILS = {"missions", "milestones"}
 
 
 def test_a_detail_answers_304_and_404_as_drf_does(api, corpus):
