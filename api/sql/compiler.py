@@ -8,6 +8,8 @@ level) raises ``Unsupported``, and the request takes the ordinary DRF path.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.db import models
 from django.db.models import Case, F, Func, OuterRef, Subquery, TextField, When
 from django.db.models.functions import Cast
@@ -17,6 +19,7 @@ from api.core.fields import BriefRelatedField, LocalizedNameField, PartialDateFi
 from api.core.prefetch import model_field_named, ordering_within_parent
 from api.core.resource_urls import list_url, resource_for
 from api.serializers.common import CountryCodesField
+from api.serializers.missions import ClaimSerializer
 from api.sql.expressions import (
     EMPTY_LIST,
     NULL_JSON,
@@ -27,8 +30,10 @@ from api.sql.expressions import (
     Unsupported,
     at_path,
     citation_display,
+    claim_status,
     country_codes,
     display,
+    is_current_claim,
     localized_name,
     partial_date,
     text,
@@ -75,7 +80,26 @@ class Compiler:
             return citation_display(prefix) if model is m.Citation else display(model, prefix)
         if field.field_name == "subject" and issubclass(model, ArcModel):
             return self.subject(model, prefix)
+        if model is m.Milestone and field.field_name == "claim_status":
+            return claim_status(prefix)
+        if model is m.Milestone and field.field_name == "is_current":
+            return is_current_claim(prefix)
+        if model is m.Mission and field.field_name in ("milestones", "current_milestones") and not prefix:
+            return self.claims(field)
         raise Unsupported(f"method field {field.field_name}")
+
+    def claims(self, field):
+        """``MissionSerializer.get_milestones`` (every claim) or ``get_current_milestones`` (the current ones),
+        each as ``ClaimSerializer`` writes it, in the prefetch's order."""
+        claim = ClaimSerializer(context=field.parent.context)
+        only = is_current_claim("") if field.field_name == "current_milestones" else None
+        rows = self.aggregated_children(
+            SimpleNamespace(source="milestones", field_name=field.field_name),
+            m.Mission,
+            lambda child, order_by: JSONAgg(self.document(claim, child, top=False), order_by=order_by),
+            where=only,
+        )
+        return Func(Subquery(rows, output_field=models.JSONField()), EMPTY_LIST, function="COALESCE")
 
     def subject(self, model, prefix: str):
         """``ArcSerializer.get_subject``: the type, id and URL of the one record the arc points at."""
@@ -145,10 +169,11 @@ class Compiler:
         )
         return Func(Subquery(rows, output_field=models.JSONField()), EMPTY_LIST, function="COALESCE")
 
-    def aggregated_children(self, field, model, aggregate):
+    def aggregated_children(self, field, model, aggregate, where=None):
         """A correlated subquery: ``aggregate(child_model, order_by)`` over one record's nested rows.
 
-        The rows are those of the reverse foreign key behind ``field``, in their prefetch order.
+        The rows are those of the reverse foreign key behind ``field``, in their prefetch order
+        (only those for which the boolean expression ``where`` holds, when given).
         """
         relation = model_field_named(model, field.source)
         if relation is None or not relation.one_to_many:
@@ -159,12 +184,11 @@ class Compiler:
             for term in ordering_within_parent(child_model, parent_fk)
             for name, descending in expand_ordering(child_model, term)
         ]
+        rows = child_model._default_manager.filter(**{parent_fk: OuterRef("pk")})
+        if where is not None:
+            rows = rows.filter(where)
         return (
-            child_model._default_manager.filter(**{parent_fk: OuterRef("pk")})
-            .order_by()
-            .values(parent_fk)
-            .annotate(aggregated=aggregate(child_model, order_by))
-            .values("aggregated")
+            rows.order_by().values(parent_fk).annotate(aggregated=aggregate(child_model, order_by)).values("aggregated")
         )
 
 

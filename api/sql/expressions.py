@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
 from django.db import models
-from django.db.models import Aggregate, Case, F, Func, Q, TextField, Value, When
+from django.db.models import Aggregate, Case, Exists, F, Func, OuterRef, Q, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce
 from django.db.models.lookups import Exact, IsNull
@@ -14,6 +15,7 @@ from django.utils.translation import gettext
 
 from cooperation import localization as l10n
 from cooperation import models as m
+from cooperation.models.missions import _PRECISION_RANK as PRECISION_RANK
 
 
 class Unsupported(Exception):
@@ -380,3 +382,87 @@ def country_codes(path: str) -> Case:
     """A ``CountryField(multiple=True)`` as its codes: the column is their comma-separated text, in order."""
     codes = Func(Func(F(path), text(","), function="STRING_TO_ARRAY"), function="TO_JSON")
     return Case(When(equals(path, ""), then=EMPTY_LIST), default=codes, output_field=models.JSONField())
+
+
+# --- milestone claims: where a claim stands among its siblings (``cooperation.models.missions``) --------
+
+
+class RowAfter(Func):
+    """``ROW(left...) > ROW(right...)``: Python's tuple comparison, as ``max(..., key=...)`` ranks."""
+
+    output_field = models.BooleanField()
+
+    def __init__(self, left: list, right: list):
+        self.width = len(left)
+        super().__init__(*left, *right)
+
+    def as_sql(self, compiler, connection, **extra):
+        parts, params = [], []
+        for expression in self.source_expressions:
+            sql, found = compiler.compile(expression)
+            parts.append(sql)
+            params += found
+        left, right = ", ".join(parts[: self.width]), ", ".join(parts[self.width :])
+        return f"(ROW({left}) > ROW({right}))", params
+
+
+def _precision_rank(expression) -> Func:
+    """``_PRECISION_RANK`` of a date's precision."""
+    whens = " ".join(f"WHEN '{precision}' THEN {rank}" for precision, rank in PRECISION_RANK.items())
+    return Func(expression, template=f"(CASE %(expressions)s {whens} END)", output_field=models.IntegerField())
+
+
+def _stated_start(expression) -> Coalesce:
+    """The first element of ``Milestone.sort_key``: the statement's first day, or the earliest date if undated."""
+    return Coalesce(expression, Value(dt.date.min), output_field=models.DateField())
+
+
+def _sort_key(reference) -> list:
+    return [_stated_start(reference("stated_on")), reference("pk")]
+
+
+def _siblings(**status):
+    """The claims about the same mission and kind as the outer claim (the outer one included)."""
+    return m.Milestone.objects.filter(mission_id=OuterRef("mission_id"), kind=OuterRef("kind"), **status)
+
+
+def _achieved_sibling() -> Exists:
+    return Exists(_siblings(status=m.Milestone.Status.ACHIEVED))
+
+
+def claim_status(prefix: str) -> Case:
+    """``claim_statuses``: achieved stays achieved; a planned claim is superseded by an achieved sibling or
+    by a planned one that ranks after it, else it is the planned (current) one."""
+    if prefix:
+        raise Unsupported("a claim's status below the claim itself")
+    Status, ClaimStatus = m.Milestone.Status, m.Milestone.ClaimStatus
+    later_planned = _siblings(status=Status.PLANNED).filter(RowAfter(_sort_key(F), _sort_key(OuterRef)))
+    return Case(
+        When(equals("status", Status.ACHIEVED), then=text(ClaimStatus.ACHIEVED.value)),
+        When(_achieved_sibling(), then=text(ClaimStatus.SUPERSEDED.value)),
+        When(Exists(later_planned), then=text(ClaimStatus.SUPERSEDED.value)),
+        default=text(ClaimStatus.PLANNED.value),
+        output_field=TextField(),
+    )
+
+
+def is_current_claim(prefix: str) -> Case:
+    """``current_claims``: with an achieved sibling, the achieved claim of the most precise date (then the
+    latest stated); else the claim stated latest; ties go to the later recorded."""
+    if prefix:
+        raise Unsupported("whether a claim is current below the claim itself")
+
+    def achieved_key(reference):
+        return [_precision_rank(reference("date_precision")), *_sort_key(reference)]
+
+    later_achieved = _siblings(status=m.Milestone.Status.ACHIEVED).filter(
+        RowAfter(achieved_key(F), achieved_key(OuterRef))
+    )
+    later_any = _siblings().filter(RowAfter(_sort_key(F), _sort_key(OuterRef)))
+    best_achieved = Q(equals("status", m.Milestone.Status.ACHIEVED)) & ~Q(Exists(later_achieved))
+    return Case(
+        When(_achieved_sibling(), then=Case(When(best_achieved, then=TRUE), default=FALSE)),
+        When(~Q(Exists(later_any)), then=TRUE),
+        default=FALSE,
+        output_field=models.BooleanField(),
+    )

@@ -42,7 +42,7 @@ PINNED = {
 }
 
 
-SQL_DOCUMENTS = set(PINNED) - {"missions", "milestones"}  # lists PostgreSQL writes itself
+SQL_DOCUMENTS = set(PINNED)  # lists PostgreSQL writes itself
 SQL_DETAILS = SQL_DOCUMENTS  # details PostgreSQL writes itself
 SQL_DOCUMENT_QUERIES = 3  # savepoint, the page's documents with the total (one statement), release
 
