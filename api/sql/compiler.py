@@ -18,11 +18,14 @@ from rest_framework import serializers
 from api.core.fields import BriefRelatedField, LocalizedNameField, PartialDateField
 from api.core.prefetch import model_field_named, ordering_within_parent
 from api.core.resource_urls import list_url, resource_for
+from api.resources import RESOURCES
+from api.serializers.changes import FieldChangeSerializer
 from api.serializers.common import CountryCodesField
 from api.serializers.missions import ClaimSerializer
 from api.sql.expressions import (
     EMPTY_LIST,
     NULL_JSON,
+    NULL_TEXT,
     Concat,
     JSONAgg,
     JSONBuildObject,
@@ -33,12 +36,15 @@ from api.sql.expressions import (
     claim_status,
     country_codes,
     display,
+    equals,
+    field_changes,
     is_current_claim,
     localized_name,
     partial_date,
     text,
 )
 from cooperation import models as m
+from cooperation.history.models import ChangeRecord
 from cooperation.models.provenance import ArcModel
 
 
@@ -86,6 +92,8 @@ class Compiler:
             return is_current_claim(prefix)
         if model is m.Mission and field.field_name in ("milestones", "current_milestones") and not prefix:
             return self.claims(field)
+        if model is ChangeRecord and field.field_name == "object_url" and not prefix:
+            return self.live_url()
         raise Unsupported(f"method field {field.field_name}")
 
     def claims(self, field):
@@ -101,6 +109,15 @@ class Compiler:
         )
         return Func(Subquery(rows, output_field=models.JSONField()), EMPTY_LIST, function="COALESCE")
 
+    def live_url(self):
+        """``ChangeRecordSerializer.get_object_url``: the changed record's URL while it exists, else null."""
+        whens = []
+        for model in RESOURCES:
+            url = model._default_manager.filter(pk=OuterRef("object_id")).annotate(_url=self.url(model, ""))
+            subquery = Subquery(url.order_by().values("_url")[:1], output_field=TextField())
+            whens.append(When(equals("model", model._meta.label_lower), then=subquery))
+        return Case(*whens, default=NULL_TEXT, output_field=TextField())
+
     def subject(self, model, prefix: str):
         """``ArcSerializer.get_subject``: the type, id and URL of the one record the arc points at."""
         whens = []
@@ -115,6 +132,22 @@ class Compiler:
             )
             whens.append(When(**{f"{at_path(prefix, kind)}__isnull": False}, then=document))
         return Case(*whens, default=NULL_JSON, output_field=models.JSONField())
+
+    @staticmethod
+    def followed(field, model, prefix: str):
+        """A column read through foreign keys (``source="user.username"``): null when a key is unset,
+        as DRF writes a field that ``allow_null`` when it cannot follow the path."""
+        *links, name = field.source.split(".")
+        target = model
+        for link in links:
+            relation = model_field_named(target, link)
+            if relation is None or not (relation.many_to_one or relation.one_to_one):
+                raise Unsupported(f"field {field.field_name}")
+            target = relation.related_model
+        column = model_field_named(target, name)
+        if column is None or column.is_relation or not field.allow_null:
+            raise Unsupported(f"field {field.field_name}")
+        return F(at_path(prefix, "__".join(field.source.split("."))))
 
     @staticmethod
     def foreign_key(field, model):
@@ -147,6 +180,10 @@ class Compiler:
         if isinstance(field, BriefRelatedField):
             model_field = self.foreign_key(field, model)
             return self.brief(model_field.related_model, at_path(prefix, field.source), model_field.null)
+        if "." in field.source and isinstance(field, SCALARS):
+            return self.followed(field, model, prefix)
+        if isinstance(field, serializers.DictField) and isinstance(field.child, FieldChangeSerializer):
+            return field_changes(at_path(prefix, field.source))
         if isinstance(field, CountryCodesField):
             return country_codes(at_path(prefix, field.source))
         model_field = self.column(field, model)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 
 from cooperation import localization as l10n
 from cooperation import models as m
+from cooperation.history.models import ChangeRecord
 from cooperation.models.missions import _PRECISION_RANK as PRECISION_RANK
 
 
@@ -143,6 +144,9 @@ def display(model, prefix: str):
     language = l10n.active_language()
     if model in LINKS or model in (m.PersonRole, m.Label, m.Milestone):
         return link_display(model, prefix, language)
+    if model is ChangeRecord:  # ``ChangeRecordSerializer.get_display``; in English, str(change)
+        action = choice(at_path(prefix, "action"), ChangeRecord.Action, language == l10n.CANONICAL)
+        return filled(l10n.CHANGE, record=F(at_path(prefix, "object_repr")), action=action)
     if language == l10n.CANONICAL:
         return english_display(model, prefix)
     return localized_display(model, prefix, language)
@@ -465,4 +469,18 @@ def is_current_claim(prefix: str) -> Case:
         When(~Q(Exists(later_any)), then=TRUE),
         default=FALSE,
         output_field=models.BooleanField(),
+    )
+
+
+def field_changes(path: str) -> Func:
+    """A change record's ``changes`` as ``FieldChangeSerializer`` writes each: ``{"old": ..., "new": ...}``,
+    the fields in the order the stored object has them."""
+    return Func(
+        F(path),
+        template=(
+            "(SELECT COALESCE(JSON_OBJECT_AGG(_c.key, JSON_BUILD_OBJECT('old', _c.value -> 'old', "
+            "'new', _c.value -> 'new') ORDER BY _c.n), '{}'::json) "
+            "FROM JSONB_EACH(%(expressions)s) WITH ORDINALITY _c(key, value, n))"
+        ),
+        output_field=models.JSONField(),
     )

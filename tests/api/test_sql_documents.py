@@ -22,8 +22,10 @@ from api.sql.csv_cells import CsvCells
 from api.sql.documents import Documents
 from api.views.agreements import AgreementViewSet
 from cooperation.corpus import CorpusBuilder, CorpusSize
+from cooperation.history.models import ChangeRecord
 from cooperation.localization import LANGUAGES, refresh_localized_names
 from cooperation.models import Agreement, Label, Mission, Organization, Person, Source
+from tests.support.roles import token_client
 
 API = "/api/v1"
 PREFIXES = sorted(r.prefix for r in RESOURCES.values())
@@ -339,3 +341,58 @@ def test_the_claims_compared_cover_every_standing(api, corpus):
     assert any(claim["claim_status"] == "achieved" and not claim["is_current"] for claim in claims)
     missions = api.get(f"{API}/missions/", {"limit": 1000, "expand": "milestones"}).json()["results"]
     assert any(len(mission["current_milestones"]) < len(mission["milestones"]) for mission in missions)
+
+
+# --- the change log -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def changes(corpus):
+    """Creations, updates and deletions by a token's user, a script's change (no user) and a dated change."""
+    _, client = token_client("editor")
+    _, curator = token_client("curator")
+    new = {"slug": "esa", "name": "European Space Agency", "kind": "space_agency", "countries": ["FR"]}
+    assert client.post(f"{API}/organizations/", new, format="json").status_code == 201
+    esa = client.get(f"{API}/organizations/esa/")
+    patch = {"short_name": "ESA", "founded_on": "1975-05"}
+    assert client.patch(f"{API}/organizations/esa/", patch, format="json", HTTP_IF_MATCH=esa["ETag"]).status_code == 200
+    assert (
+        client.post(f"{API}/organizations/", {**new, "slug": "gone", "name": "Gone"}, format="json").status_code == 201
+    )
+    gone = f"{API}/organizations/gone/"
+    assert curator.delete(gone, HTTP_IF_MATCH=curator.get(gone)["ETag"]).status_code == 204
+    mission = Mission.objects.first()
+    mission.description = "changed by a script"
+    mission.save()
+    assert ChangeRecord.objects.filter(user__isnull=True).exists()
+    assert ChangeRecord.objects.filter(action="deleted").exists()
+    return curator
+
+
+def test_the_change_log_reads_the_same_either_way(changes, language):
+    for params in ({"limit": 1000}, {"limit": 3, "offset": 1}, {"action": "updated"}, {"fields": "id,changes,user"}):
+        fast, slow = both_ways(changes, f"{API}/changes/", params, language)
+        assert fast.json() == slow.json(), params
+        assert fast.json()["results"], params
+    for change in ChangeRecord.objects.order_by("pk"):
+        fast, slow = both_ways(changes, f"{API}/changes/{change.pk}/", {}, language)
+        assert fast.json() == slow.json()
+        assert fast["ETag"] == slow["ETag"]
+
+
+def test_the_change_log_is_written_by_postgresql(changes):
+    with mock.patch.object(Documents, "page", autospec=True, side_effect=Documents.page) as page:
+        assert changes.get(f"{API}/changes/").status_code == 200
+    assert page.called
+    change = ChangeRecord.objects.first()
+    with mock.patch.object(Documents, "record", autospec=True, side_effect=Documents.record) as record:
+        assert changes.get(f"{API}/changes/{change.pk}/").status_code == 200
+    assert record.called
+
+
+def test_the_change_log_keeps_its_permission_on_the_fast_path(changes, api):
+    change = ChangeRecord.objects.first()
+    _, no_role = token_client("none")
+    for url in (f"{API}/changes/", f"{API}/changes/{change.pk}/"):
+        assert api.get(url).status_code == 401
+        assert no_role.get(url).status_code == 403
