@@ -8,8 +8,8 @@ import json
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
