@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from cooperation import localization as l10n
 from cooperation import models as m
 from cooperation.history.models import ChangeRecord
-from cooperation.models.missions import _PRECISION_RANK as PRECISION_RANK
+from cooperation.models.missions import PRECISION_RANK
 
 
 class Unsupported(Exception):
@@ -411,7 +411,7 @@ class RowAfter(Func):
 
 
 def _precision_rank(expression) -> Func:
-    """``_PRECISION_RANK`` of a date's precision."""
+    """``PRECISION_RANK`` of a date's precision."""
     whens = " ".join(f"WHEN '{precision}' THEN {rank}" for precision, rank in PRECISION_RANK.items())
     return Func(expression, template=f"(CASE %(expressions)s {whens} END)", output_field=models.IntegerField())
 
