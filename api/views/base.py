@@ -149,11 +149,10 @@ class ReadOnlyResourceViewSet(
         return self.get_paginated_response(results)
 
     def retrieve(self, request, *args, **kwargs):
-        """One record, written by PostgreSQL when its serializer compiles (``api.sql.documents``), else by DRF.
-
-        Both paths answer alike: 404s, the ETag (a digest of the full detail body, parsed from the
-        document so it is the same digest), ``If-None-Match``, shapes and permissions.
-        """
+        # (No docstring: drf-spectacular would make it the operation's description.)
+        # One record, written by PostgreSQL when its serializer compiles (``api.sql.documents``), else by DRF.
+        # Both paths answer alike: 404s, the ETag (a digest of the full detail body, parsed from the
+        # document so it is the same digest), ``If-None-Match``, shapes and permissions.
         response = self.fast_retrieve(request)
         return response if response is not None else super().retrieve(request, *args, **kwargs)
 
