@@ -8,6 +8,8 @@ level) raises ``Unsupported``, and the request takes the ordinary DRF path.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.db import models
 from django.db.models import Case, F, Func, OuterRef, Subquery, TextField, When
 from django.db.models.functions import Cast
@@ -16,20 +18,34 @@ from rest_framework import serializers
 from api.core.fields import BriefRelatedField, LocalizedNameField, PartialDateField
 from api.core.prefetch import model_field_named, ordering_within_parent
 from api.core.resource_urls import list_url, resource_for
+from api.resources import RESOURCES
+from api.serializers.changes import FieldChangeSerializer
+from api.serializers.common import CountryCodesField
+from api.serializers.missions import ClaimSerializer
 from api.sql.expressions import (
     EMPTY_LIST,
     NULL_JSON,
+    NULL_TEXT,
     Concat,
     JSONAgg,
     JSONBuildObject,
     Timestamp,
     Unsupported,
     at_path,
+    citation_display,
+    claim_status,
+    country_codes,
     display,
+    equals,
+    field_changes,
+    is_current_claim,
     localized_name,
     partial_date,
     text,
 )
+from cooperation import models as m
+from cooperation.history.models import ChangeRecord
+from cooperation.models.provenance import ArcModel
 
 
 class Compiler:
@@ -55,16 +71,83 @@ class Compiler:
 
     def document(self, serializer, model, prefix: str = "", top: bool = True) -> JSONBuildObject:
         return JSONBuildObject(
-            {name: self.field(field, model, prefix, top) for name, field in serializer.fields.items()}
+            {
+                name: self.field(field, model, prefix, top)
+                for name, field in serializer.fields.items()
+                if not field.write_only
+            }
         )
 
     def method_field(self, field, model, prefix: str):
-        """The method fields the compilers know: ``url`` and ``display``."""
+        """The method fields the compilers know: ``url``, ``display`` and an arc's ``subject``."""
         if field.field_name == "url":
             return self.url(model, prefix)
         if field.field_name == "display":
-            return display(model, prefix)
+            return citation_display(prefix) if model is m.Citation else display(model, prefix)
+        if field.field_name == "subject" and issubclass(model, ArcModel):
+            return self.subject(model, prefix)
+        if model is m.Milestone and field.field_name == "claim_status":
+            return claim_status(prefix)
+        if model is m.Milestone and field.field_name == "is_current":
+            return is_current_claim(prefix)
+        if model is m.Mission and field.field_name in ("milestones", "current_milestones") and not prefix:
+            return self.claims(field)
+        if model is ChangeRecord and field.field_name == "object_url" and not prefix:
+            return self.live_url()
         raise Unsupported(f"method field {field.field_name}")
+
+    def claims(self, field):
+        """``MissionSerializer.get_milestones`` (every claim) or ``get_current_milestones`` (the current ones),
+        each as ``ClaimSerializer`` writes it, in the prefetch's order."""
+        claim = ClaimSerializer(context=field.parent.context)
+        only = is_current_claim("") if field.field_name == "current_milestones" else None
+        rows = self.aggregated_children(
+            SimpleNamespace(source="milestones", field_name=field.field_name),
+            m.Mission,
+            lambda child, order_by: JSONAgg(self.document(claim, child, top=False), order_by=order_by),
+            where=only,
+        )
+        return Func(Subquery(rows, output_field=models.JSONField()), EMPTY_LIST, function="COALESCE")
+
+    def live_url(self):
+        """``ChangeRecordSerializer.get_object_url``: the changed record's URL while it exists, else null."""
+        whens = []
+        for model in RESOURCES:
+            url = model._default_manager.filter(pk=OuterRef("object_id")).annotate(_url=self.url(model, ""))
+            subquery = Subquery(url.order_by().values("_url")[:1], output_field=TextField())
+            whens.append(When(equals("model", model._meta.label_lower), then=subquery))
+        return Case(*whens, default=NULL_TEXT, output_field=TextField())
+
+    def subject(self, model, prefix: str):
+        """``ArcSerializer.get_subject``: the type, id and URL of the one record the arc points at."""
+        whens = []
+        for kind in model.arc_fields:
+            related = model._meta.get_field(kind).related_model
+            document = JSONBuildObject(
+                {
+                    "type": text(kind),
+                    "id": F(at_path(prefix, f"{kind}_id")),
+                    "url": self.url(related, at_path(prefix, kind)),
+                }
+            )
+            whens.append(When(**{f"{at_path(prefix, kind)}__isnull": False}, then=document))
+        return Case(*whens, default=NULL_JSON, output_field=models.JSONField())
+
+    @staticmethod
+    def followed(field, model, prefix: str):
+        """A column read through foreign keys (``source="user.username"``): null when a key is unset,
+        as DRF writes a field that ``allow_null`` when it cannot follow the path."""
+        *links, name = field.source.split(".")
+        target = model
+        for link in links:
+            relation = model_field_named(target, link)
+            if relation is None or not (relation.many_to_one or relation.one_to_one):
+                raise Unsupported(f"field {field.field_name}")
+            target = relation.related_model
+        column = model_field_named(target, name)
+        if column is None or column.is_relation or not field.allow_null:
+            raise Unsupported(f"field {field.field_name}")
+        return F(at_path(prefix, "__".join(field.source.split("."))))
 
     @staticmethod
     def foreign_key(field, model):
@@ -97,6 +180,12 @@ class Compiler:
         if isinstance(field, BriefRelatedField):
             model_field = self.foreign_key(field, model)
             return self.brief(model_field.related_model, at_path(prefix, field.source), model_field.null)
+        if "." in field.source and isinstance(field, SCALARS):
+            return self.followed(field, model, prefix)
+        if isinstance(field, serializers.DictField) and isinstance(field.child, FieldChangeSerializer):
+            return field_changes(at_path(prefix, field.source))
+        if isinstance(field, CountryCodesField):
+            return country_codes(at_path(prefix, field.source))
         model_field = self.column(field, model)
         if isinstance(field, serializers.DateTimeField):
             return Timestamp(F(at_path(prefix, field.source)))
@@ -117,10 +206,11 @@ class Compiler:
         )
         return Func(Subquery(rows, output_field=models.JSONField()), EMPTY_LIST, function="COALESCE")
 
-    def aggregated_children(self, field, model, aggregate):
+    def aggregated_children(self, field, model, aggregate, where=None):
         """A correlated subquery: ``aggregate(child_model, order_by)`` over one record's nested rows.
 
-        The rows are those of the reverse foreign key behind ``field``, in their prefetch order.
+        The rows are those of the reverse foreign key behind ``field``, in their prefetch order
+        (only those for which the boolean expression ``where`` holds, when given).
         """
         relation = model_field_named(model, field.source)
         if relation is None or not relation.one_to_many:
@@ -131,12 +221,11 @@ class Compiler:
             for term in ordering_within_parent(child_model, parent_fk)
             for name, descending in expand_ordering(child_model, term)
         ]
+        rows = child_model._default_manager.filter(**{parent_fk: OuterRef("pk")})
+        if where is not None:
+            rows = rows.filter(where)
         return (
-            child_model._default_manager.filter(**{parent_fk: OuterRef("pk")})
-            .order_by()
-            .values(parent_fk)
-            .annotate(aggregated=aggregate(child_model, order_by))
-            .values("aggregated")
+            rows.order_by().values(parent_fk).annotate(aggregated=aggregate(child_model, order_by)).values("aggregated")
         )
 
 

@@ -49,6 +49,12 @@ class CellCompiler(Compiler):
     def cells(self, serializer, model) -> dict[str, object]:
         return {name: self.cell(field, model) for name, field in serializer.fields.items()}
 
+    def method_field(self, field, model, prefix: str):
+        """Only ``url`` and ``display`` are text already; other method fields keep DRF's cells."""
+        if field.field_name not in ("url", "display"):
+            raise Unsupported(f"method field {field.field_name} in a cell")
+        return super().method_field(field, model, prefix)
+
     def cell(self, field, model, prefix: str = ""):
         name = field.field_name
         if isinstance(field, serializers.SerializerMethodField):

@@ -81,6 +81,24 @@ class Documents:
         return _BY_SHAPE[key]
 
     @classmethod
+    def for_detail(cls, view) -> tuple[Documents, Documents] | None:
+        """The renderers of one record for a detail view: as this request shapes it, and in full
+        (the ETag's representation); None unless both compile."""
+        if connection.vendor != "postgresql":
+            return None
+        request = view.request
+        shape = tuple(request.query_params.get(name) for name in SHAPE_PARAMETERS)
+        key = (type(view), "detail", shape, list_url(resource_for(view.queryset.model), request), active_language())
+        if key not in _BY_SHAPE:
+            if len(_BY_SHAPE) >= MAX_COMPILED:
+                _BY_SHAPE.clear()
+            shaped = cls.for_serializer(view.get_serializer(), request)
+            context = {**view.get_serializer_context(), "detail": True, "shape": False}
+            full = cls.for_serializer(view.get_serializer_class()(context=context), request)
+            _BY_SHAPE[key] = (shaped, full) if shaped is not None and full is not None else None
+        return _BY_SHAPE[key]
+
+    @classmethod
     def for_serializer(cls, serializer, request) -> Documents | None:
         """The compiled renderer for this (shaped) serializer, or ``None`` to use DRF's path."""
         if connection.vendor != "postgresql":
@@ -156,6 +174,30 @@ class Documents:
             cursor.execute(sql, (*params, *self.params))  # in the order of the text
             total, *counts, documents = cursor.fetchone()
         return total, RawJSON(documents or "[]"), counts
+
+    def record(self, ids, full: Documents | None = None) -> tuple[int, str, str | None] | None:
+        """One record's pk and document, and ``full``'s (another rendering of it) when given, from one statement.
+
+        ``ids`` is the query of the record's ``pk`` (at most one row); None when it finds none.
+        """
+        ids_sql, params = ids.sql_with_params()
+        columns = [
+            f"(SELECT pk FROM {PAGE})",
+            f"(SELECT _docs._document::text FROM {PAGE} JOIN ({self.sql}) _docs(pk, _document) USING (pk))",
+        ]
+        params = (*params, *self.params)
+        if full is not None:
+            columns.append(
+                f"(SELECT _docs._document::text FROM {PAGE} JOIN ({full.sql}) _docs(pk, _document) USING (pk))"
+            )
+            params = (*params, *full.params)
+        sql = f"WITH {PAGE} AS MATERIALIZED (SELECT _ids.pk FROM ({ids_sql}) _ids(pk)) SELECT {', '.join(columns)}"
+        with server_bound_cursor(ids.model) as cursor:
+            cursor.execute(sql, params)
+            pk, document, *rest = cursor.fetchone()
+        if pk is None:
+            return None
+        return pk, document, (rest[0] if rest else None)
 
     def keyset_page(self, ids, limit: int, keys: int, checks=(), backward: bool = False):
         """A cursor page (``api.core.cursor_pagination``) from one statement, as ``page`` renders an offset page.

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from django.http import StreamingHttpResponse
+import orjson
+from django.http import Http404, StreamingHttpResponse
 from django.utils.translation import gettext as _
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import MethodNotAllowed, NotAcceptable, NotFound
+from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 
-from api.core.etags import ConditionalReadMixin, ConditionalWriteMixin
+from api.core.etags import ConditionalReadMixin, ConditionalWriteMixin, etag_of, none_match
 from api.core.exceptions import ApiError
 from api.core.fields import MAX_ID
 from api.core.filter_backends import FilterBackend, SearchBackend, StrictOrderingFilter
@@ -144,6 +147,46 @@ class ReadOnlyResourceViewSet(
             self.defer_existence = False
             return super().list(request, *args, **kwargs)
         return self.get_paginated_response(results)
+
+    def retrieve(self, request, *args, **kwargs):
+        # (No docstring: drf-spectacular would make it the operation's description.)
+        # One record, written by PostgreSQL when its serializer compiles (``api.sql.documents``), else by DRF.
+        # Both paths answer alike: 404s, the ETag (a digest of the full detail body, parsed from the
+        # document so it is the same digest), ``If-None-Match``, shapes and permissions.
+        response = self.fast_retrieve(request)
+        return response if response is not None else super().retrieve(request, *args, **kwargs)
+
+    def fast_retrieve(self, request) -> Response | None:
+        """The record from one statement: its document as asked for and, for a shaped request, in full."""
+        if not self.object_permissions_are_open():
+            return None
+        compiled = Documents.for_detail(self)
+        if compiled is None:
+            return None
+        shaped, full = compiled
+        value = self.kwargs.get(self.lookup_url_kwarg, "")
+        if self.lookup_field == "pk" and (not value.isdigit() or not 1 <= int(value) <= MAX_ID):
+            raise NotFound()
+        queryset = self.filter_queryset(self.queryset.all()).filter(**{self.lookup_field: value})
+        is_shaped = any(name in request.query_params for name in self.SHAPE_PARAMETERS)
+        found = shaped.record(queryset.order_by().values("pk").query, full if is_shaped else None)
+        if found is None:  # as DRF's get_object says it
+            raise Http404(f"No {self.queryset.model._meta.object_name} matches the given query.")
+        pk, document, full_document = found
+        self.check_object_permissions(request, self.queryset.model(pk=pk))
+        data = orjson.loads(document)
+        etag = etag_of(orjson.loads(full_document) if is_shaped else data)
+        header = request.headers.get("If-None-Match")
+        if header is not None and none_match(header, etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        return Response(data, headers={"ETag": etag})
+
+    def object_permissions_are_open(self) -> bool:
+        """Whether no permission class decides per record (so the record need not be built to check it)."""
+        return all(
+            type(permission).has_object_permission is BasePermission.has_object_permission
+            for permission in self.get_permissions()
+        )
 
     def csv_response(self) -> StreamingHttpResponse:
         """Every matching record (no pagination), streamed in chunks."""

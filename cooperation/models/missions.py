@@ -238,7 +238,7 @@ class Milestone(RegistryModel):
         return (stated.start if stated else dt.date.min, self.pk or 0)
 
 
-_PRECISION_RANK = {Precision.YEAR: 1, Precision.MONTH: 2, Precision.DAY: 3}
+PRECISION_RANK = {Precision.YEAR: 1, Precision.MONTH: 2, Precision.DAY: 3}
 
 
 def _group(claims: Iterable[Milestone]) -> dict[tuple[int, str], list[Milestone]]:
@@ -259,7 +259,7 @@ def current_claims(claims: Iterable[Milestone]) -> dict[tuple[int, str], Milesto
     for key, siblings in _group(claims).items():
         achieved = [c for c in siblings if c.status == Milestone.Status.ACHIEVED]
         if achieved:
-            current[key] = max(achieved, key=lambda c: (_PRECISION_RANK[c.date_precision], *c.sort_key()))
+            current[key] = max(achieved, key=lambda c: (PRECISION_RANK[c.date_precision], *c.sort_key()))
         else:
             current[key] = max(siblings, key=Milestone.sort_key)
     return current

@@ -9,6 +9,7 @@ import json
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -322,7 +323,8 @@ def test_the_root_lists_the_change_log(api):
 
 
 def test_list_queries_do_not_grow_with_page_size(db):
-    """SAVEPOINT, token, the user's permissions (2), COUNT, the page with users, the live records' URLs, RELEASE."""
+    """SAVEPOINT, token, the user's permissions (2), COUNT, the page with users, the live records' URLs, RELEASE;
+    on PostgreSQL, COUNT, the page and its URLs are one statement (``api.sql.documents``)."""
     seed()
     user, key = make_role_user("reader")
     for index, change in enumerate(ChangeRecord.objects.order_by("id")[:50]):
@@ -334,10 +336,11 @@ def test_list_queries_do_not_grow_with_page_size(db):
     assert ChangeRecord.objects.count() > 200
     assert len(set(ChangeRecord.objects.values_list("model", flat=True))) == len(RESOURCES)
     small = count_queries(client, f"{CHANGES}?limit=1")
-    assert small == 8
+    assert small == (6 if connection.vendor == "postgresql" else 8)
     assert count_queries(client, f"{CHANGES}?limit=1000") == small
     assert count_queries(client, f"{CHANGES}?limit=1000&ordering=model") == small
-    assert count_queries(client, f"{CHANGES}{ChangeRecord.objects.first().pk}/") == small - 1  # no COUNT
+    uncounted = small if connection.vendor == "postgresql" else small - 1  # PostgreSQL: one statement anyway
+    assert count_queries(client, f"{CHANGES}{ChangeRecord.objects.first().pk}/") == uncounted  # no COUNT
     deep = client.get(f"{CHANGES}?cursor=end&limit=10").json()["previous"]
     for url in (f"{CHANGES}?cursor=start&limit=1", f"{CHANGES}?cursor=start&limit=1000", deep):
-        assert count_queries(client, url) == small - 1, url  # a cursor page is never counted
+        assert count_queries(client, url) == uncounted, url  # a cursor page is never counted

@@ -12,7 +12,9 @@ import orjson
 import pytest
 from django.db import connection
 from django.db.models import Count, Window
+from django.test.utils import CaptureQueriesContext
 from rest_framework.request import Request
+from rest_framework.test import APIClient
 
 from api.renderers.json import RawJSON
 from api.resources import RESOURCES, registry_viewsets
@@ -20,8 +22,10 @@ from api.sql.csv_cells import CsvCells
 from api.sql.documents import Documents
 from api.views.agreements import AgreementViewSet
 from cooperation.corpus import CorpusBuilder, CorpusSize
+from cooperation.history.models import ChangeRecord
 from cooperation.localization import LANGUAGES, refresh_localized_names
 from cooperation.models import Agreement, Label, Mission, Organization, Person, Source
+from tests.support.roles import token_client
 
 API = "/api/v1"
 PREFIXES = sorted(r.prefix for r in RESOURCES.values())
@@ -58,6 +62,7 @@ def corpus(seeded):
 def drf_only():
     with (
         mock.patch.object(Documents, "for_view", return_value=None),
+        mock.patch.object(Documents, "for_detail", return_value=None),
         mock.patch.object(CsvCells, "for_serializer", return_value=None),
     ):
         yield
@@ -233,3 +238,161 @@ def test_cursor_pages_are_written_by_postgresql(api, corpus):
         body = api.get(f"{API}/agreements/", {"cursor": "start", "limit": 3}).json()
         assert api.get(body["next"]).status_code == 200
     assert page.call_count == 2
+
+
+# --- details ---------------------------------------------------------------------------------------
+
+
+def detail_urls(prefix: str, count: int = 6) -> list[str]:
+    """A few records of the resource: the first, the last, and some between (some labelled, in the corpus)."""
+    model = next(model for model, resource in RESOURCES.items() if resource.prefix == prefix)
+    key = RESOURCES[model].lookup_field
+    keys = list(model.objects.order_by("pk").values_list(key, flat=True))
+    step = max(1, len(keys) // count)
+    return [f"{API}/{prefix}/{value}/" for value in [*keys[::step][:count], keys[-1]]]
+
+
+def detail_variants(prefix: str) -> list[dict]:
+    model = next(model for model, resource in RESOURCES.items() if resource.prefix == prefix)
+    expand = EXPANDABLE.get(model, ())
+    out = [{}, {"fields": "id,display"}, {"omit": "url,created"}]
+    if expand:
+        out.append({"expand": expand[0], "omit": expand[-1]})
+    return out
+
+
+def fast_detail_used(api, url: str, params: dict) -> bool:
+    with mock.patch.object(Documents, "record", autospec=True, side_effect=Documents.record) as record:
+        api.get(url, params)
+    return record.called
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_every_detail_reads_the_same_either_way(api, corpus, prefix, language):
+    """Body and ETag alike, shaped or not; the tag of a shaped read is the full record's."""
+    for url in detail_urls(prefix):
+        for params in detail_variants(prefix):
+            fast, slow = both_ways(api, url, params, language)
+            assert fast.json() == slow.json(), (url, params)
+            assert fast["ETag"] == slow["ETag"], (url, params)
+            assert fast["Content-Language"] == slow["Content-Language"]
+
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_details_are_written_by_postgresql_when_they_compile(api, corpus, prefix):
+    """Every resource but the ones named here takes the fast path for its details."""
+    url = detail_urls(prefix, 1)[0]
+    assert fast_detail_used(api, url, {}) == (prefix not in DRF_DETAILS), prefix
+
+
+# resources whose detail serializer the compiler cannot write yet
+DRF_DETAILS: set[str] = set()
+
+
+def test_a_detail_answers_304_and_404_as_drf_does(api, corpus):
+    url = detail_urls("agreements", 1)[0]
+    fast = api.get(url)
+    with drf_only():
+        slow = api.get(url)
+    tag = fast["ETag"]
+    assert tag == slow["ETag"]
+    for headers in ({"HTTP_IF_NONE_MATCH": tag}, {"HTTP_IF_NONE_MATCH": f"W/{tag}"}, {"HTTP_IF_NONE_MATCH": "*"}):
+        assert api.get(url, **headers).status_code == 304
+        with drf_only():
+            assert api.get(url, **headers).status_code == 304
+    assert api.get(url, {"fields": "id"}, HTTP_IF_NONE_MATCH=tag).status_code == 304
+    assert api.get(url, HTTP_IF_NONE_MATCH='"other"').status_code == 200
+    for missing in (f"{API}/agreements/no-such-agreement/", f"{API}/citations/999999999/", f"{API}/citations/0/"):
+        fast = api.get(missing)
+        with drf_only():
+            slow = api.get(missing)
+        assert fast.status_code == slow.status_code == 404
+        assert fast.json() == slow.json()
+
+
+def test_a_detail_rejects_unknown_shapes_as_drf_does(api, corpus):
+    url = detail_urls("agreements", 1)[0]
+    for params in ({"fields": "nope"}, {"expand": "parties"}, {"omit": "x,y"}):
+        fast = api.get(url, params)
+        with drf_only():
+            slow = api.get(url, params)
+        assert fast.status_code == slow.status_code == 400
+        assert fast.json() == slow.json()
+
+
+@pytest.mark.parametrize("prefix", sorted(set(PREFIXES) - DRF_DETAILS))
+def test_a_detail_costs_one_query_whatever_the_record(corpus, prefix):
+    """One statement, shaped or not, however many nested rows the record has."""
+    plain = APIClient()  # the schema-checked client would add its own full request to the count
+    for url in detail_urls(prefix, 3):
+        for params in ({}, {"fields": "id"}):
+            with CaptureQueriesContext(connection) as queries:
+                assert plain.get(url, params).status_code == 200
+            statements = [query["sql"] for query in queries if "SAVEPOINT" not in query["sql"]]  # ATOMIC_REQUESTS
+            assert len(statements) == 1, [sql[:150] for sql in statements]
+
+
+def test_the_claims_compared_cover_every_standing(api, corpus):
+    """The parity above means something for claims: the data holds achieved, planned and superseded claims,
+    current and not, and a mission whose current and full claim lists differ."""
+    claims = api.get(f"{API}/milestones/", {"limit": 1000}).json()["results"]
+    assert {claim["claim_status"] for claim in claims} == {"achieved", "planned", "superseded"}
+    assert {claim["is_current"] for claim in claims} == {True, False}
+    assert any(claim["claim_status"] == "achieved" and not claim["is_current"] for claim in claims)
+    missions = api.get(f"{API}/missions/", {"limit": 1000, "expand": "milestones"}).json()["results"]
+    assert any(len(mission["current_milestones"]) < len(mission["milestones"]) for mission in missions)
+
+
+# --- the change log -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def changes(corpus):
+    """Creations, updates and deletions by a token's user, a script's change (no user) and a dated change."""
+    _, client = token_client("editor")
+    _, curator = token_client("curator")
+    new = {"slug": "esa", "name": "European Space Agency", "kind": "space_agency", "countries": ["FR"]}
+    assert client.post(f"{API}/organizations/", new, format="json").status_code == 201
+    esa = client.get(f"{API}/organizations/esa/")
+    patch = {"short_name": "ESA", "founded_on": "1975-05"}
+    assert client.patch(f"{API}/organizations/esa/", patch, format="json", HTTP_IF_MATCH=esa["ETag"]).status_code == 200
+    assert (
+        client.post(f"{API}/organizations/", {**new, "slug": "gone", "name": "Gone"}, format="json").status_code == 201
+    )
+    gone = f"{API}/organizations/gone/"
+    assert curator.delete(gone, HTTP_IF_MATCH=curator.get(gone)["ETag"]).status_code == 204
+    mission = Mission.objects.first()
+    mission.description = "changed by a script"
+    mission.save()
+    assert ChangeRecord.objects.filter(user__isnull=True).exists()
+    assert ChangeRecord.objects.filter(action="deleted").exists()
+    return curator
+
+
+def test_the_change_log_reads_the_same_either_way(changes, language):
+    for params in ({"limit": 1000}, {"limit": 3, "offset": 1}, {"action": "updated"}, {"fields": "id,changes,user"}):
+        fast, slow = both_ways(changes, f"{API}/changes/", params, language)
+        assert fast.json() == slow.json(), params
+        assert fast.json()["results"], params
+    for change in ChangeRecord.objects.order_by("pk"):
+        fast, slow = both_ways(changes, f"{API}/changes/{change.pk}/", {}, language)
+        assert fast.json() == slow.json()
+        assert fast["ETag"] == slow["ETag"]
+
+
+def test_the_change_log_is_written_by_postgresql(changes):
+    with mock.patch.object(Documents, "page", autospec=True, side_effect=Documents.page) as page:
+        assert changes.get(f"{API}/changes/").status_code == 200
+    assert page.called
+    change = ChangeRecord.objects.first()
+    with mock.patch.object(Documents, "record", autospec=True, side_effect=Documents.record) as record:
+        assert changes.get(f"{API}/changes/{change.pk}/").status_code == 200
+    assert record.called
+
+
+def test_the_change_log_keeps_its_permission_on_the_fast_path(changes, api):
+    change = ChangeRecord.objects.first()
+    _, no_role = token_client("none")
+    for url in (f"{API}/changes/", f"{API}/changes/{change.pk}/"):
+        assert api.get(url).status_code == 401
+        assert no_role.get(url).status_code == 403
