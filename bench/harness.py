@@ -12,6 +12,7 @@ line, one JSON object.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -96,6 +97,18 @@ def side_by_side(
     return ours, theirs
 
 
+def timed(result: SizeResult) -> dict:
+    """Each scenario's req/s, p50 and ratio to the baseline, for the log line written once a size is timed."""
+    return {
+        name: {
+            "rps": round(load.rps, 1),
+            "p50_ms": load.p50_ms,
+            "vs_baseline": round(result.vs_baseline.get(name, 0.0), 3),
+        }
+        for name, load in result.loads.items()
+    }
+
+
 def bench_size(agreements: int, args: argparse.Namespace, wrk: str | None, logs: Path) -> SizeResult:
     url = ensure_corpus(agreements, rebuild=args.rebuild)
     facts = probe(url)
@@ -132,6 +145,7 @@ def bench_size(agreements: int, args: argparse.Namespace, wrk: str | None, logs:
             if scenario.name == BASELINE_SCENARIO:
                 result.round_ratios = [a.rps / b.rps for a, b in zip(ours, theirs, strict=True) if b.rps]
         result.loads[BASELINE] = combine(baselines)
+        log(f"[bench] {agreements}: timed " + json.dumps(timed(result)))  # kept if a later step aborts
         repeats = args.csv_repeats or (3 if agreements <= 10_000 else 1)
         log(f"[bench] {agreements}: CSV export x{repeats}")
         result.csv = measure_csv(api, CSV_PATH, agreements, repeats)
