@@ -50,7 +50,7 @@ from cooperation.models import (
 from cooperation.partial_dates import PartialDate
 from cooperation.selectors.timeline_claims import MERGE_RULE, MergedClaims, merge_claims
 from cooperation.selectors.timeline_kinds import AGREEMENT_DATES, ROLE_DATES, EventKind
-from cooperation.selectors.timeline_rows import EventRow, event_rows, rows
+from cooperation.selectors.timeline_rows import EventRow, event_rows
 
 ORDER_RULE = (
     "Events are sorted by the first day their date covers, then by its last day, so at an equal start the finer "
@@ -128,15 +128,15 @@ class Timeline:
         self.rows = event_rows(query)
 
     def count(self) -> int:
-        return self.rows.count() if self.rows is not None else 0
+        return self.rows.count()
 
     def __getitem__(self, page: slice) -> list[Event]:
         if not isinstance(page, slice) or page.step is not None:
             raise TypeError("a timeline is sliced by page")
-        return hydrate(list(rows(self.rows, page.start or 0, page.stop)))
+        return hydrate(self.rows.fetch(page.start or 0, page.stop))
 
     def __iter__(self) -> Iterator[Event]:
-        found = list(rows(self.rows))
+        found = self.rows.fetch()
         for start in range(0, len(found), self.CHUNK):
             yield from hydrate(found[start : start + self.CHUNK])
 

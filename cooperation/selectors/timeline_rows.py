@@ -10,9 +10,10 @@ filters, orders and cuts the page (LIMIT/OFFSET) on the date indexes of each tab
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
 from dataclasses import dataclass
 
+from django.db import connections
 from django.db.models import Exists, F, OuterRef, QuerySet, Value
 from django.db.models import IntegerField as IntegerOutput
 
@@ -25,8 +26,8 @@ COLUMNS = ("ev_start", "ev_end", "ev_rank", "ev_pk")
 
 @dataclass(frozen=True)
 class EventRow:
-    start: object
-    end: object
+    start: dt.date
+    end: dt.date
     kind: str
     pk: int
 
@@ -75,7 +76,12 @@ def _withdrawal_branch(query, ranks) -> QuerySet:
     return _row(_dated(links, "withdrawn_on", query), "withdrawn_on", ranks[EventKind.WITHDRAWN])
 
 
-def _milestone_branch(query, ranks) -> QuerySet:
+def _milestone_branch(query, ranks) -> tuple[QuerySet, QuerySet]:
+    """The leads of milestone events, and what to count them by.
+
+    By default each group of claims (mission and milestone kind) shows exactly one event, so without
+    date bounds (which apply to the lead's date) the events are counted as the groups, on an index.
+    """
     claims = Milestone.objects.order_by()
     if query.mission_ids:
         claims = claims.filter(mission__in=query.mission_ids)
@@ -84,8 +90,12 @@ def _milestone_branch(query, ranks) -> QuerySet:
             mission=OuterRef("mission"), organization__in=query.organization_ids
         )
         claims = claims.filter(Exists(participants))
-    claims = event_leads(_dated(claims, "date", query), query.include_superseded)
-    return _row(claims, "date", ranks[EventKind.MILESTONE])
+    leads = _row(
+        event_leads(_dated(claims, "date", query), query.include_superseded), "date", ranks[EventKind.MILESTONE]
+    )
+    if query.include_superseded or query.date_from or query.date_to:
+        return leads, leads
+    return leads, claims.values("mission", "kind").distinct()
 
 
 def _role_branches(query, ranks) -> list[QuerySet]:
@@ -100,32 +110,94 @@ def _role_branches(query, ranks) -> list[QuerySet]:
     return branches
 
 
-def event_rows(query) -> QuerySet | None:
-    """The union of every branch ``query`` can match, ordered; None when no branch can match."""
-    ranks = KIND_RANK
+def event_rows(query) -> EventRows:
+    """The union of every branch ``query`` can match."""
     branches: list[QuerySet] = []
+    counted: dict[int, QuerySet] = {}  # branch index -> what to count instead
     if not query.mission_ids:
-        branches += _agreement_branches(query, ranks)
+        branches += _agreement_branches(query, KIND_RANK)
         if query.wants(EventKind.WITHDRAWN):
-            branches.append(_withdrawal_branch(query, ranks))
+            branches.append(_withdrawal_branch(query, KIND_RANK))
     if query.wants(EventKind.MILESTONE) and not query.agreement_ids:
-        branches.append(_milestone_branch(query, ranks))
+        leads, counted[len(branches)] = _milestone_branch(query, KIND_RANK)
+        branches.append(leads)
     if not query.agreement_ids and not query.mission_ids:
-        branches += _role_branches(query, ranks)
-    if not branches:
-        return None
-    union = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
-    order = [F(column).desc() if query.descending else F(column).asc() for column in COLUMNS]
-    return union.order_by(*order)
+        branches += _role_branches(query, KIND_RANK)
+    return EventRows(branches, query.descending, counted)
 
 
-def rows(queryset: QuerySet | None, start: int = 0, stop: int | None = None) -> Iterator[EventRow]:
-    """The rows of ``queryset[start:stop]``: one query."""
-    if queryset is None:
-        return
-    kinds = EventKind.values
-    for row in queryset[start:stop]:
-        yield EventRow(row["ev_start"], row["ev_end"], kinds[row["ev_rank"]], row["ev_pk"])
+class EventRows:
+    """The rows of the union, counted or read a page at a time: one statement each.
+
+    A page ``[start:stop]`` is the first ``stop`` rows of the union in order, less the first ``start``.
+    Those are among the first ``stop`` rows of each branch in the same order (within a branch the kind
+    is fixed, so its order is ``(first day, last day, id)``: the branch's timeline index). So each
+    branch is cut to ``stop`` rows first, as its own ordered, limited subquery that an index scan
+    answers, and only those are merged, sorted and cut again. (PostgreSQL 15 would not push an outer
+    ORDER BY ... LIMIT into the branches of a UNION ALL whose branches have a WHERE clause: it would
+    read and sort every row.) The work grows with ``stop``, as any OFFSET's does, not with the registry.
+    """
+
+    def __init__(self, branches: list[QuerySet], descending: bool, counted: dict[int, QuerySet] | None = None):
+        self.branches = branches
+        self.counted = counted or {}
+        self.descending = descending
+
+    def _order(self, columns) -> list:
+        return [F(column).desc() if self.descending else F(column).asc() for column in columns]
+
+    def _union(self, stop: int | None = None) -> tuple[str, tuple, str]:
+        """The union's SQL; each branch ordered and cut to ``stop`` rows when given."""
+        using = self.branches[0].db
+        parts, params = [], []
+        for branch in self.branches:
+            if stop is not None:
+                branch = branch.order_by(*self._order(("ev_start", "ev_end", "ev_pk")))[:stop]
+            sql, branch_params = branch.query.get_compiler(using=using).as_sql()
+            parts.append(f"SELECT * FROM ({sql}) b{len(parts)}")
+            params += branch_params
+        return " UNION ALL ".join(parts), tuple(params), using
+
+    def _execute(self, sql: str, params: tuple, using: str) -> list[tuple]:
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def count(self) -> int:
+        """The number of events: the sum of each branch's count (each an index-only scan where it can be)."""
+        if not self.branches:
+            return 0
+        using = self.branches[0].db
+        parts, params = [], []
+        for index, branch in enumerate(self.branches):
+            counted = self.counted.get(index, branch)
+            sql, branch_params = counted.query.get_compiler(using=using).as_sql()
+            parts.append(f"(SELECT COUNT(*) FROM ({sql}) b{len(parts)})")
+            params += branch_params
+        return self._execute(f"SELECT {' + '.join(parts)}", tuple(params), using)[0][0]
+
+    def fetch(self, start: int = 0, stop: int | None = None) -> list[EventRow]:
+        """The rows from ``start`` to ``stop`` (to the end when None), in order."""
+        if not self.branches or (stop is not None and stop <= start):
+            return []
+        sql, params, using = self._union(stop)
+        direction = "DESC" if self.descending else "ASC"
+        order = ", ".join(f"ev.{column} {direction}" for column in COLUMNS)
+        sql = f"SELECT {', '.join(f'ev.{column}' for column in COLUMNS)} FROM ({sql}) ev ORDER BY {order}"
+        if stop is not None:
+            sql, params = f"{sql} LIMIT %s OFFSET %s", (*params, stop - start, start)
+        elif start:
+            raise ValueError("an offset needs a stop")
+        kinds = EventKind.values
+        return [
+            EventRow(_date(start_day), _date(end_day), kinds[rank], pk)
+            for start_day, end_day, rank, pk in self._execute(sql, params, using)
+        ]
 
 
-__all__ = ["EventRow", "event_rows", "rows"]
+def _date(value) -> dt.date:
+    """SQLite returns a raw date as text."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+__all__ = ["EventRow", "EventRows", "event_rows"]
