@@ -6,9 +6,9 @@ validated against ``openapi.yaml``.
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
 
-from datetime import date
+import pytest
 
 from cooperation.models import Agreement, Milestone, Mission, Organization
 from cooperation.selectors.timeline import EventKind
@@ -136,7 +136,7 @@ def test_milestone_events(api):
     # timeline showed them as two events.)
     (launch,) = [e for e in found if e["subject"]["slug"] == "queqiao"]
     assert (launch["date"]["value"], launch["status"], launch["is_current"]) == ("2018-05-20", "achieved", True)
-    assert [claim["id"] for claim in launch["claims"]][0] == launch["record"]["id"]
+    assert launch["claims"][0]["id"] == launch["record"]["id"]
     assert len(launch["claims"]) == len(launch["citations"]) == 2
     assert {c["source"]["slug"] for c in launch["citations"]} >= {"moscowtimes-2018-06-08"}
     assert launch["title"] == "Queqiao: launch"
@@ -338,6 +338,6 @@ def more_of_everything(n: int) -> None:
     roscosmos, change_7 = Organization.objects.get(slug="roscosmos"), Mission.objects.get(slug="change-7")
     for i in range(n):
         agreement = make_agreement(dates={"signed_on": f"20{10 + i}-0{1 + i % 9}", "authorized_on": f"20{10 + i}"})
-        add_party(agreement, roscosmos, withdrawn_on=date(2030, 1, 1 + i), withdrawn_on_precision="day")
+        add_party(agreement, roscosmos, withdrawn_on=dt.date(2030, 1, 1 + i), withdrawn_on_precision="day")
         make_milestone(change_7, kind=Milestone.Kind.FLYBY, date=f"20{30 + i}", stated=f"2020-01-{10 + i}")
         make_person_role(organization=roscosmos, started=f"20{10 + i}", ended=f"20{11 + i}")
