@@ -147,7 +147,11 @@ def timeline(query: TimelineQuery) -> Timeline:
 
 
 def hydrate(page: list[EventRow]) -> list[Event]:
-    """The events of ``page``'s rows, in their order: a query or two per kind of record on the page."""
+    """The events of ``page``'s rows, in their order: a query or two per kind of record on the page.
+
+    A record changed between the statements (deleted, or no longer dated) drops its event rather
+    than failing the request; a milestone row whose claim now belongs to another lead shows that event.
+    """
     wanted: dict[str, set[int]] = {"agreement": set(), "party": set(), "milestone": set(), "role": set()}
     for row in page:
         wanted[_TABLE[row.kind]].add(row.pk)
@@ -155,16 +159,19 @@ def hydrate(page: list[EventRow]) -> list[Event]:
     parties = _withdrawals(wanted["party"])
     claims = _claims(wanted["milestone"])
     roles = _roles(wanted["role"])
-    events = []
+    events, seen = [], set()
     for row in page:
         if row.kind in AGREEMENT_DATES:
-            events.append(agreement_event(agreements[row.pk], row.kind))
+            event = agreement_event(agreements[row.pk], row.kind) if row.pk in agreements else None
         elif row.kind == EventKind.WITHDRAWN:
-            events.append(withdrawal_event(parties[row.pk]))
+            event = withdrawal_event(parties[row.pk]) if row.pk in parties else None
         elif row.kind == EventKind.MILESTONE:
-            events.append(milestone_event(claims[row.pk]))
+            event = milestone_event(claims[row.pk]) if row.pk in claims else None
         else:
-            events.append(role_event(roles[row.pk], row.kind))
+            event = role_event(roles[row.pk], row.kind) if row.pk in roles else None
+        if event is not None and event.date is not None and event.id not in seen:
+            seen.add(event.id)
+            events.append(event)
     return events
 
 
@@ -312,7 +319,7 @@ def _milestone_title(claim: Milestone, status: str) -> str:
 
 
 def _claims(lead_ids: set[int]) -> dict[int, MergedClaims]:
-    """The page's milestone events, by lead: every claim of the leads' missions (whole groups, as the
+    """The page's milestone events, by each of their claims: every claim of the leads' missions (whole groups, as the
     merge rule needs), with their sources and the missions' participants: two queries."""
     if not lead_ids:
         return {}
@@ -322,7 +329,8 @@ def _claims(lead_ids: set[int]) -> dict[int, MergedClaims]:
     claims = claims.prefetch_related(
         Prefetch("mission__participant_links", queryset=participants, to_attr="timeline_participants"),
     )
-    return merge_claims(claims)
+    merged = merge_claims(claims)
+    return {claim.pk: event for event in merged.values() for claim in event.claims}
 
 
 def milestone_event(merged: MergedClaims) -> Event:

@@ -130,3 +130,15 @@ def test_queries_do_not_depend_on_the_page_or_its_depth(api, registry):
     assert count_queries(api, URL, {"limit": 2, "offset": 40}) <= first
     assert count_queries(api, URL, {"limit": 5, "offset": 10**6}) == 3  # past the end: only the count
     assert Milestone.objects.count() == 18
+
+
+def test_a_record_gone_between_the_rows_and_the_page_drops_its_event(registry):
+    from cooperation.models import Agreement
+    from cooperation.selectors.timeline import TimelineQuery, hydrate
+    from cooperation.selectors.timeline_rows import event_rows
+
+    page = event_rows(TimelineQuery(kinds=frozenset({"signed"}))).fetch(0, 5)
+    gone = Agreement.objects.get(pk=page[0].pk)
+    gone.party_links.all().delete()
+    gone.delete()
+    assert [event.id for event in hydrate(page)] == [f"agreement:{row.pk}:signed" for row in page[1:]]
