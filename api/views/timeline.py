@@ -275,12 +275,22 @@ a window is shown, not filtered on).
 """
 
 
+class TimelinePagination(LimitOffsetPagination):
+    """``limit``/``offset`` as everywhere, over a ``Timeline``: the database counts and cuts the page."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.limit, self.offset = self.get_limit(request), self.get_offset(request)
+        self.count, page = queryset.page(self.offset, self.limit)
+        return page
+
+
 class TimelineView(ContractMixin, APIView):
     """Agreements, withdrawals, milestone claims and roles, in date order."""
 
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer, CSVRenderer]
-    pagination_class = LimitOffsetPagination
+    pagination_class = TimelinePagination
     extra_query_parameters = (*TimelineQueryForm.base_fields, "ordering", "limit", "offset")
 
     @extend_schema(

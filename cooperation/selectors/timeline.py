@@ -117,7 +117,8 @@ class Timeline:
     """The events matching a query, in order; sliced, it reads only that page.
 
     ``count()`` is one query, a slice is one query for its rows plus a fixed number to build its
-    events (at most nine: ``hydrate``), whatever the slice's length or the registry's size.
+    events (at most nine: ``hydrate``), whatever the slice's length or the registry's size;
+    ``page()`` is both, and skips the count when the first page tells it.
     Iterating reads every row in one query and builds the events in chunks (for CSV).
     """
 
@@ -129,6 +130,15 @@ class Timeline:
 
     def count(self) -> int:
         return self.rows.count()
+
+    def page(self, offset: int, limit: int) -> tuple[int, list[Event]]:
+        """The total and the events of one page: the first page counts only when it is full, and a
+        page past the end reads no rows."""
+        if offset == 0:
+            found = self.rows.fetch(0, limit)
+            return (len(found) if len(found) < limit else self.count()), hydrate(found)
+        total = self.count()
+        return total, hydrate(self.rows.fetch(offset, offset + limit)) if offset < total else []
 
     def __getitem__(self, page: slice) -> list[Event]:
         if not isinstance(page, slice) or page.step is not None:

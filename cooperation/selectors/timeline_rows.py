@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.db import connections
+from django.db import connections, router
 from django.db.models import Exists, F, OuterRef, QuerySet, Value
 from django.db.models import IntegerField as IntegerOutput
 
@@ -110,10 +111,10 @@ def _role_branches(query, ranks) -> list[QuerySet]:
     return branches
 
 
-def event_rows(query) -> EventRows:
-    """The union of every branch ``query`` can match."""
+def _branches(query) -> tuple[list[QuerySet], dict[int, QuerySet]]:
+    """Every branch ``query`` can match, and for some of them what to count instead (by index)."""
     branches: list[QuerySet] = []
-    counted: dict[int, QuerySet] = {}  # branch index -> what to count instead
+    counted: dict[int, QuerySet] = {}
     if not query.mission_ids:
         branches += _agreement_branches(query, KIND_RANK)
         if query.wants(EventKind.WITHDRAWN):
@@ -123,7 +124,60 @@ def event_rows(query) -> EventRows:
         branches.append(leads)
     if not query.agreement_ids and not query.mission_ids:
         branches += _role_branches(query, KIND_RANK)
-    return EventRows(branches, query.descending, counted)
+    return branches, counted
+
+
+def _compiled(queryset: QuerySet, using: str) -> tuple[str, list]:
+    sql, params = queryset.query.get_compiler(using=using).as_sql()
+    return sql, list(params)
+
+
+@lru_cache(maxsize=512)
+def count_statement(query, using: str) -> tuple[str, tuple] | None:
+    """``SELECT`` the number of events: the sum of each branch's count; None when nothing can match.
+
+    A pure function of the query (its values included) and the database, so it is compiled once.
+    """
+    branches, counted = _branches(query)
+    if not branches:
+        return None
+    parts, params = [], []
+    for index, branch in enumerate(branches):
+        sql, branch_params = _compiled(counted.get(index, branch), using)
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) b{index})")
+        params += branch_params
+    return f"SELECT {' + '.join(parts)}", tuple(params)
+
+
+@lru_cache(maxsize=512)
+def page_statement(query, using: str, bounded: bool) -> tuple[str, tuple] | None:
+    """The rows in order; ``bounded``: each branch, then the whole, take a LIMIT (and OFFSET) parameter.
+
+    The parameters for the LIMITs are not in the returned ones: ``fetch`` adds them.
+    """
+    branches, _ = _branches(query)
+    if not branches:
+        return None
+    direction = "DESC" if query.descending else "ASC"
+    branch_order = [F(column).desc() if query.descending else F(column).asc() for column in BRANCH_ORDER]
+    parts, params = [], []
+    for index, branch in enumerate(branches):
+        sql, branch_params = _compiled(branch.order_by(*branch_order) if bounded else branch, using)
+        parts.append(f"SELECT * FROM ({sql}{' LIMIT %s' if bounded else ''}) b{index}")
+        params += [*branch_params, _STOP] if bounded else branch_params
+    order = ", ".join(f"ev.{column} {direction}" for column in COLUMNS)
+    columns = ", ".join(f"ev.{column}" for column in COLUMNS)
+    sql = f"SELECT {columns} FROM ({' UNION ALL '.join(parts)}) ev ORDER BY {order}"
+    return (f"{sql} LIMIT %s OFFSET %s" if bounded else sql), tuple(params)
+
+
+BRANCH_ORDER = ("ev_start", "ev_end", "ev_pk")  # within a branch the kind is fixed
+_STOP = object()  # where a branch's LIMIT goes in the parameters
+
+
+def event_rows(query) -> EventRows:
+    """The events matching ``query``, as rows to count or to page."""
+    return EventRows(query)
 
 
 class EventRows:
@@ -138,60 +192,33 @@ class EventRows:
     read and sort every row.) The work grows with ``stop``, as any OFFSET's does, not with the registry.
     """
 
-    def __init__(self, branches: list[QuerySet], descending: bool, counted: dict[int, QuerySet] | None = None):
-        self.branches = branches
-        self.counted = counted or {}
-        self.descending = descending
+    def __init__(self, query):
+        self.query = query
+        self.using = router.db_for_read(Agreement)
 
-    def _order(self, columns) -> list:
-        return [F(column).desc() if self.descending else F(column).asc() for column in columns]
-
-    def _union(self, stop: int | None = None) -> tuple[str, tuple, str]:
-        """The union's SQL; each branch ordered and cut to ``stop`` rows when given."""
-        using = self.branches[0].db
-        parts, params = [], []
-        for branch in self.branches:
-            if stop is not None:
-                branch = branch.order_by(*self._order(("ev_start", "ev_end", "ev_pk")))[:stop]
-            sql, branch_params = branch.query.get_compiler(using=using).as_sql()
-            parts.append(f"SELECT * FROM ({sql}) b{len(parts)}")
-            params += branch_params
-        return " UNION ALL ".join(parts), tuple(params), using
-
-    def _execute(self, sql: str, params: tuple, using: str) -> list[tuple]:
-        with connections[using].cursor() as cursor:
+    def _execute(self, sql: str, params: tuple) -> list[tuple]:
+        with connections[self.using].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
 
     def count(self) -> int:
-        """The number of events: the sum of each branch's count (each an index-only scan where it can be)."""
-        if not self.branches:
-            return 0
-        using = self.branches[0].db
-        parts, params = [], []
-        for index, branch in enumerate(self.branches):
-            counted = self.counted.get(index, branch)
-            sql, branch_params = counted.query.get_compiler(using=using).as_sql()
-            parts.append(f"(SELECT COUNT(*) FROM ({sql}) b{len(parts)})")
-            params += branch_params
-        return self._execute(f"SELECT {' + '.join(parts)}", tuple(params), using)[0][0]
+        statement = count_statement(self.query, self.using)
+        return self._execute(*statement)[0][0] if statement else 0
 
     def fetch(self, start: int = 0, stop: int | None = None) -> list[EventRow]:
         """The rows from ``start`` to ``stop`` (to the end when None), in order."""
-        if not self.branches or (stop is not None and stop <= start):
-            return []
-        sql, params, using = self._union(stop)
-        direction = "DESC" if self.descending else "ASC"
-        order = ", ".join(f"ev.{column} {direction}" for column in COLUMNS)
-        sql = f"SELECT {', '.join(f'ev.{column}' for column in COLUMNS)} FROM ({sql}) ev ORDER BY {order}"
-        if stop is not None:
-            sql, params = f"{sql} LIMIT %s OFFSET %s", (*params, stop - start, start)
-        elif start:
+        if stop is None and start:
             raise ValueError("an offset needs a stop")
+        statement = page_statement(self.query, self.using, stop is not None)
+        if statement is None or (stop is not None and stop <= start):
+            return []
+        sql, params = statement
+        if stop is not None:
+            params = (*(stop if param is _STOP else param for param in params), stop - start, start)
         kinds = EventKind.values
         return [
             EventRow(_date(start_day), _date(end_day), kinds[rank], pk)
-            for start_day, end_day, rank, pk in self._execute(sql, params, using)
+            for start_day, end_day, rank, pk in self._execute(sql, params)
         ]
 
 

@@ -315,19 +315,20 @@ def test_root_lists_the_timeline(api):
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        # SAVEPOINT and RELEASE (ATOMIC_REQUESTS), the count and the page's rows, then for the page's events only:
-        # agreements, their party links and citations; withdrawing party links and their citations; the milestone
-        # claims of the leads' missions (with missions and sources) and the missions' participants; roles (with
-        # persons and organizations) and their citations.
-        ("", 13),
-        ("organization=roscosmos", 14),  # + the organization's slug looked up
-        ("kind__in=milestone&mission=change-7&include_superseded=true", 7),  # + the slug; only the claims are built
+        # SAVEPOINT and RELEASE (ATOMIC_REQUESTS), the page's rows (the whole feed fits on it, so no count is
+        # needed), then for the page's events only: agreements, their party links and citations; withdrawing
+        # party links and their citations; the milestone claims of the leads' missions (with missions and
+        # sources) and the missions' participants; roles (with persons and organizations) and their citations.
+        ("", 12),
+        ("organization=roscosmos", 13),  # + the organization's slug looked up
+        ("kind__in=milestone&mission=change-7&include_superseded=true", 6),  # + the slug; only the claims are built
     ],
 )
 def test_queries_do_not_grow_with_the_page_or_the_registry(api, query, expected):
-    # A page holding every kind of record runs every query; a smaller page may skip a kind it lacks.
+    # A page holding every kind of record runs every query; a smaller page may skip a kind it lacks, and a
+    # full page also counts the events.
     assert count_queries(api, f"{URL}?limit=500&{query}") == expected
-    assert count_queries(api, f"{URL}?limit=5&{query}") <= expected
+    assert count_queries(api, f"{URL}?limit=1&{query}") <= expected + 1
     more_of_everything(10)
     assert count_queries(api, f"{URL}?limit=500&{query}") == expected
     assert count_queries(api, f"{URL}?limit=1000&{query}") == expected
