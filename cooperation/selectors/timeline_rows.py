@@ -133,10 +133,11 @@ def _compiled(queryset: QuerySet, using: str) -> tuple[str, list]:
 
 
 @lru_cache(maxsize=512)
-def count_statement(query, using: str) -> tuple[str, tuple] | None:
+def count_statement(query, using: str, vendor: str) -> tuple[str, tuple] | None:
     """``SELECT`` the number of events: the sum of each branch's count; None when nothing can match.
 
-    A pure function of the query (its values included) and the database, so it is compiled once.
+    A pure function of the query (its values included) and the database (alias and vendor), so it is
+    compiled once.
     """
     branches, counted = _branches(query)
     if not branches:
@@ -150,7 +151,7 @@ def count_statement(query, using: str) -> tuple[str, tuple] | None:
 
 
 @lru_cache(maxsize=512)
-def page_statement(query, using: str, bounded: bool) -> tuple[str, tuple] | None:
+def page_statement(query, using: str, vendor: str, bounded: bool) -> tuple[str, tuple] | None:
     """The rows in order; ``bounded``: each branch, then the whole, take a LIMIT (and OFFSET) parameter.
 
     The parameters for the LIMITs are not in the returned ones: ``fetch`` adds them.
@@ -202,14 +203,14 @@ class EventRows:
             return cursor.fetchall()
 
     def count(self) -> int:
-        statement = count_statement(self.query, self.using)
+        statement = count_statement(self.query, self.using, connections[self.using].vendor)
         return self._execute(*statement)[0][0] if statement else 0
 
     def fetch(self, start: int = 0, stop: int | None = None) -> list[EventRow]:
         """The rows from ``start`` to ``stop`` (to the end when None), in order."""
         if stop is None and start:
             raise ValueError("an offset needs a stop")
-        statement = page_statement(self.query, self.using, stop is not None)
+        statement = page_statement(self.query, self.using, connections[self.using].vendor, stop is not None)
         if statement is None or (stop is not None and stop <= start):
             return []
         sql, params = statement
