@@ -133,6 +133,14 @@ def partial_date_fields(verbose_name: str, help_text: str = "") -> tuple[models.
     )
 
 
+def timeline_index(stem: str, name: str) -> models.Index:
+    """An index in timeline order over one partial date: first day, last day, id (rows with the date only).
+
+    The timeline reads each dated column in this order and merges them (``cooperation.selectors.timeline_rows``).
+    """
+    return models.Index(fields=[stem, f"{stem}_end", "id"], name=name, condition=Q(**{f"{stem}__isnull": False}))
+
+
 def partial_date_constraints(stem: str) -> list[models.CheckConstraint]:
     """Database checks that keep one partial date whole and consistent."""
     precision, end = f"{stem}_precision", f"{stem}_end"

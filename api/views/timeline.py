@@ -27,7 +27,7 @@ from api.schema.parameters import PARTIAL_DATE_PATTERN, SLUG_SCHEMA
 from api.serializers.base import csv_param, unknown_fields_detail
 from api.views.base import ContractMixin
 from cooperation.models import Agreement, Milestone, Mission, Organization, Source
-from cooperation.selectors.timeline import ORDER_RULE, RECORD_TYPES, EventKind, TimelineQuery, timeline
+from cooperation.selectors.timeline import MERGE_RULE, ORDER_RULE, RECORD_TYPES, EventKind, TimelineQuery, timeline
 
 
 def invalid_parameter(param: str, detail: str) -> ApiError:
@@ -70,7 +70,7 @@ class TimelineCitationSerializer(serializers.Serializer):
 
 
 class TimelineEventSerializer(serializers.Serializer):
-    """One dated event, derived from one record of the registry."""
+    """One dated event, derived from one record of the registry (a milestone: from the claims that agree on it)."""
 
     id = serializers.CharField(
         help_text=(
@@ -83,7 +83,10 @@ class TimelineEventSerializer(serializers.Serializer):
     title = serializers.CharField(help_text="A one-line human-readable description.")
     subject = TimelineRecordField(help_text="What the event is about: the agreement, the mission or the person.")
     record = TimelineRecordField(
-        help_text="The record the date is read from: the agreement, the party link, the milestone claim or the role."
+        help_text=(
+            "The record the date is read from: the agreement, the party link, the role, or for a milestone the "
+            "most precise of the claims merged into the event (see `claims`)."
+        )
     )
     organizations = serializers.ListField(
         child=BriefRelatedField(queryset=Organization.objects.all()),
@@ -95,24 +98,34 @@ class TimelineEventSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=Milestone.ClaimStatus.choices,
         allow_null=True,
-        help_text="Milestone claims: planned (the current plan), achieved or superseded. Null for other events.",
+        help_text=(
+            "Milestones: achieved, planned (the current plan) or superseded (a plan that disagrees with the current "
+            "claim). Null for other events."
+        ),
     )
     milestone_kind = serializers.ChoiceField(
-        choices=Milestone.Kind.choices, allow_null=True, help_text="Milestone claims: which milestone. Null otherwise."
+        choices=Milestone.Kind.choices, allow_null=True, help_text="Milestones: which milestone. Null otherwise."
     )
     is_current = serializers.BooleanField(
         allow_null=True,
-        help_text="Milestone claims: whether this is the current claim for its mission and milestone. Null otherwise.",
+        help_text=(
+            "Milestones: whether the event holds the current claim for its mission and milestone. Null otherwise."
+        ),
     )
     window_end = TimelineDateField(
         allow_null=True,
-        help_text="Milestone claims for a window (e.g. 2024 to 2026): its last period. Null otherwise.",
+        help_text="Milestones claimed for a window (e.g. 2024 to 2026): its last period. Null otherwise.",
+    )
+    claims = serializers.ListField(
+        child=TimelineRecordField(),
+        help_text=f"Milestones: every claim merged into the event, the `record` first, then by id. {MERGE_RULE} "
+        "Empty for other events.",
     )
     citations = TimelineCitationSerializer(
         many=True,
         help_text=(
             "Sources: for agreement, withdrawal and role events the citations of that date where there are some, "
-            "else of the whole record; for a milestone claim, its own source."
+            "else of the whole record; for a milestone, the source of each of its claims, in the order of `claims`."
         ),
     )
 
@@ -238,8 +251,9 @@ PARAMETERS = [
         bool,
         default=False,
         description=(
-            "Include milestone claims superseded by a later claim for the same mission and milestone "
-            "(`status: superseded`). Default false: only the planned and achieved claims."
+            "Also show the milestone events that do not hold the current claim of their mission and milestone: "
+            "superseded plans (`status: superseded`) and achieved claims whose date disagrees with the current "
+            "one (`is_current: false`). Default false: one event per milestone, the current one."
         ),
     ),
     OpenApiParameter("ordering", str, enum=list(ORDERINGS), description=f"Default `date`. {ORDER_RULE}"),
@@ -248,15 +262,27 @@ PARAMETERS = [
 DESCRIPTION = f"""A chronological feed of what happened, and what is planned, in the registry.
 
 Events are derived from the records on every request, never stored: agreements being authorized, signed, \
-entering into force and expiring (their `valid_until`), parties withdrawing, each milestone claim (superseded \
-claims only with `include_superseded=true`), and people taking up and leaving roles.
+entering into force and expiring (their `valid_until`), parties withdrawing, mission milestones, and people \
+taking up and leaving roles.
+
+**One event per real event.** {MERGE_RULE}
 
 **Order.** {ORDER_RULE}
 
 Filters combine with AND. `date_from` and `date_to` compare by the range each date covers, like the \
-partial-date filters of the other endpoints; a milestone claim is dated by its `date` (the `window_end` of a \
-window is shown, not filtered on).
+partial-date filters of the other endpoints; a milestone is dated by its `record`'s `date` (the `window_end` of \
+a window is shown, not filtered on).
 """
+
+
+class TimelinePagination(LimitOffsetPagination):
+    """``limit``/``offset`` as everywhere, over a ``Timeline``: the database counts and cuts the page."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.limit, self.offset = self.get_limit(request), self.get_offset(request)
+        self.count, page = queryset.page(self.offset, self.limit)
+        return page
 
 
 class TimelineView(ContractMixin, APIView):
@@ -264,7 +290,7 @@ class TimelineView(ContractMixin, APIView):
 
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer, CSVRenderer]
-    pagination_class = LimitOffsetPagination
+    pagination_class = TimelinePagination
     extra_query_parameters = (*TimelineQueryForm.base_fields, "ordering", "limit", "offset")
 
     @extend_schema(

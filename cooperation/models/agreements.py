@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperation.models.base import RegistryModel, SluggedModel
 from cooperation.models.organizations import Organization, Person, check_range, range_not_reversed
-from cooperation.partial_dates import partial_date_constraints, partial_date_fields
+from cooperation.partial_dates import partial_date_constraints, partial_date_fields, timeline_index
 from cooperation.search_text import SearchableModel
 
 
@@ -89,6 +89,12 @@ class Agreement(SearchableModel, SluggedModel):
         ordering = ["signed_on", "slug"]
         verbose_name = _("agreement")
         verbose_name_plural = _("agreements")
+        indexes = [
+            timeline_index("authorized_on", "agreement_authorized_timeline"),
+            timeline_index("signed_on", "agreement_signed_timeline"),
+            timeline_index("entered_into_force_on", "agreement_in_force_timeline"),
+            timeline_index("valid_until", "agreement_expires_timeline"),
+        ]
         constraints = [
             *partial_date_constraints("authorized_on"),
             *partial_date_constraints("signed_on"),
@@ -138,6 +144,9 @@ class AgreementParty(RegistryModel):
         ordering = ["agreement", "role", "organization__name", "id"]
         verbose_name = _("agreement party")
         verbose_name_plural = _("agreement parties")
+        indexes = [
+            timeline_index("withdrawn_on", "party_withdrawn_timeline"),
+        ]
         constraints = [
             *partial_date_constraints("withdrawn_on"),
             models.UniqueConstraint(

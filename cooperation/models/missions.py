@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from cooperation.models.base import RegistryModel, SluggedModel, TreeNode
 from cooperation.models.organizations import Organization, check_range, range_not_reversed
 from cooperation.models.sources import Source
-from cooperation.partial_dates import Precision, partial_date_constraints, partial_date_fields
+from cooperation.partial_dates import Precision, partial_date_constraints, partial_date_fields, timeline_index
 from cooperation.search_text import SearchableModel
 
 
@@ -189,6 +189,10 @@ class Milestone(RegistryModel):
         ordering = ["mission", "kind", "stated_on", "id"]
         verbose_name = _("milestone")
         verbose_name_plural = _("milestones")
+        indexes = [
+            timeline_index("date", "milestone_date_timeline"),
+            models.Index(fields=["mission", "kind", "status"], name="milestone_group"),
+        ]
         constraints = [
             *partial_date_constraints("date"),
             *partial_date_constraints("window_end"),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from cooperation.models.base import RegistryModel, SluggedModel, TreeNode
-from cooperation.partial_dates import partial_date_constraints, partial_date_fields
+from cooperation.partial_dates import partial_date_constraints, partial_date_fields, timeline_index
 from cooperation.search_text import SearchableModel
 
 
@@ -126,6 +126,10 @@ class PersonRole(RegistryModel):
         ordering = ["person__name", "started_on", "id"]
         verbose_name = _("person role")
         verbose_name_plural = _("person roles")
+        indexes = [
+            timeline_index("started_on", "role_started_timeline"),
+            timeline_index("ended_on", "role_ended_timeline"),
+        ]
         constraints = [
             *partial_date_constraints("started_on"),
             *partial_date_constraints("ended_on"),

@@ -5,12 +5,15 @@ Each event is read off a dated field of one record (its ``record``):
 * an agreement's ``authorized_on``, ``signed_on``, ``entered_into_force_on`` and
   ``valid_until`` (kinds ``authorized``, ``signed``, ``entered_into_force``, ``expired``);
 * a party's ``withdrawn_on`` (``withdrawn``);
-* every milestone claim (``milestone``), with its derived claim status;
+* the milestone claims that agree, merged into one event read off its lead claim
+  (``milestone``; the rule: ``timeline_claims.MERGE_RULE``);
 * a person's role: ``started_on`` and ``ended_on`` (``role_started``, ``role_ended``).
 
-Each source table is read once per request (with its relations prefetched), so the
-number of queries does not depend on how many events there are; the events are then
-filtered, sorted and paginated in Python.
+The database filters, orders, counts and pages the events (``timeline_rows``: one UNION ALL
+of the dated columns, on their indexes). Only the page's events are then built, titles
+included, in a fixed number of queries (``hydrate``). Paging is by LIMIT/OFFSET over a total
+order, and milestone merging happens before it, in SQL (only a merged event's lead claim is a
+row), so no page repeats or drops an event.
 
 Order (``ORDER_RULE``): by the first day the date covers, then by its last day (so at
 an equal start the finer date comes first: 2018-01-01, 2018-01, 2018), then by kind
@@ -23,11 +26,11 @@ English names. The order never depends on the language.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils.translation import gettext_noop
 
 from cooperation.localization import choice_label, fill, localized_name
@@ -43,24 +46,11 @@ from cooperation.models import (
     Person,
     PersonRole,
     Source,
-    claim_statuses,
-    current_claims,
 )
 from cooperation.partial_dates import PartialDate
-
-
-class EventKind(models.TextChoices):
-    """What happened; the order is also the tie-break between events on the same dates."""
-
-    AUTHORIZED = "authorized", "an agreement is authorized"
-    SIGNED = "signed", "an agreement is signed"
-    ENTERED_INTO_FORCE = "entered_into_force", "an agreement enters into force"
-    WITHDRAWN = "withdrawn", "a party withdraws from an agreement"
-    EXPIRED = "expired", "an agreement's validity ends"
-    ROLE_ENDED = "role_ended", "a person leaves a role"
-    ROLE_STARTED = "role_started", "a person takes up a role"
-    MILESTONE = "milestone", "a mission milestone, as one source claims it"
-
+from cooperation.selectors.timeline_claims import MERGE_RULE, MergedClaims, merge_claims
+from cooperation.selectors.timeline_kinds import AGREEMENT_DATES, ROLE_DATES, EventKind
+from cooperation.selectors.timeline_rows import EventRow, event_rows
 
 ORDER_RULE = (
     "Events are sorted by the first day their date covers, then by its last day, so at an equal start the finer "
@@ -68,17 +58,6 @@ ORDER_RULE = (
     "then by kind (authorized, signed, entered_into_force, withdrawn, expired, role_ended, role_started, "
     "milestone), then by record. `-date` is exactly the reverse."
 )
-
-KIND_RANK = {kind: rank for rank, kind in enumerate(EventKind.values)}
-
-# Agreement event kind -> the partial date it is read from.
-AGREEMENT_DATES = {
-    EventKind.AUTHORIZED: "authorized_on",
-    EventKind.SIGNED: "signed_on",
-    EventKind.ENTERED_INTO_FORCE: "entered_into_force_on",
-    EventKind.EXPIRED: "valid_until",
-}
-ROLE_DATES = {EventKind.ROLE_STARTED: "started_on", EventKind.ROLE_ENDED: "ended_on"}
 
 # The ``type`` of a subject or record (as in a citation's subject), and the prefix of event ids.
 RECORD_TYPES = {
@@ -89,7 +68,6 @@ RECORD_TYPES = {
     Person: "person",
     PersonRole: "person_role",
 }
-ID_PREFIXES = {Agreement: "agreement", AgreementParty: "party", Milestone: "milestone", PersonRole: "role"}
 
 
 @dataclass(frozen=True)
@@ -108,23 +86,14 @@ class Event:
     date: PartialDate
     title: str
     subject: models.Model  # what the event is about: an agreement, a mission or a person
-    record: models.Model  # the record the date is read from
+    record: models.Model  # the record the date is read from (a milestone event's lead claim)
     organizations: list[Organization]
     citations: list[EventCitation]
-    status: str | None = None  # milestone claims: planned, achieved or superseded
+    status: str | None = None  # milestone events: planned, achieved or superseded
     milestone_kind: str | None = None
     is_current: bool | None = None
     window_end: PartialDate | None = None
-    # Used to filter and sort; not shown.
-    agreement_id: int | None = None
-    mission_id: int | None = None
-    organization_ids: frozenset[int] = field(init=False, repr=False)
-    order: tuple = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.organization_ids = frozenset(org.pk for org in self.organizations)
-        prefix = ID_PREFIXES[type(self.record)]
-        self.order = (self.date.start, self.date.end, KIND_RANK[self.kind], prefix, self.record.pk, self.id)
+    claims: list[Milestone] = field(default_factory=list)  # milestone events: the claims merged, the lead first
 
 
 @dataclass(frozen=True)
@@ -143,35 +112,85 @@ class TimelineQuery:
     def wants(self, *kinds: str) -> bool:
         return self.kinds is None or any(kind in self.kinds for kind in kinds)
 
-    def matches(self, event: Event) -> bool:
-        if self.kinds is not None and event.kind not in self.kinds:
-            return False
-        if self.organization_ids and not self.organization_ids & event.organization_ids:
-            return False
-        if self.agreement_ids and event.agreement_id not in self.agreement_ids:
-            return False
-        if self.mission_ids and event.mission_id not in self.mission_ids:
-            return False
-        if event.status == Milestone.ClaimStatus.SUPERSEDED and not self.include_superseded:
-            return False
-        low = self.date_from.start if self.date_from else None
-        high = self.date_to.end if self.date_to else None
-        return event.date.overlaps(low, high)
+
+class Timeline:
+    """The events matching a query, in order; sliced, it reads only that page.
+
+    ``count()`` is one query, a slice is one query for its rows plus a fixed number to build its
+    events (at most nine: ``hydrate``), whatever the slice's length or the registry's size;
+    ``page()`` is both, and skips the count when the first page tells it.
+    Iterating reads every row in one query and builds the events in chunks (for CSV).
+    """
+
+    CHUNK = 1000
+
+    def __init__(self, query: TimelineQuery):
+        self.query = query
+        self.rows = event_rows(query)
+
+    def count(self) -> int:
+        return self.rows.count()
+
+    def page(self, offset: int, limit: int) -> tuple[int, list[Event]]:
+        """The total and the events of one page: the first page counts only when it is full, and a
+        page past the end reads no rows."""
+        if offset == 0:
+            found = self.rows.fetch(0, limit)
+            return (len(found) if len(found) < limit else self.count()), hydrate(found)
+        total = self.count()
+        return total, hydrate(self.rows.fetch(offset, offset + limit)) if offset < total else []
+
+    def __getitem__(self, page: slice) -> list[Event]:
+        if not isinstance(page, slice) or page.step is not None:
+            raise TypeError("a timeline is sliced by page")
+        return hydrate(self.rows.fetch(page.start or 0, page.stop))
+
+    def __iter__(self) -> Iterator[Event]:
+        found = self.rows.fetch()
+        for start in range(0, len(found), self.CHUNK):
+            yield from hydrate(found[start : start + self.CHUNK])
 
 
-def timeline(query: TimelineQuery) -> list[Event]:
-    """Every event matching ``query``, in order. A constant number of queries."""
-    events: list[Event] = []
-    agreement_kinds = (*AGREEMENT_DATES, EventKind.WITHDRAWN)
-    if query.wants(*agreement_kinds) and not query.mission_ids:
-        events += agreement_events(query)
-    if query.wants(EventKind.MILESTONE) and not query.agreement_ids:
-        events += milestone_events(query)
-    if query.wants(*ROLE_DATES) and not query.agreement_ids and not query.mission_ids:
-        events += role_events(query)
-    events = [event for event in events if query.matches(event)]
-    events.sort(key=lambda event: event.order, reverse=query.descending)
+def timeline(query: TimelineQuery) -> Timeline:
+    """The events matching ``query``, in order, read from the database page by page."""
+    return Timeline(query)
+
+
+def hydrate(page: list[EventRow]) -> list[Event]:
+    """The events of ``page``'s rows, in their order: a query or two per kind of record on the page.
+
+    A record changed between the statements (deleted, or no longer dated) drops its event rather
+    than failing the request; a milestone row whose claim now belongs to another lead shows that event.
+    """
+    wanted: dict[str, set[int]] = {"agreement": set(), "party": set(), "milestone": set(), "role": set()}
+    for row in page:
+        wanted[_TABLE[row.kind]].add(row.pk)
+    agreements = _agreements(wanted["agreement"])
+    parties = _withdrawals(wanted["party"])
+    claims = _claims(wanted["milestone"])
+    roles = _roles(wanted["role"])
+    events, seen = [], set()
+    for row in page:
+        if row.kind in AGREEMENT_DATES:
+            event = agreement_event(agreements[row.pk], row.kind) if row.pk in agreements else None
+        elif row.kind == EventKind.WITHDRAWN:
+            event = withdrawal_event(parties[row.pk]) if row.pk in parties else None
+        elif row.kind == EventKind.MILESTONE:
+            event = milestone_event(claims[row.pk]) if row.pk in claims else None
+        else:
+            event = role_event(roles[row.pk], row.kind) if row.pk in roles else None
+        if event is not None and event.date is not None and event.id not in seen:
+            seen.add(event.id)
+            events.append(event)
     return events
+
+
+_TABLE = {
+    **{kind: "agreement" for kind in AGREEMENT_DATES},
+    EventKind.WITHDRAWN: "party",
+    EventKind.MILESTONE: "milestone",
+    **{kind: "role" for kind in ROLE_DATES},
+}
 
 
 # --- citations ---------------------------------------------------------------------------
@@ -249,66 +268,51 @@ def _by_name(orgs: Iterable[Organization]) -> list[Organization]:
     return sorted(unique.values(), key=lambda org: (org.name, org.pk))
 
 
-def agreement_events(query: TimelineQuery) -> list[Event]:
-    """Agreement dates and parties' withdrawals: three queries, four with withdrawals."""
+def _agreements(ids: set[int]) -> dict[int, Agreement]:
+    """The page's agreements with their party links and citations: three queries (none without ids)."""
     links = AgreementParty.objects.select_related("organization").order_by("id")
-    if query.wants(EventKind.WITHDRAWN):
-        links = links.prefetch_related(_citations(["withdrawn_on"]))
-    agreements = Agreement.objects.order_by().prefetch_related(
-        Prefetch("party_links", queryset=links, to_attr="timeline_links"),
-        _citations(AGREEMENT_DATES.values()),
+    agreements = Agreement.objects.order_by().filter(pk__in=ids)
+    agreements = agreements.prefetch_related(
+        Prefetch("party_links", queryset=links, to_attr="timeline_links"), _citations(AGREEMENT_DATES.values())
     )
-    if query.agreement_ids:
-        agreements = agreements.filter(pk__in=query.agreement_ids)
-    if query.organization_ids:
-        agreements = agreements.filter(
-            pk__in=AgreementParty.objects.filter(organization__in=query.organization_ids).values("agreement")
-        )
-    events = []
-    for agreement in agreements:
-        parties = _by_name(
-            link.organization for link in agreement.timeline_links if link.role == AgreementParty.Role.PARTY
-        )
-        authorities = _by_name(
-            link.organization for link in agreement.timeline_links if link.role == AgreementParty.Role.AUTHORIZING_BODY
-        )
-        for kind, stem in AGREEMENT_DATES.items():
-            date = agreement.get_partial_date(stem)
-            if date is None or not query.wants(kind):
-                continue
-            events.append(
-                Event(
-                    id=f"agreement:{agreement.pk}:{kind}",
-                    kind=kind,
-                    date=date,
-                    title=_agreement_title(kind, agreement, parties, authorities),
-                    subject=agreement,
-                    record=agreement,
-                    organizations=_by_name([*authorities, *parties]) if kind == EventKind.AUTHORIZED else parties,
-                    citations=_cited(agreement, stem),
-                    agreement_id=agreement.pk,
-                )
-            )
-        if not query.wants(EventKind.WITHDRAWN):
-            continue
-        for link in agreement.timeline_links:
-            date = link.get_partial_date("withdrawn_on")
-            if date is None:
-                continue
-            events.append(
-                Event(
-                    id=f"party:{link.pk}:withdrawn",
-                    kind=EventKind.WITHDRAWN,
-                    date=date,
-                    title=fill(WITHDRAWS, party=_name(link.organization), agreement=_agreement_name(agreement)),
-                    subject=agreement,
-                    record=link,
-                    organizations=[link.organization],
-                    citations=_cited(link, "withdrawn_on"),
-                    agreement_id=agreement.pk,
-                )
-            )
-    return events
+    return {agreement.pk: agreement for agreement in agreements} if ids else {}
+
+
+def agreement_event(agreement: Agreement, kind: str) -> Event:
+    stem = AGREEMENT_DATES[kind]
+    links = agreement.timeline_links
+    parties = _by_name(link.organization for link in links if link.role == AgreementParty.Role.PARTY)
+    authorities = _by_name(link.organization for link in links if link.role == AgreementParty.Role.AUTHORIZING_BODY)
+    return Event(
+        id=f"agreement:{agreement.pk}:{kind}",
+        kind=kind,
+        date=agreement.get_partial_date(stem),
+        title=_agreement_title(kind, agreement, parties, authorities),
+        subject=agreement,
+        record=agreement,
+        organizations=_by_name([*authorities, *parties]) if kind == EventKind.AUTHORIZED else parties,
+        citations=_cited(agreement, stem),
+    )
+
+
+def _withdrawals(ids: set[int]) -> dict[int, AgreementParty]:
+    """The page's withdrawing party links, with their agreements and citations: two queries."""
+    links = AgreementParty.objects.order_by().filter(pk__in=ids).select_related("organization", "agreement")
+    return {link.pk: link for link in links.prefetch_related(_citations(["withdrawn_on"]))} if ids else {}
+
+
+def withdrawal_event(link: AgreementParty) -> Event:
+    agreement = link.agreement
+    return Event(
+        id=f"party:{link.pk}:withdrawn",
+        kind=EventKind.WITHDRAWN,
+        date=link.get_partial_date("withdrawn_on"),
+        title=fill(WITHDRAWS, party=_name(link.organization), agreement=_agreement_name(agreement)),
+        subject=agreement,
+        record=link,
+        organizations=[link.organization],
+        citations=_cited(link, "withdrawn_on"),
+    )
 
 
 # --- milestones --------------------------------------------------------------------------
@@ -324,82 +328,72 @@ def _milestone_title(claim: Milestone, status: str) -> str:
     return fill(template, mission=mission, milestone=milestone, when=when)
 
 
-def milestone_events(query: TimelineQuery) -> list[Event]:
-    """One event per milestone claim: two queries.
-
-    Claim statuses are derived among every claim for the same mission and kind, so
-    the claims are narrowed by mission only (never by date), and filtered afterwards.
-    """
+def _claims(lead_ids: set[int]) -> dict[int, MergedClaims]:
+    """The page's milestone events, by each of their claims: every claim of the leads' missions (whole groups, as the
+    merge rule needs), with their sources and the missions' participants: two queries."""
+    if not lead_ids:
+        return {}
     participants = MissionParticipant.objects.select_related("organization")
-    claims = Milestone.objects.order_by().select_related("mission", "source")
+    missions = Milestone.objects.filter(pk__in=lead_ids).values("mission")
+    claims = Milestone.objects.order_by().filter(mission__in=missions).select_related("mission", "source")
     claims = claims.prefetch_related(
         Prefetch("mission__participant_links", queryset=participants, to_attr="timeline_participants"),
     )
-    if query.mission_ids:
-        claims = claims.filter(mission__in=query.mission_ids)
-    if query.organization_ids:
-        claims = claims.filter(
-            mission__in=MissionParticipant.objects.filter(organization__in=query.organization_ids).values("mission")
-        )
-    claims = list(claims)
-    statuses = claim_statuses(claims)
-    current = {claim.pk for claim in current_claims(claims).values()}
-    events = []
-    for claim in claims:
-        status = statuses[claim.pk]
-        events.append(
-            Event(
-                id=f"milestone:{claim.pk}",
-                kind=EventKind.MILESTONE,
-                date=claim.get_partial_date("date"),
-                title=_milestone_title(claim, status),
-                subject=claim.mission,
-                record=claim,
-                organizations=_by_name(link.organization for link in claim.mission.timeline_participants),
-                citations=[EventCitation(claim.source, "date", claim.locator)],
-                status=status,
-                milestone_kind=claim.kind,
-                is_current=claim.pk in current,
-                window_end=claim.get_partial_date("window_end"),
-                mission_id=claim.mission_id,
-            )
-        )
-    return events
+    merged = merge_claims(claims)
+    return {claim.pk: event for event in merged.values() for claim in event.claims}
+
+
+def milestone_event(merged: MergedClaims) -> Event:
+    lead, status = merged.lead, merged.status
+    return Event(
+        id=f"milestone:{lead.pk}",
+        kind=EventKind.MILESTONE,
+        date=lead.get_partial_date("date"),
+        title=_milestone_title(lead, status),
+        subject=lead.mission,
+        record=lead,
+        organizations=_by_name(link.organization for link in lead.mission.timeline_participants),
+        citations=[EventCitation(claim.source, "date", claim.locator) for claim in merged.claims],
+        status=status,
+        milestone_kind=lead.kind,
+        is_current=merged.is_current,
+        window_end=lead.get_partial_date("window_end"),
+        claims=merged.claims,
+    )
 
 
 # --- roles -------------------------------------------------------------------------------
 
 
-def role_events(query: TimelineQuery) -> list[Event]:
-    """The start and the end of each dated role: two queries."""
-    roles = (
-        PersonRole.objects.order_by()
-        .filter(Q(started_on__isnull=False) | Q(ended_on__isnull=False))
-        .select_related("person", "organization")
-        .prefetch_related(_citations(ROLE_DATES.values()))
+def _roles(ids: set[int]) -> dict[int, PersonRole]:
+    """The page's roles, with their people, organizations and citations: two queries."""
+    roles = PersonRole.objects.order_by().filter(pk__in=ids).select_related("person", "organization")
+    return {role.pk: role for role in roles.prefetch_related(_citations(ROLE_DATES.values()))} if ids else {}
+
+
+def role_event(role: PersonRole, kind: str) -> Event:
+    stem = ROLE_DATES[kind]
+    template = ROLE_STARTED if kind == EventKind.ROLE_STARTED else ROLE_ENDED
+    return Event(
+        id=f"role:{role.pk}:{'started' if kind == EventKind.ROLE_STARTED else 'ended'}",
+        kind=kind,
+        date=role.get_partial_date(stem),
+        title=fill(template, person=localized_name(role.person).text, title=role.title),
+        subject=role.person,
+        record=role,
+        organizations=[role.organization],
+        citations=_cited(role, stem),
     )
-    if query.organization_ids:
-        roles = roles.filter(organization__in=query.organization_ids)
-    events = []
-    for role in roles:
-        for kind, stem in ROLE_DATES.items():
-            date = role.get_partial_date(stem)
-            if date is None or not query.wants(kind):
-                continue
-            template = ROLE_STARTED if kind == EventKind.ROLE_STARTED else ROLE_ENDED
-            events.append(
-                Event(
-                    id=f"role:{role.pk}:{'started' if kind == EventKind.ROLE_STARTED else 'ended'}",
-                    kind=kind,
-                    date=date,
-                    title=fill(template, person=localized_name(role.person).text, title=role.title),
-                    subject=role.person,
-                    record=role,
-                    organizations=[role.organization],
-                    citations=_cited(role, stem),
-                )
-            )
-    return events
 
 
-__all__ = ["ORDER_RULE", "Event", "EventCitation", "EventKind", "TimelineQuery", "timeline"]
+__all__ = [
+    "MERGE_RULE",
+    "ORDER_RULE",
+    "RECORD_TYPES",
+    "Event",
+    "EventCitation",
+    "EventKind",
+    "Timeline",
+    "TimelineQuery",
+    "timeline",
+]

@@ -1,0 +1,231 @@
+"""The timeline's events as rows in SQL: one UNION ALL of the dated columns, filtered, ordered and paged.
+
+Each event source is one branch of the union: an agreement's four dates, a party's withdrawal, a
+milestone claim that leads an event (``timeline_claims.event_leads``) and a role's two dates. Every
+branch selects the same four columns, ``(start, end, rank, pk)``: the first and last day the
+date covers, the kind's rank (``EventKind`` order) and the record's id. The kind determines the
+record's table, so these four columns identify an event and are also its sort key; the database
+filters, orders and cuts the page (LIMIT/OFFSET) on the date indexes of each table, and counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.db import connections, router
+from django.db.models import Exists, F, OuterRef, QuerySet, Value
+from django.db.models import IntegerField as IntegerOutput
+
+from cooperation.models import Agreement, AgreementParty, Milestone, MissionParticipant, PersonRole
+from cooperation.selectors.timeline_claims import event_leads
+from cooperation.selectors.timeline_kinds import AGREEMENT_DATES, KIND_RANK, ROLE_DATES, EventKind
+
+COLUMNS = ("ev_start", "ev_end", "ev_rank", "ev_pk")
+
+
+@dataclass(frozen=True)
+class EventRow:
+    start: dt.date
+    end: dt.date
+    kind: str
+    pk: int
+
+
+def _row(queryset: QuerySet, stem: str, rank: int) -> QuerySet:
+    """``queryset``'s records dated by ``stem``, as the union's four columns."""
+    queryset = queryset.order_by().filter(**{f"{stem}__isnull": False})
+    return queryset.annotate(
+        ev_start=F(stem), ev_end=F(f"{stem}_end"), ev_rank=Value(rank, output_field=IntegerOutput()), ev_pk=F("pk")
+    ).values(*COLUMNS)
+
+
+def _dated(queryset: QuerySet, stem: str, query) -> QuerySet:
+    """Bounds by range overlap: the last day covered on or after ``date_from``, the first on or before ``date_to``."""
+    if query.date_from:
+        queryset = queryset.filter(**{f"{stem}_end__gte": query.date_from.start})
+    if query.date_to:
+        queryset = queryset.filter(**{f"{stem}__lte": query.date_to.end})
+    return queryset
+
+
+def _agreement_branches(query, ranks) -> list[QuerySet]:
+    branches = []
+    for kind, stem in AGREEMENT_DATES.items():
+        if not query.wants(kind):
+            continue
+        agreements = Agreement.objects.all()
+        if query.agreement_ids:
+            agreements = agreements.filter(pk__in=query.agreement_ids)
+        if query.organization_ids:
+            # Authorizations list the authorizing bodies with the parties; the other dates, the parties.
+            links = AgreementParty.objects.filter(agreement=OuterRef("pk"), organization__in=query.organization_ids)
+            if kind != EventKind.AUTHORIZED:
+                links = links.filter(role=AgreementParty.Role.PARTY)
+            agreements = agreements.filter(Exists(links))
+        branches.append(_row(_dated(agreements, stem, query), stem, ranks[kind]))
+    return branches
+
+
+def _withdrawal_branch(query, ranks) -> QuerySet:
+    links = AgreementParty.objects.all()
+    if query.agreement_ids:
+        links = links.filter(agreement__in=query.agreement_ids)
+    if query.organization_ids:
+        links = links.filter(organization__in=query.organization_ids)
+    return _row(_dated(links, "withdrawn_on", query), "withdrawn_on", ranks[EventKind.WITHDRAWN])
+
+
+def _milestone_branch(query, ranks) -> tuple[QuerySet, QuerySet]:
+    """The leads of milestone events, and what to count them by.
+
+    By default each group of claims (mission and milestone kind) shows exactly one event, so without
+    date bounds (which apply to the lead's date) the events are counted as the groups, on an index.
+    """
+    claims = Milestone.objects.order_by()
+    if query.mission_ids:
+        claims = claims.filter(mission__in=query.mission_ids)
+    if query.organization_ids:
+        participants = MissionParticipant.objects.filter(
+            mission=OuterRef("mission"), organization__in=query.organization_ids
+        )
+        claims = claims.filter(Exists(participants))
+    leads = _row(
+        event_leads(_dated(claims, "date", query), query.include_superseded), "date", ranks[EventKind.MILESTONE]
+    )
+    if query.include_superseded or query.date_from or query.date_to:
+        return leads, leads
+    return leads, claims.values("mission", "kind").distinct()
+
+
+def _role_branches(query, ranks) -> list[QuerySet]:
+    branches = []
+    for kind, stem in ROLE_DATES.items():
+        if not query.wants(kind):
+            continue
+        roles = PersonRole.objects.all()
+        if query.organization_ids:
+            roles = roles.filter(organization__in=query.organization_ids)
+        branches.append(_row(_dated(roles, stem, query), stem, ranks[kind]))
+    return branches
+
+
+def _branches(query) -> tuple[list[QuerySet], dict[int, QuerySet]]:
+    """Every branch ``query`` can match, and for some of them what to count instead (by index)."""
+    branches: list[QuerySet] = []
+    counted: dict[int, QuerySet] = {}
+    if not query.mission_ids:
+        branches += _agreement_branches(query, KIND_RANK)
+        if query.wants(EventKind.WITHDRAWN):
+            branches.append(_withdrawal_branch(query, KIND_RANK))
+    if query.wants(EventKind.MILESTONE) and not query.agreement_ids:
+        leads, counted[len(branches)] = _milestone_branch(query, KIND_RANK)
+        branches.append(leads)
+    if not query.agreement_ids and not query.mission_ids:
+        branches += _role_branches(query, KIND_RANK)
+    return branches, counted
+
+
+def _compiled(queryset: QuerySet, using: str) -> tuple[str, list]:
+    sql, params = queryset.query.get_compiler(using=using).as_sql()
+    return sql, list(params)
+
+
+@lru_cache(maxsize=512)
+def count_statement(query, using: str, vendor: str) -> tuple[str, tuple] | None:
+    """``SELECT`` the number of events: the sum of each branch's count; None when nothing can match.
+
+    A pure function of the query (its values included) and the database (alias and vendor), so it is
+    compiled once.
+    """
+    branches, counted = _branches(query)
+    if not branches:
+        return None
+    parts, params = [], []
+    for index, branch in enumerate(branches):
+        sql, branch_params = _compiled(counted.get(index, branch), using)
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) b{index})")
+        params += branch_params
+    return f"SELECT {' + '.join(parts)}", tuple(params)
+
+
+@lru_cache(maxsize=512)
+def page_statement(query, using: str, vendor: str, bounded: bool) -> tuple[str, tuple] | None:
+    """The rows in order; ``bounded``: each branch, then the whole, take a LIMIT (and OFFSET) parameter.
+
+    The parameters for the LIMITs are not in the returned ones: ``fetch`` adds them.
+    """
+    branches, _ = _branches(query)
+    if not branches:
+        return None
+    direction = "DESC" if query.descending else "ASC"
+    branch_order = [F(column).desc() if query.descending else F(column).asc() for column in BRANCH_ORDER]
+    parts, params = [], []
+    for index, branch in enumerate(branches):
+        sql, branch_params = _compiled(branch.order_by(*branch_order) if bounded else branch, using)
+        parts.append(f"SELECT * FROM ({sql}{' LIMIT %s' if bounded else ''}) b{index}")
+        params += [*branch_params, _STOP] if bounded else branch_params
+    order = ", ".join(f"ev.{column} {direction}" for column in COLUMNS)
+    columns = ", ".join(f"ev.{column}" for column in COLUMNS)
+    sql = f"SELECT {columns} FROM ({' UNION ALL '.join(parts)}) ev ORDER BY {order}"
+    return (f"{sql} LIMIT %s OFFSET %s" if bounded else sql), tuple(params)
+
+
+BRANCH_ORDER = ("ev_start", "ev_end", "ev_pk")  # within a branch the kind is fixed
+_STOP = object()  # where a branch's LIMIT goes in the parameters
+
+
+def event_rows(query) -> EventRows:
+    """The events matching ``query``, as rows to count or to page."""
+    return EventRows(query)
+
+
+class EventRows:
+    """The rows of the union, counted or read a page at a time: one statement each.
+
+    A page ``[start:stop]`` is the first ``stop`` rows of the union in order, less the first ``start``.
+    Those are among the first ``stop`` rows of each branch in the same order (within a branch the kind
+    is fixed, so its order is ``(first day, last day, id)``: the branch's timeline index). So each
+    branch is cut to ``stop`` rows first, as its own ordered, limited subquery that an index scan
+    answers, and only those are merged, sorted and cut again. (PostgreSQL 15 would not push an outer
+    ORDER BY ... LIMIT into the branches of a UNION ALL whose branches have a WHERE clause: it would
+    read and sort every row.) The work grows with ``stop``, as any OFFSET's does, not with the registry.
+    """
+
+    def __init__(self, query):
+        self.query = query
+        self.using = router.db_for_read(Agreement)
+
+    def _execute(self, sql: str, params: tuple) -> list[tuple]:
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def count(self) -> int:
+        statement = count_statement(self.query, self.using, connections[self.using].vendor)
+        return self._execute(*statement)[0][0] if statement else 0
+
+    def fetch(self, start: int = 0, stop: int | None = None) -> list[EventRow]:
+        """The rows from ``start`` to ``stop`` (to the end when None), in order."""
+        if stop is None and start:
+            raise ValueError("an offset needs a stop")
+        statement = page_statement(self.query, self.using, connections[self.using].vendor, stop is not None)
+        if statement is None or (stop is not None and stop <= start):
+            return []
+        sql, params = statement
+        if stop is not None:
+            params = (*(stop if param is _STOP else param for param in params), stop - start, start)
+        kinds = EventKind.values
+        return [
+            EventRow(_date(start_day), _date(end_day), kinds[rank], pk)
+            for start_day, end_day, rank, pk in self._execute(sql, params)
+        ]
+
+
+def _date(value) -> dt.date:
+    """SQLite returns a raw date as text."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+__all__ = ["EventRow", "EventRows", "event_rows"]

@@ -1,0 +1,146 @@
+"""/api/v1/timeline/ paged by the database: filters, order and pages against the whole feed.
+
+The registry here has many events on the same dates (ties broken by kind, then record) and dates of
+every precision, so a page boundary falls inside runs of equal dates.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from cooperation.models import AgreementParty, Milestone
+from cooperation.selectors.timeline import EventKind
+from tests.support.factories import (
+    add_party,
+    make_agreement,
+    make_milestone,
+    make_mission,
+    make_organization,
+    make_participant,
+    make_person_role,
+    make_source,
+)
+from tests.support.query_counts import count_queries
+
+URL = "/api/v1/timeline/"
+DATES = ["2019", "2019-03", "2019-03-03", "2019-03-31", "2020", "2020-01-01", "2020-12", "2021-06-15"]
+RANK = {kind: rank for rank, kind in enumerate(EventKind.values)}
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def registry():
+    rng = random.Random(1400)
+    orgs = [make_organization() for _ in range(4)]
+    for i in range(14):
+        dates = {"signed_on": rng.choice(DATES[:4]), "valid_until": rng.choice([None, *DATES[4:]])}
+        if i % 3 == 0:
+            dates["authorized_on"] = "2018"
+        agreement = make_agreement(dates=dates)
+        for org in rng.sample(orgs, 2):
+            add_party(agreement, org)
+        if i % 4 == 0:
+            add_party(agreement, orgs[3], role=AgreementParty.Role.AUTHORIZING_BODY)
+        if i % 5 == 0:
+            link = agreement.party_links.filter(role=AgreementParty.Role.PARTY).first()
+            link.set_partial_date("withdrawn_on", rng.choice(DATES[4:]))
+            link.full_clean_and_save()
+    for i in range(6):
+        make_person_role(organization=orgs[i % 4], started=rng.choice(DATES[:4]), ended=rng.choice(DATES[4:]))
+    for i in range(6):
+        mission = make_mission()
+        make_participant(mission, orgs[i % 4])
+        for stated in ("2018-01-01", "2018-06-01", "2018-09-09"):
+            make_milestone(mission, make_source(), date=rng.choice(DATES), stated=stated)
+    return orgs
+
+
+def feed(api, **params) -> list[dict]:
+    response = api.get(URL, {"limit": 1000, **params})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["count"] == len(body["results"])
+    return body["results"]
+
+
+def walk(api, limit: int, **params) -> list[dict]:
+    """Every page, following ``next`` links."""
+    found, url, data = [], URL, {"limit": limit, **params}
+    while url:
+        response = api.get(url, data)
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert len(body["results"]) <= limit
+        found += body["results"]
+        url, data = body["next"], None
+    assert body["count"] == len(found)
+    return found
+
+
+def order_key(event: dict) -> tuple:
+    return (event["date"]["start"], event["date"]["end"], RANK[event["kind"]], event["record"]["id"])
+
+
+QUERIES = [
+    {},
+    {"ordering": "-date"},
+    {"include_superseded": "true"},
+    {"date_from": "2019-03-15", "date_to": "2020-06"},
+    {"kind__in": "signed,milestone,withdrawn"},
+]
+
+
+@pytest.mark.parametrize("params", QUERIES, ids=str)
+def test_pages_cover_the_feed_once_in_order(api, registry, params):
+    everything = feed(api, **params)
+    assert len(everything) > 20
+    keys = [order_key(e) for e in everything]
+    assert keys == sorted(keys, reverse=params.get("ordering") == "-date")
+    assert len({e["id"] for e in everything}) == len(everything)
+    for limit in (1, 7, 50):
+        assert [e["id"] for e in walk(api, limit, **params)] == [e["id"] for e in everything]
+
+
+def test_filters_select_exactly_the_matching_events(api, registry):
+    everything = feed(api, include_superseded="true")
+    for org in registry:
+        matching = [e["id"] for e in everything if org.slug in [o["slug"] for o in e["organizations"]]]
+        assert [e["id"] for e in feed(api, organization=org.slug, include_superseded="true")] == matching
+    low, high = "2019-03-15", "2020-06-30"
+    overlapping = [e["id"] for e in everything if e["date"]["end"] >= low and e["date"]["start"] <= high]
+    assert [e["id"] for e in feed(api, date_from="2019-03-15", date_to="2020-06", include_superseded="true")] == (
+        overlapping
+    )
+    kinds = {"signed", "role_ended"}
+    by_kind = [e["id"] for e in everything if e["kind"] in kinds]
+    assert [e["id"] for e in feed(api, kind__in="signed,role_ended", include_superseded="true")] == by_kind
+    default = feed(api)
+    assert {e["id"] for e in default} < {e["id"] for e in everything}
+    assert all(e["is_current"] is not False for e in default)
+    missions = {e["subject"]["id"] for e in everything if e["kind"] == "milestone"}
+    assert len([e for e in default if e["kind"] == "milestone"]) == len(missions)  # one launch per mission
+
+
+def test_queries_do_not_depend_on_the_page_or_its_depth(api, registry):
+    # Savepoint, release, the rows (all on one page: no count needed), 9 to build the events (every kind is there).
+    assert count_queries(api, URL, {"limit": 1000, "include_superseded": "true"}) == 12
+    # A full page is counted too.
+    assert count_queries(api, URL, {"limit": 40, "include_superseded": "true"}) == 13
+    assert count_queries(api, URL, {"limit": 2, "offset": 40}) <= 13
+    assert count_queries(api, URL, {"limit": 5, "offset": 10**6}) == 3  # past the end: only the count
+    assert Milestone.objects.count() == 18
+
+
+def test_a_record_gone_between_the_rows_and_the_page_drops_its_event(registry):
+    from cooperation.models import Agreement
+    from cooperation.selectors.timeline import TimelineQuery, hydrate
+    from cooperation.selectors.timeline_rows import event_rows
+
+    page = event_rows(TimelineQuery(kinds=frozenset({"signed"}))).fetch(0, 5)
+    gone = Agreement.objects.get(pk=page[0].pk)
+    gone.party_links.all().delete()
+    gone.delete()
+    assert [event.id for event in hydrate(page)] == [f"agreement:{row.pk}:signed" for row in page[1:]]
