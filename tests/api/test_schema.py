@@ -54,3 +54,27 @@ def test_root_lists_every_resource_by_url(api):
         assert url.endswith(f"/api/v1/{resource.prefix}/")
         assert api.get(url).status_code == 200
     assert root["throttle"].endswith("/api/v1/throttle/")
+
+
+def test_no_string_query_parameter_admits_an_empty_value():
+    """The API refuses ``?name=`` as blank (400), so the schema must not call it valid: each string
+    query parameter has minLength 1, an enum, a pattern the empty string fails, or the date-time
+    format (which "" is not). ``tests/schemathesis/hooks.py`` relies on it."""
+    import re
+
+    admits_empty = []
+    for path, operations in committed_schema()["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                schema = parameter["schema"]
+                if parameter["in"] != "query" or schema.get("type") != "string":
+                    continue
+                refused = (
+                    schema.get("minLength", 0) >= 1
+                    or ("enum" in schema and "" not in schema["enum"])
+                    or ("pattern" in schema and not re.search(schema["pattern"], ""))
+                    or schema.get("format") == "date-time"
+                )
+                if not refused:
+                    admits_empty.append(f"{method.upper()} {path} {parameter['name']}")
+    assert admits_empty == []

@@ -49,6 +49,22 @@ def _unstatable(error: dict) -> bool:
     return (None, error.get("code")) in UNSTATABLE or (error.get("field"), error.get("code")) in UNSTATABLE
 
 
+def _sent_blank(case) -> set[str]:
+    """The query parameters the case sent empty.
+
+    The schema gives every string query parameter ``minLength: 1`` (``tests/api/test_schema.py``),
+    so such a case is not schema-valid whatever mode generated it: the stateful phase's inferred
+    links fill parameters from earlier responses' fields, e.g. an organization's empty
+    ``wikidata_id`` (seed 1178810483).
+    """
+    blank = set()
+    for name, value in (case.query or {}).items():
+        values = value if isinstance(value, list | tuple) else [value]
+        if any(item == "" for item in values):
+            blank.add(name)
+    return blank
+
+
 @schemathesis.check
 def valid_reads_are_refused_only_for_unstatable_rules(ctx, response, case):
     """A schema-valid read answered 400 must only name records that do not exist (or a bad ``q``)."""
@@ -61,6 +77,8 @@ def valid_reads_are_refused_only_for_unstatable_rules(ctx, response, case):
         errors = response.json().get("errors") or []
     except (ValueError, AttributeError):
         errors = []
+    if any(error.get("code") == "blank" and error.get("field") in _sent_blank(case) for error in errors):
+        return None  # the case broke the parameter's minLength: not a schema-valid read
     if not errors or not all(_unstatable(error) for error in errors):
         raise AssertionError(
             "A schema-valid read was refused for a reason the schema could state: "

@@ -149,3 +149,32 @@ def test_the_curator_password_may_start_with_a_dash(monkeypatch):
     monkeypatch.setattr(runner.secrets, "token_urlsafe", lambda n: "-starts-with-a-dash")
     runner.prepare_database({})
     assert ("createcurator", runner.USERNAME, "--password=-starts-with-a-dash") in calls
+
+
+def _read(query: dict, errors: list[dict]):
+    """A positive GET case on the organizations list and the API's 400 to it, as the check sees them."""
+    from types import SimpleNamespace
+
+    mode = SimpleNamespace(is_positive=True)
+    case = SimpleNamespace(
+        meta=SimpleNamespace(generation=SimpleNamespace(mode=mode)),
+        method="GET",
+        operation=SimpleNamespace(path="/api/v1/organizations/"),
+        query=query,
+    )
+    response = SimpleNamespace(status_code=400, json=lambda: {"errors": errors}, text="")
+    return case, response
+
+
+def test_a_read_sent_with_a_blank_parameter_is_not_schema_valid():
+    """Seed 1178810483: a stateful link inferred from an organization's empty wikidata_id sent
+    ``wikidata_id=``; the API's 400 (blank) is right, as the schema's minLength says."""
+    from tests.schemathesis import hooks
+
+    blank = [{"field": "wikidata_id", "code": "blank", "detail": "Give a value, or leave the parameter out."}]
+    case, response = _read({"wikidata_id": "", "kind": "forum"}, blank)
+    assert hooks.valid_reads_are_refused_only_for_unstatable_rules(None, response, case) is None
+    # A 400 the schema could have stated is still a failure.
+    case, response = _read({"wikidata_id": "Q42"}, [{"field": "wikidata_id", "code": "invalid"}])
+    with pytest.raises(AssertionError, match="could state"):
+        hooks.valid_reads_are_refused_only_for_unstatable_rules(None, response, case)
