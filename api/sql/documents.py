@@ -158,10 +158,7 @@ class Documents:
             count_sql, count_params = count.sql_with_params()
             source, total = f"({ids_sql}) _ids(pk)", f"(SELECT COUNT(*) FROM ({count_sql}) _all)"
             params += count_params
-        found = []
-        for check_sql, check_params in checks:
-            found.append(f"({check_sql})")
-            params += tuple(check_params)
+        found, params = _with_checks(checks, params)
         documents = (
             f"(SELECT JSON_AGG(_docs._document ORDER BY {PAGE}._n)::text "
             f"FROM {PAGE} JOIN ({self.sql}) _docs(pk, _document) ON _docs.pk = {PAGE}.pk)"
@@ -210,10 +207,7 @@ class Documents:
         """
         ids_sql, params = ids.sql_with_params()
         columns = [f"_k{i}" for i in range(keys)]
-        found = []
-        for check_sql, check_params in checks:
-            found.append(f"({check_sql})")
-            params += tuple(check_params)
+        found, params = _with_checks(checks, params)
         documents = (
             f"(SELECT JSON_AGG(_docs._document ORDER BY {PAGE}._n{' DESC' if backward else ''})::text "
             f"FROM {PAGE} JOIN ({self.sql}) _docs(pk, _document) ON _docs.pk = {PAGE}.pk WHERE {PAGE}._n <= %s)"
@@ -242,3 +236,12 @@ SHAPE_PARAMETERS = ("fields", "omit", "expand")
 _UNSUPPORTED: set = set()
 
 __all__ = ["Documents"]
+
+
+def _with_checks(checks, params: tuple) -> tuple[list[str], tuple]:
+    """The existence checks' subqueries as columns of the statement, and ``params`` followed by theirs."""
+    found = []
+    for check_sql, check_params in checks:
+        found.append(f"({check_sql})")
+        params = (*params, *check_params)
+    return found, params

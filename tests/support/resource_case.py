@@ -341,12 +341,8 @@ class ResourceTests:
         assert_error(as_role("editor").delete(self.detail_url(obj)), 403, "permission_denied")
         assert rows(self.model) == before
 
-    @pytest.mark.parametrize("role", ["reader", "none"])
-    def test_writes_without_a_write_role_are_refused(self, as_role, seeded, role):
-        client = as_role(role)
-        obj = self.get_existing()
-        before = rows(self.model)
-        assert client.get(self.detail_url(obj)).status_code == 200  # reads stay open
+    def every_write(self, client, obj):
+        """Create, partially update, update and delete (``obj``) through ``client``: (method, url, response)."""
         for method, url, data in (
             ("post", self.list_url, self.create_data),
             ("patch", self.detail_url(obj), self.update_data),
@@ -354,7 +350,15 @@ class ResourceTests:
             ("delete", self.detail_url(obj), None),
         ):
             kwargs = {"data": materialize(data), "format": "json"} if data is not None else {}
-            response = getattr(client, method)(url, **kwargs)
+            yield method, url, getattr(client, method)(url, **kwargs)
+
+    @pytest.mark.parametrize("role", ["reader", "none"])
+    def test_writes_without_a_write_role_are_refused(self, as_role, seeded, role):
+        client = as_role(role)
+        obj = self.get_existing()
+        before = rows(self.model)
+        assert client.get(self.detail_url(obj)).status_code == 200  # reads stay open
+        for method, url, response in self.every_write(client, obj):
             assert response.status_code == 403, f"{method.upper()} {url}: {response.status_code}"
             assert_error(response, 403, "permission_denied")
         assert rows(self.model) == before
@@ -362,14 +366,7 @@ class ResourceTests:
     def test_anonymous_writes_are_refused(self, api, seeded):
         obj = self.get_existing()
         before = rows(self.model)
-        for method, url, data in (
-            ("post", self.list_url, self.create_data),
-            ("patch", self.detail_url(obj), self.update_data),
-            ("put", self.detail_url(obj), self.put_data()),
-            ("delete", self.detail_url(obj), None),
-        ):
-            kwargs = {"data": materialize(data), "format": "json"} if data is not None else {}
-            response = getattr(api, method)(url, **kwargs)
+        for method, url, response in self.every_write(api, obj):
             assert response.status_code == 401, f"{method.upper()} {url}: {response.status_code}"
             assert_error(response, 401, "not_authenticated")
             assert response["WWW-Authenticate"].startswith("Token")
