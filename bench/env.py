@@ -17,9 +17,15 @@ PG_SERVER_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:54
 UNTHROTTLED = "100000000/s"
 
 
+# The corpus databases' prefix: ``bench`` unless ``BENCH_DB_PREFIX`` names another (a branch measuring its
+# own migrations on its own copies, say).
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "bench")
+
+
 def database_name(agreements: int) -> str:
     """``bench_1k``, ``bench_10k``, ``bench_100k`` (``bench_1500`` for sizes that are not whole thousands)."""
-    return f"bench_{agreements // 1000}k" if agreements % 1000 == 0 else f"bench_{agreements}"
+    size = f"{agreements // 1000}k" if agreements % 1000 == 0 else str(agreements)
+    return f"{DB_PREFIX}_{size}"
 
 
 def database_url(name: str) -> str:
