@@ -16,8 +16,8 @@ languages (a cache keeps each language's copy apart).
 from __future__ import annotations
 
 import hashlib
-import json
 
+import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
@@ -30,12 +30,13 @@ from api.core.prefetch import optimize
 from cooperation.localization import LANGUAGES, active_language
 
 WEAK_PREFIX = "W/"
+_ENCODER = DjangoJSONEncoder()  # what orjson does not know (Decimal, lazy strings...)
 
 
 def etag_of(data, language: str | None = None) -> str:
     """A strong ETag for a representation in ``language`` (default: the active one): a digest of both."""
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder, ensure_ascii=False)
-    digest = hashlib.blake2b(canonical.encode(), digest_size=16, person=(language or active_language()).encode())
+    canonical = orjson.dumps(data, default=_ENCODER.default, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    digest = hashlib.blake2b(canonical, digest_size=16, person=(language or active_language()).encode())
     return '"' + digest.hexdigest() + '"'
 
 

@@ -10,7 +10,7 @@ from django.apps import apps
 from django.db import models
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Cast
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from api.resources import LOG_RESOURCES, RESOURCES, Resource
 
@@ -22,18 +22,22 @@ def resource_for(model: type[models.Model]) -> Resource:
 
 
 def list_url(resource: Resource, request) -> str:
-    """The resource's list URL (absolute with a request), reversed once per request."""
-    cache = getattr(request, "_detail_url_prefixes", None) if request is not None else None
-    if cache is None:
-        cache = {}
-        if request is not None:
-            request._detail_url_prefixes = cache
-    prefix = cache.get(resource.basename)
+    """The resource's list URL (absolute with a request), reversed once per resource, scheme and host."""
+    origin = (request.scheme, request.get_host()) if request is not None else None
+    key = (resource.basename, origin, get_script_prefix())
+    prefix = _LIST_URLS.get(key)
     if prefix is None:
         path = reverse(f"api:{resource.basename}-list")
         prefix = request.build_absolute_uri(path) if request is not None else path
-        cache[resource.basename] = prefix
+        if len(_LIST_URLS) >= MAX_LIST_URLS:
+            _LIST_URLS.clear()
+        _LIST_URLS[key] = prefix
     return prefix
+
+
+# Hosts are limited by ALLOWED_HOSTS (``get_host`` refuses others), so the cache stays small; cleared when full.
+MAX_LIST_URLS = 1024
+_LIST_URLS: dict = {}
 
 
 def detail_url(obj: models.Model, request=None) -> str:
