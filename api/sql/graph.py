@@ -21,7 +21,7 @@ Slugs and ids compare with ``COLLATE "C"``: code point order, as Python compares
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connections, router
 
@@ -34,30 +34,40 @@ from cooperation.localization import active_language
 from cooperation.selectors.graph import EDGE_RANK, NODE_MODELS, NODE_TYPES, TYPE_RANK, GraphQuery
 
 
+# What an edge's row carries out of its table, for its document: (name, type) of each column.
+CARRIED = (("v1", "text"), ("v2", "date"), ("v3", "text"), ("v4", "date"), ("v5", "text"), ("v6", "bigint"))
+
+
 @dataclass(frozen=True)
 class Kind:
-    """An edge kind in SQL: its table, ends, id, type and attributes, and when it is active."""
+    """An edge kind in SQL: its table and ends, when it is active, and its id, type and attributes.
+
+    The id, type and attributes are written on alias ``k``: the edge's row (``tid``, its ends
+    ``sid`` and ``gid``, and the columns ``carry`` takes from its table ``t`` as ``v1``...).
+    """
 
     name: str
     table: str
     source: tuple[str, str]  # (node type, column)
     target: tuple[str, str]
-    id: str  # SQL text of the edge's id, on alias ``t``
+    id: str
     type: str
     attributes: str
+    carry: dict[str, str] = field(default_factory=dict)  # v1...: SQL on ``t``
     started: tuple[str, ...] = ()  # start dates (SQL on ``t`` and joined agreements) the period's end bounds
     ended: tuple[str, ...] = ()  # end dates (their ``_end`` column) the period's start bounds
     joins: str = ""  # the agreements the period reads
     base: str = "TRUE"
+    narrow: str = "target"  # the end with fewer edges per node (an agreement has a few parties, an organization many)
 
 
-def _partial(column: str) -> str:
+def _partial(date: str, precision: str) -> str:
     """A partial date's text at its precision, or null (``selectors.graph._partial``)."""
     return (
-        f"CASE WHEN {column} IS NULL OR {column}_precision = '' THEN NULL "
-        f"WHEN {column}_precision = 'day' THEN TO_CHAR({column}, 'YYYY-MM-DD') "
-        f"WHEN {column}_precision = 'month' THEN TO_CHAR({column}, 'YYYY-MM') "
-        f"ELSE TO_CHAR({column}, 'YYYY') END"
+        f"CASE WHEN {date} IS NULL OR {precision} = '' THEN NULL "
+        f"WHEN {precision} = 'day' THEN TO_CHAR({date}, 'YYYY-MM-DD') "
+        f"WHEN {precision} = 'month' THEN TO_CHAR({date}, 'YYYY-MM') "
+        f"ELSE TO_CHAR({date}, 'YYYY') END"
     )
 
 
@@ -71,19 +81,22 @@ KINDS: dict[str, Kind] = {
             ORGANIZATION,
             ("organization", "id"),
             ("organization", "parent_id"),
-            id="'parent:organization:' || t.slug",
+            id="'parent:organization:' || k.v1",
             type="'parent'",
             attributes="'{}'::json",
+            carry={"v1": "t.slug"},
             base="t.parent_id IS NOT NULL",
+            narrow="source",
         ),
         Kind(
             "party",
             m.AgreementParty._meta.db_table,
             ("organization", "organization_id"),
             ("agreement", "agreement_id"),
-            id="'parties:' || t.id",
+            id="'parties:' || k.tid",
             type="'party'",
-            attributes=f"json_build_object('role', t.role, 'withdrawn_on', {_partial('t.withdrawn_on')})",
+            attributes=f"json_build_object('role', k.v1, 'withdrawn_on', {_partial('k.v2', 'k.v3')})",
+            carry={"v1": "t.role", "v2": "t.withdrawn_on", "v3": "t.withdrawn_on_precision"},
             started=("a.signed_on",),
             ended=("t.withdrawn_on",),
             joins=f"JOIN {AGREEMENT} a ON a.id = t.agreement_id",
@@ -93,12 +106,13 @@ KINDS: dict[str, Kind] = {
             m.Signatory._meta.db_table,
             ("person", "person_id"),
             ("agreement", "agreement_id"),
-            id="'signatories:' || t.id",
+            id="'signatories:' || k.tid",
             type="'signed'",
             attributes=(
                 "json_build_object('on_behalf_of', 'organization:' || "
-                f"(SELECT o.slug FROM {ORGANIZATION} o WHERE o.id = t.on_behalf_of_id), 'title', t.title)"
+                f"(SELECT o.slug FROM {ORGANIZATION} o WHERE o.id = k.v6), 'title', k.v1)"
             ),
+            carry={"v1": "t.title", "v6": "t.on_behalf_of_id"},
             started=("a.signed_on",),
             joins=f"JOIN {AGREEMENT} a ON a.id = t.agreement_id",
         ),
@@ -107,10 +121,12 @@ KINDS: dict[str, Kind] = {
             m.AgreementRelation._meta.db_table,
             ("agreement", "from_agreement_id"),
             ("agreement", "to_agreement_id"),
-            id="'relations:' || t.id",
-            type="t.kind",
+            id="'relations:' || k.tid",
+            type="k.v1",
             attributes="'{}'::json",
+            carry={"v1": "t.kind"},
             started=("a.signed_on", "b.signed_on"),
+            narrow="source",
             joins=f"JOIN {AGREEMENT} a ON a.id = t.from_agreement_id JOIN {AGREEMENT} b ON b.id = t.to_agreement_id",
         ),
         Kind(
@@ -118,12 +134,19 @@ KINDS: dict[str, Kind] = {
             m.MissionParticipant._meta.db_table,
             ("organization", "organization_id"),
             ("mission", "mission_id"),
-            id="'participants:' || t.id",
+            id="'participants:' || k.tid",
             type="'participant'",
             attributes=(
-                f"json_build_object('role', t.role, 'joined_on', {_partial('t.joined_on')}, "
-                f"'left_on', {_partial('t.left_on')})"
+                f"json_build_object('role', k.v1, 'joined_on', {_partial('k.v2', 'k.v3')}, "
+                f"'left_on', {_partial('k.v4', 'k.v5')})"
             ),
+            carry={
+                "v1": "t.role",
+                "v2": "t.joined_on",
+                "v3": "t.joined_on_precision",
+                "v4": "t.left_on",
+                "v5": "t.left_on_precision",
+            },
             started=("t.joined_on",),
             ended=("t.left_on",),
         ),
@@ -132,10 +155,12 @@ KINDS: dict[str, Kind] = {
             m.AgreementMission._meta.db_table,
             ("agreement", "agreement_id"),
             ("mission", "mission_id"),
-            id="'agreement-missions:' || t.id",
-            type="t.role",
+            id="'agreement-missions:' || k.tid",
+            type="k.v1",
             attributes="'{}'::json",
+            carry={"v1": "t.role"},
             started=("a.signed_on",),
+            narrow="source",
             joins=f"JOIN {AGREEMENT} a ON a.id = t.agreement_id",
         ),
     )
@@ -175,33 +200,54 @@ def _joins(kind: Kind, high: bool) -> str:
     return kind.joins if high and kind.started and kind.joins else ""
 
 
-def _slug(alias: str) -> str:
-    """The slug of the node ``(alias.type, alias.id)``, looked up by its primary key."""
-    cases = " ".join(
-        f"WHEN '{name}' THEN (SELECT z.slug FROM {model._meta.db_table} z WHERE z.id = {alias}.id)"
-        for name, model in NODE_MODELS.items()
-    )
-    return f"CASE {alias}.type {cases} END"
-
-
 def _type_rank(alias: str) -> str:
     return f"CASE {alias}.type " + " ".join(f"WHEN '{name}' THEN {TYPE_RANK[name]}" for name in NODE_TYPES) + " END"
 
 
-def _incident(kinds: list[Kind], frontier: str, low: bool, high: bool) -> str:
-    """The active edges touching the nodes of CTE ``frontier``: kind rank, row id, the far end, and its rank key."""
+def _incident(kinds: list[Kind], frontier: str, low: bool, high: bool, among: bool = False) -> str:
+    """The active edges touching the nodes of CTE ``frontier``: each edge's row, its far end and that end's rank key.
+
+    ``among``: only from each kind's ``narrow`` end, enough for the edges between two of them (which
+    ``kept`` picks out of them: a join to the CTE here would be planned on its poor row estimate).
+    """
     reached = []
     for kind in kinds:
         rank = EDGE_RANK[kind.name]
         active, joins = _active(kind, low, high), _joins(kind, high)
-        for near, far in ((kind.source, kind.target), (kind.target, kind.source)):
+        carried = ", ".join(f"{kind.carry.get(name, 'NULL')}::{type_} AS {name}" for name, type_ in CARRIED)
+        ends = ((kind.source, kind.target), (kind.target, kind.source))
+        if among:
+            ends = ends[:1] if kind.narrow == "source" else ends[1:]
+        for near, far in ends:
             reached.append(
                 f"SELECT {rank} AS rank, t.id AS tid, '{far[0]}'::text AS type, t.{far[1]} AS id, "
-                f"f.ord * 8 + {rank} AS key FROM {frontier} f JOIN {kind.table} t ON t.{near[1]} = f.id {joins} "
+                f"f.ord * 8 + {rank} AS key, t.{kind.source[1]} AS sid, t.{kind.target[1]} AS gid, {carried} "
+                f"FROM {frontier} f JOIN {kind.table} t ON t.{near[1]} = f.id {joins} "
                 f"WHERE f.type = '{near[0]}' AND {active}"
             )
-    empty = "SELECT 0 AS rank, NULL::bigint AS tid, NULL::text AS type, NULL::bigint AS id, 0 AS key WHERE FALSE"
+    carried = ", ".join(f"NULL::{type_} AS {name}" for name, type_ in CARRIED)
+    empty = (
+        "SELECT 0 AS rank, NULL::bigint AS tid, NULL::text AS type, NULL::bigint AS id, 0 AS key, "
+        f"NULL::bigint AS sid, NULL::bigint AS gid, {carried} WHERE FALSE"
+    )
     return " UNION ALL ".join(reached) or empty
+
+
+def _records(statement: _Statement, node_types: tuple[str, ...], nodes: str, request) -> str:
+    """The nodes of CTE ``nodes`` (type, id, ...) with their slugs and node documents: one index lookup each."""
+    rows = []
+    for name in node_types:
+        model = NODE_MODELS[name]
+        labels = model._default_manager.order_by().annotate(graph_label=display(model, ""))
+        sql = statement.embed(*labels.values("id", "slug", "graph_label").query.sql_with_params())
+        prefix = f"prefix_{name}"
+        statement.params[prefix] = list_url(resource_for(model), request)
+        rows.append(
+            f"SELECT c.*, r.slug, json_build_object('id', '{name}:' || r.slug, 'type', '{name}'::text, "
+            f"'label', r.graph_label, 'url', %({prefix})s::text || r.slug || '/') AS doc "
+            f"FROM {nodes} c JOIN ({sql}) r ON r.id = c.id WHERE c.type = '{name}'"
+        )
+    return " UNION ALL ".join(rows)
 
 
 def compile_graph(kinds: list[Kind], node_types: tuple[str, ...], depth: int, low: bool, high: bool, request):
@@ -209,7 +255,7 @@ def compile_graph(kinds: list[Kind], node_types: tuple[str, ...], depth: int, lo
     statement = _Statement()
     ctes = [
         "s0 AS (SELECT %(seed_type)s::text AS type, %(seed)s::bigint AS id)",
-        f"n0 AS (SELECT s.type, s.id, 0 AS ord, {_slug('s')} AS slug FROM s0 s)",
+        f"n0 AS (SELECT type, id, 0 AS ord, slug, doc FROM ({_records(statement, node_types, 's0', request)}) s)",
         "all0 AS (SELECT * FROM n0)",
     ]
     truncations = []
@@ -217,67 +263,53 @@ def compile_graph(kinds: list[Kind], node_types: tuple[str, ...], depth: int, lo
         previous, placed = f"n{level - 1}", f"all{level - 1}"
         ctes.append(f"x{level} AS ({_incident(kinds, previous, low, high)})")
         ctes.append(
-            f"c{level} AS (SELECT x.type, x.id, MIN(x.key) AS key, {_type_rank('x')} AS type_rank FROM x{level} x "
+            f"c{level} AS (SELECT x.type, x.id, MIN(x.key) AS key FROM x{level} x "
             f"WHERE NOT EXISTS (SELECT 1 FROM {placed} p WHERE p.type = x.type AND p.id = x.id) GROUP BY x.type, x.id)"
         )
         ctes.append(
-            f"r{level} AS (SELECT c.type, c.id, c.slug, (SELECT COUNT(*) FROM {placed}) - 1 + ROW_NUMBER() OVER "
-            f'(ORDER BY c.key, c.type_rank, c.slug COLLATE "C") AS ord '
-            f"FROM (SELECT c.*, {_slug('c')} AS slug FROM c{level} c) c)"
+            f"r{level} AS (SELECT c.type, c.id, (SELECT COUNT(*) FROM {placed}) - 1 + ROW_NUMBER() OVER "
+            f'(ORDER BY c.key, {_type_rank("c")}, c.slug COLLATE "C") AS ord, c.slug, c.doc '
+            f"FROM ({_records(statement, node_types, f'c{level}', request)}) c)"
         )
-        ctes.append(f"n{level} AS (SELECT type, id, ord::int AS ord, slug FROM r{level} WHERE ord < %(max)s)")
+        ctes.append(f"n{level} AS (SELECT type, id, ord::int AS ord, slug, doc FROM r{level} WHERE ord < %(max)s)")
         ctes.append(f"all{level} AS (SELECT * FROM {placed} UNION ALL SELECT * FROM n{level})")
         truncations.append(f"EXISTS (SELECT 1 FROM r{level} WHERE ord >= %(max)s)")
     placed = f"all{depth}"
-    # The edges among the last level (and from it to earlier ones): every edge between placed nodes is then seen.
-    ctes.append(f"x{depth + 1} AS ({_incident(kinds, f'n{depth}', low, high)})")
+    # The edges among the last level: with those met expanding the earlier ones, every edge between placed nodes.
+    ctes.append(f"x{depth + 1} AS ({_incident(kinds, f'n{depth}', low, high, among=True)})")
     ctes.append(
         "placed AS (SELECT jsonb_object_agg(type || ':' || id, jsonb_build_array(ord, type || ':' || slug)) AS m "
         f"FROM {placed})"
     )
-    seen = " UNION ALL ".join(f"SELECT rank, tid, type, id FROM x{level}" for level in range(1, depth + 2))
+    seen = " UNION ALL ".join(f"SELECT * FROM x{level}" for level in range(1, depth + 2))
     ctes.append(
-        f"kept AS (SELECT DISTINCT x.rank, x.tid FROM ({seen}) x WHERE (SELECT m FROM placed) ? (x.type || ':' || x.id))"
+        f"kept AS (SELECT DISTINCT ON (x.rank, x.tid) x.* FROM ({seen}) x "
+        "WHERE (SELECT m FROM placed) ? (x.type || ':' || x.id))"
     )
-
-    node_rows = []
-    for name in node_types:
-        model = NODE_MODELS[name]
-        labels = model._default_manager.order_by().annotate(graph_label=display(model, ""))
-        labels = labels.values("id", "slug", "graph_label")
-        sql = statement.embed(*labels.query.sql_with_params())
-        prefix = f"prefix_{name}"
-        statement.params[prefix] = list_url(resource_for(model), request)
-        node_rows.append(
-            f"SELECT n.ord, json_build_object('id', '{name}:' || r.slug, 'type', '{name}'::text, "
-            f"'label', r.graph_label, 'url', %({prefix})s::text || r.slug || '/') AS doc "
-            f"FROM {placed} n JOIN ({sql}) r ON r.id = n.id WHERE n.type = '{name}'"
-        )
-    ctes.append(f"nodes AS ({' UNION ALL '.join(node_rows)})")
-
     edge_rows = []
     for kind in kinds:
-        source = f"((SELECT m FROM placed) -> ('{kind.source[0]}:' || t.{kind.source[1]}))"
-        target = f"((SELECT m FROM placed) -> ('{kind.target[0]}:' || t.{kind.target[1]}))"
+        source = f"((SELECT m FROM placed) -> ('{kind.source[0]}:' || k.sid))"
+        target = f"((SELECT m FROM placed) -> ('{kind.target[0]}:' || k.gid))"
         edge_rows.append(
-            f"SELECT {kind.id} AS eid, {EDGE_RANK[kind.name]} AS rank, {source} AS s, {target} AS g, "
+            f"SELECT {kind.id} AS eid, k.rank, {source} AS s, {target} AS g, "
             f"json_build_object('id', {kind.id}, 'source', {source} ->> 1, 'target', {target} ->> 1, "
             f"'type', {kind.type}, 'attributes', {kind.attributes}) AS doc "
-            f"FROM kept k JOIN {kind.table} t ON t.id = k.tid WHERE k.rank = {EDGE_RANK[kind.name]}"
+            f"FROM kept k WHERE k.rank = {EDGE_RANK[kind.name]}"
         )
+    empty = "SELECT NULL::text AS eid, 0 AS rank, NULL::jsonb AS s, NULL::jsonb AS g, NULL::json AS doc WHERE FALSE"
     ctes.append(
         "edges AS (SELECT e.eid, e.rank, e.doc, (e.s ->> 0)::int AS a, (e.g ->> 0)::int AS b "
-        f"FROM ({' UNION ALL '.join(edge_rows) or 'SELECT NULL::text AS eid, 0 AS rank, NULL::jsonb AS s, NULL::jsonb AS g, NULL::json AS doc WHERE FALSE'}) e)"
+        f"FROM ({' UNION ALL '.join(edge_rows) or empty}) e)"
     )
     truncated = " OR ".join(truncations) or "FALSE"
     sql = (
         f"WITH {', '.join(ctes)} SELECT json_build_object("
         "'directed', TRUE, 'multigraph', TRUE, "
-        "'nodes', COALESCE((SELECT json_agg(doc ORDER BY ord) FROM nodes), '[]'::json), "
+        f"'nodes', COALESCE((SELECT json_agg(doc ORDER BY ord) FROM {placed}), '[]'::json), "
         "'edges', COALESCE((SELECT json_agg(doc ORDER BY LEAST(a, b), GREATEST(a, b), rank, eid COLLATE \"C\") "
         "FROM edges), '[]'::json), "
         f"'truncated', {truncated}, "
-        "'node_count', (SELECT COUNT(*) FROM nodes), 'edge_count', (SELECT COUNT(*) FROM edges))::text"
+        f"'node_count', (SELECT COUNT(*) FROM {placed}), 'edge_count', (SELECT COUNT(*) FROM edges))::text"
     )
     return sql, statement.params
 
