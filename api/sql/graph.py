@@ -244,7 +244,9 @@ def _incident(kinds: list[Kind], frontier: str, low: bool, high: bool, among: bo
 
 
 def _records(statement: _Statement, node_types: tuple[str, ...], nodes: str, request) -> str:
-    """The nodes of CTE ``nodes`` (type, id, ...) with their slugs, ids (JSON) and documents: one index lookup each."""
+    """The nodes of CTE ``nodes`` (type, id, ...) with their slugs, ids (JSON) and documents: one index lookup each.
+
+    Only the ``r`` CTEs keep the documents; the levels (``n``, ``all``) carry the nodes' keys alone."""
     rows = []
     for name in node_types:
         model = NODE_MODELS[name]
@@ -267,7 +269,8 @@ def compile_graph(kinds: list[Kind], node_types: tuple[str, ...], depth: int, lo
     statement = _Statement()
     ctes = [
         "s0 AS (SELECT %(seed_type)s::text AS type, %(seed)s::bigint AS id)",
-        f"n0 AS (SELECT type, id, 0 AS ord, slug, nid, doc FROM ({_records(statement, node_types, 's0', request)}) s)",
+        f"r0 AS (SELECT type, id, 0 AS ord, slug, nid, doc FROM ({_records(statement, node_types, 's0', request)}) s)",
+        "n0 AS (SELECT type, id, ord, nid FROM r0)",
         "all0 AS (SELECT * FROM n0)",
     ]
     truncations = []
@@ -283,7 +286,7 @@ def compile_graph(kinds: list[Kind], node_types: tuple[str, ...], depth: int, lo
             f'(ORDER BY c.key, {_type_rank("c")}, c.slug COLLATE "C") AS ord, c.slug, c.nid, c.doc '
             f"FROM ({_records(statement, node_types, f'c{level}', request)}) c)"
         )
-        ctes.append(f"n{level} AS (SELECT type, id, ord::int AS ord, slug, nid, doc FROM r{level} WHERE ord < %(max)s)")
+        ctes.append(f"n{level} AS (SELECT type, id, ord::int AS ord, nid FROM r{level} WHERE ord < %(max)s)")
         ctes.append(f"all{level} AS (SELECT * FROM {placed} UNION ALL SELECT * FROM n{level})")
         truncations.append(f"EXISTS (SELECT 1 FROM r{level} WHERE ord >= %(max)s)")
     placed = f"all{depth}"
@@ -293,14 +296,15 @@ def compile_graph(kinds: list[Kind], node_types: tuple[str, ...], depth: int, lo
         f"placed AS (SELECT jsonb_object_agg(type || ':' || id, jsonb_build_array(ord, nid)) AS m FROM {placed})"
     )
     # Each edge once: from its end placed first (an edge within the last level: from its narrow end).
-    far = "((SELECT m FROM placed) -> (x.type || ':' || x.id))"
+    # (OFFSET 0: the far end is looked up once per row, not once per mention.)
+    far = "SELECT x.*, (SELECT m FROM placed) -> (x.type || ':' || x.id) AS far FROM x{} x OFFSET 0"
     seen = [
-        f"SELECT x.*, {far} AS far FROM x{level} x WHERE ({far} ->> 0)::int > x.nord "
-        f"OR (({far} ->> 0)::int = x.nord AND x.forward)"
+        f"SELECT * FROM ({far.format(level)}) x WHERE (x.far ->> 0)::int > x.nord "
+        "OR ((x.far ->> 0)::int = x.nord AND x.forward)"
         for level in range(1, depth + 1)
     ]
     seen.append(
-        f"SELECT x.*, {far} AS far FROM x{depth + 1} x WHERE ({far} ->> 0)::int >= (SELECT MIN(ord) FROM n{depth})"
+        f"SELECT * FROM ({far.format(depth + 1)}) x WHERE (x.far ->> 0)::int >= (SELECT MIN(ord) FROM n{depth})"
     )
     ctes.append(f"kept AS ({' UNION ALL '.join(seen)})")
     edge_rows = []
@@ -319,7 +323,8 @@ def compile_graph(kinds: list[Kind], node_types: tuple[str, ...], depth: int, lo
     empty = "SELECT NULL::text AS eid, 0 AS rank, 0 AS a, 0 AS b, NULL::text AS doc WHERE FALSE"
     ctes.append(f"edges AS ({' UNION ALL '.join(edge_rows) or empty})")
     truncated = " OR ".join(truncations) or "FALSE"
-    nodes = f"(SELECT '[' || string_agg(doc, ',' ORDER BY ord) || ']' FROM {placed})"
+    documents = " UNION ALL ".join(f"SELECT ord, doc FROM r{level} WHERE ord < %(max)s" for level in range(depth + 1))
+    nodes = f"(SELECT '[' || string_agg(doc, ',' ORDER BY ord) || ']' FROM ({documents}) n)"
     order = 'LEAST(a, b), GREATEST(a, b), rank, eid COLLATE "C"'
     edges = f"(SELECT '[' || string_agg(doc, ',' ORDER BY {order}) || ']' FROM edges)"
     document = _object(

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from api.core.throttling import AnonThrottle, UserThrottle
 from api.renderers.json import RawJSON
 from api.sql.graph import graph_document
 from cooperation.corpus import CorpusBuilder, CorpusSize
@@ -22,6 +23,13 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL writes the graph; SQLite never"),
     pytest.mark.usefixtures("seeded"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _unthrottled(monkeypatch):
+    """Each case is asked twice in three languages: far more requests than a minute's allowance."""
+    for throttle in (AnonThrottle, UserThrottle):
+        monkeypatch.setattr(throttle, "allow_request", lambda self, request, view: True)
 
 
 @pytest.fixture
