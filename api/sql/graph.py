@@ -66,6 +66,11 @@ def _json(value: str) -> str:
     return f"COALESCE(to_json(({value})::text)::text, 'null')"
 
 
+def _quoted(text: str) -> str:
+    """JSON text of a text value that needs no escaping (digits, a constant of letters)."""
+    return f"('\"' || {text} || '\"')"
+
+
 def _object(**members: str) -> str:
     """A JSON object's text from its members' JSON texts, in order."""
     parts = ",".join(f'"{key}":' + "' || " + value + " || '" for key, value in members.items())
@@ -310,10 +315,10 @@ def compile_graph(kinds: list[Kind], node_types: tuple[str, ...], depth: int, lo
     edge_rows = []
     for kind in kinds:
         document = _object(
-            id=_json(kind.id),
+            id=_quoted(kind.id) if kind.id.endswith("k.tid") else _json(kind.id),  # '<collection>:<number>'
             source="CASE WHEN k.forward THEN k.nnid ELSE k.far ->> 1 END",
             target="CASE WHEN k.forward THEN k.far ->> 1 ELSE k.nnid END",
-            type=_json(kind.type),
+            type=_quoted(kind.type) if kind.type.startswith("'") else _json(kind.type),
             attributes=kind.attributes,
         )
         edge_rows.append(
