@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from unittest import mock
 
@@ -122,7 +123,7 @@ def test_the_bound_and_truncation_match(api, corpus):
 
 def test_a_withdrawn_party_follows_the_period(api, corpus):
     party = AgreementParty.objects.filter(role="party").select_related("organization").first()
-    party.withdrawn_on, party.withdrawn_on_precision = "2001-05-01", "month"
+    party.withdrawn_on, party.withdrawn_on_precision = dt.date(2001, 5, 1), "month"
     party.save()
     query = f"organization={party.organization.slug}&depth=2&date_from=2000&date_to=2030"
     fast, slow = both_paths(api, query, "ru")
