@@ -11,9 +11,16 @@ labels and URLs in Python. Here the same rules run in SQL, level by level (a dep
 * they are numbered after the nodes already placed, up to ``max_nodes``; a candidate left
   out makes the graph ``truncated`` (and the levels after it get no room);
 * the edges are every active edge between two placed nodes, ordered by their ends' places,
-  then kind, then id; labels are the records' displays (``api.sql.expressions.display``) and
-  URLs the API's detail URLs.
+  then kind, then id: each is taken from the expansion of its end placed first (an edge
+  between two nodes of the last level, from one more expansion of that level, from the end
+  of its kind with fewer edges per node); labels are the records' displays
+  (``api.sql.expressions.display``) and URLs the API's detail URLs.
 
+The ranked levels keep each node's document; a placed node's ``(ord, id)`` is found in one
+``jsonb`` map (a join to a CTE would be planned on its poor row estimate). Documents are
+concatenated text, values escaped by ``to_json``: compact, as the renderer writes JSON.
+The statement is compiled once per shape (depth, kinds, period bounds given, language, URL
+prefixes) and runs as a prepared statement (``server_bound_cursor``): one query per request.
 Slugs and ids compare with ``COLLATE "C"``: code point order, as Python compares strings.
 ``tests/api/test_graph_sql.py`` holds the document to the Python path's, value for value.
 """
