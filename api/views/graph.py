@@ -11,14 +11,15 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.core.query_forms import ChoicesListField, QueryForm, WholeNumberField
 from api.core.resource_urls import detail_url
 from api.filtersets.base import PartialDateQueryField, invalid
+from api.renderers.json import ORJSONRenderer
 from api.schema.parameters import PARTIAL_DATE_PATTERN
+from api.sql.graph import graph_document
 from api.views.base import ContractMixin
 from cooperation.localization import display
 from cooperation.selectors.graph import EDGE_TYPES, MAX_DEPTH, NODE_MODELS, NODE_TYPES, Graph, GraphQuery, build_graph
@@ -250,7 +251,7 @@ class GraphView(ContractMixin, APIView):
     supports_shape = False  # fields/omit/expand do not apply
 
     permission_classes = [AllowAny]
-    renderer_classes = [JSONRenderer]
+    renderer_classes = [ORJSONRenderer]
     extra_query_parameters = tuple(parameter.name for parameter in GRAPH_PARAMETERS)
     comma_separated_parameters = ("types",)
 
@@ -270,4 +271,7 @@ class GraphView(ContractMixin, APIView):
             date_to=data["date_to"],
             max_nodes=data["max_nodes"] or settings.API_GRAPH_MAX_NODES,
         )
+        document = graph_document(query, request)  # PostgreSQL writes a scoped graph itself
+        if document is not None:
+            return Response(document)
         return Response(GraphSerializer(build_graph(query), context={"request": request}).data)

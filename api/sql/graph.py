@@ -1,0 +1,389 @@
+"""A scoped graph written by PostgreSQL: the breadth-first expansion and the node-link document in one statement.
+
+``cooperation.selectors.graph`` builds the graph in Python (one query per edge kind and level,
+then the nodes' records) and the view writes it out: hundreds of rows become edges, nodes,
+labels and URLs in Python. Here the same rules run in SQL, level by level (a depth is at most
+``MAX_DEPTH``, so the levels are written out as CTEs rather than recursed):
+
+* level ``L``'s candidates are the other ends of the active edges touching level ``L - 1`` that
+  no earlier level holds; each is ranked by the earliest node it is reached from, then the
+  kind of the edge, then its node kind, then its slug (``GraphBuilder.neighbours``' order);
+* they are numbered after the nodes already placed, up to ``max_nodes``; a candidate left
+  out makes the graph ``truncated`` (and the levels after it get no room);
+* the edges are every active edge between two placed nodes, ordered by their ends' places,
+  then kind, then id: each is taken from the expansion of its end placed first (an edge
+  between two nodes of the last level, from one more expansion of that level, from the end
+  of its kind with fewer edges per node); labels are the records' displays
+  (``api.sql.expressions.display``) and URLs the API's detail URLs.
+
+The ranked levels keep each node's document; a placed node's ``(ord, id)`` is found in one
+``jsonb`` map (a join to a CTE would be planned on its poor row estimate). Documents are
+concatenated text, values escaped by ``to_json``: compact, as the renderer writes JSON.
+The statement is compiled once per shape (depth, kinds, period bounds given, language, URL
+prefixes) and runs as a prepared statement (``server_bound_cursor``): one query per request.
+Slugs and ids compare with ``COLLATE "C"``: code point order, as Python compares strings.
+``tests/api/test_graph_sql.py`` holds the document to the Python path's, value for value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.db import connections, router
+
+from api.core.resource_urls import list_url, resource_for
+from api.renderers.json import RawJSON
+from api.sql.documents import server_bound_cursor
+from api.sql.expressions import display
+from cooperation import models as m
+from cooperation.localization import active_language
+from cooperation.selectors.graph import EDGE_RANK, NODE_MODELS, NODE_TYPES, TYPE_RANK, GraphQuery
+
+# What an edge's row carries out of its table, for its document: (name, type) of each column.
+CARRIED = (("v1", "text"), ("v2", "date"), ("v3", "text"), ("v4", "date"), ("v5", "text"), ("v6", "bigint"))
+
+
+@dataclass(frozen=True)
+class Kind:
+    """An edge kind in SQL: its table and ends, when it is active, and its id, type and attributes.
+
+    The id, type and attributes are written on alias ``k``: the edge's row (``tid``, its ends
+    ``sid`` and ``gid``, and the columns ``carry`` takes from its table ``t`` as ``v1``...).
+    """
+
+    name: str
+    table: str
+    source: tuple[str, str]  # (node type, column)
+    target: tuple[str, str]
+    id: str
+    type: str
+    attributes: str
+    carry: dict[str, str] = field(default_factory=dict)  # v1...: SQL on ``t``
+    started: tuple[str, ...] = ()  # start dates (SQL on ``t`` and joined agreements) the period's end bounds
+    ended: tuple[str, ...] = ()  # end dates (their ``_end`` column) the period's start bounds
+    joins: str = ""  # the agreements the period reads
+    base: str = "TRUE"
+    narrow: str = "target"  # the end with fewer edges per node (an agreement has a few parties, an organization many)
+
+
+def _json(value: str) -> str:
+    """JSON text of a text value (null when it is null). The documents are concatenated, not built by
+    ``json_build_object``: five times cheaper, and as compact as the renderer writes them."""
+    return f"COALESCE(to_json(({value})::text)::text, 'null')"
+
+
+def _quoted(text: str) -> str:
+    """JSON text of a text value that needs no escaping (digits, a constant of letters)."""
+    return f"('\"' || {text} || '\"')"
+
+
+def _object(**members: str) -> str:
+    """A JSON object's text from its members' JSON texts, in order."""
+    parts = ",".join(f'"{key}":' + "' || " + value + " || '" for key, value in members.items())
+    return f"('{{{parts}}}')".replace(" || ''", "")
+
+
+def _partial(date: str, precision: str) -> str:
+    """A partial date's JSON text at its precision, or null (``selectors.graph._partial``)."""
+    return (
+        f"CASE WHEN {date} IS NULL OR {precision} = '' THEN 'null' "
+        f"WHEN {precision} = 'day' THEN '\"' || TO_CHAR({date}, 'YYYY-MM-DD') || '\"' "
+        f"WHEN {precision} = 'month' THEN '\"' || TO_CHAR({date}, 'YYYY-MM') || '\"' "
+        f"ELSE '\"' || TO_CHAR({date}, 'YYYY') || '\"' END"
+    )
+
+
+AGREEMENT = m.Agreement._meta.db_table
+ORGANIZATION = m.Organization._meta.db_table
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind(
+            "parent",
+            ORGANIZATION,
+            ("organization", "id"),
+            ("organization", "parent_id"),
+            id="'parent:organization:' || k.v1",
+            type="'parent'",
+            attributes="'{}'",
+            carry={"v1": "t.slug"},
+            base="t.parent_id IS NOT NULL",
+            narrow="source",
+        ),
+        Kind(
+            "party",
+            m.AgreementParty._meta.db_table,
+            ("organization", "organization_id"),
+            ("agreement", "agreement_id"),
+            id="'parties:' || k.tid",
+            type="'party'",
+            attributes=_object(role=_json("k.v1"), withdrawn_on=_partial("k.v2", "k.v3")),
+            carry={"v1": "t.role", "v2": "t.withdrawn_on", "v3": "t.withdrawn_on_precision"},
+            started=("a.signed_on",),
+            ended=("t.withdrawn_on",),
+            joins=f"JOIN {AGREEMENT} a ON a.id = t.agreement_id",
+        ),
+        Kind(
+            "signed",
+            m.Signatory._meta.db_table,
+            ("person", "person_id"),
+            ("agreement", "agreement_id"),
+            id="'signatories:' || k.tid",
+            type="'signed'",
+            attributes=_object(
+                on_behalf_of=_json(f"'organization:' || (SELECT o.slug FROM {ORGANIZATION} o WHERE o.id = k.v6)"),
+                title=_json("k.v1"),
+            ),
+            carry={"v1": "t.title", "v6": "t.on_behalf_of_id"},
+            started=("a.signed_on",),
+            joins=f"JOIN {AGREEMENT} a ON a.id = t.agreement_id",
+        ),
+        Kind(
+            "relation",
+            m.AgreementRelation._meta.db_table,
+            ("agreement", "from_agreement_id"),
+            ("agreement", "to_agreement_id"),
+            id="'relations:' || k.tid",
+            type="k.v1",
+            attributes="'{}'",
+            carry={"v1": "t.kind"},
+            started=("a.signed_on", "b.signed_on"),
+            narrow="source",
+            joins=f"JOIN {AGREEMENT} a ON a.id = t.from_agreement_id JOIN {AGREEMENT} b ON b.id = t.to_agreement_id",
+        ),
+        Kind(
+            "participant",
+            m.MissionParticipant._meta.db_table,
+            ("organization", "organization_id"),
+            ("mission", "mission_id"),
+            id="'participants:' || k.tid",
+            type="'participant'",
+            attributes=_object(
+                role=_json("k.v1"), joined_on=_partial("k.v2", "k.v3"), left_on=_partial("k.v4", "k.v5")
+            ),
+            carry={
+                "v1": "t.role",
+                "v2": "t.joined_on",
+                "v3": "t.joined_on_precision",
+                "v4": "t.left_on",
+                "v5": "t.left_on_precision",
+            },
+            started=("t.joined_on",),
+            ended=("t.left_on",),
+        ),
+        Kind(
+            "agreement_mission",
+            m.AgreementMission._meta.db_table,
+            ("agreement", "agreement_id"),
+            ("mission", "mission_id"),
+            id="'agreement-missions:' || k.tid",
+            type="k.v1",
+            attributes="'{}'",
+            carry={"v1": "t.role"},
+            started=("a.signed_on",),
+            narrow="source",
+            joins=f"JOIN {AGREEMENT} a ON a.id = t.agreement_id",
+        ),
+    )
+}
+assert list(KINDS) == list(EDGE_RANK)  # the same kinds, in the same rank order
+
+
+class _Statement:
+    """SQL text with named parameters; Django-compiled pieces (``%s``) are renamed into it."""
+
+    def __init__(self):
+        self.params: dict = {}
+
+    def embed(self, sql: str, params) -> str:
+        values = iter(params)
+
+        def rename(found):
+            if found.group(0) == "%%":
+                return "%%"
+            name = f"p{len(self.params)}"
+            self.params[name] = next(values)
+            return f"%({name})s"
+
+        return re.sub(r"%[%s]", rename, sql)
+
+
+def _active(kind: Kind, low: bool, high: bool) -> str:
+    conditions = [kind.base]
+    if high:
+        conditions += [f"({column} IS NULL OR {column} <= %(high)s)" for column in kind.started]
+    if low:
+        conditions += [f"({column}_end IS NULL OR {column}_end >= %(low)s)" for column in kind.ended]
+    return " AND ".join(conditions)
+
+
+def _joins(kind: Kind, high: bool) -> str:
+    return kind.joins if high and kind.started and kind.joins else ""
+
+
+def _type_rank(alias: str) -> str:
+    return f"CASE {alias}.type " + " ".join(f"WHEN '{name}' THEN {TYPE_RANK[name]}" for name in NODE_TYPES) + " END"
+
+
+def _incident(kinds: list[Kind], frontier: str, low: bool, high: bool, among: bool = False) -> str:
+    """The active edges touching the nodes of CTE ``frontier``: each edge's row, its far end and that end's rank key.
+
+    ``among``: only from each kind's ``narrow`` end, enough for the edges between two of them (which
+    ``kept`` picks out of them: a join to the CTE here would be planned on its poor row estimate).
+    """
+    reached = []
+    for kind in kinds:
+        rank = EDGE_RANK[kind.name]
+        active, joins = _active(kind, low, high), _joins(kind, high)
+        carried = ", ".join(f"{kind.carry.get(name, 'NULL')}::{type_} AS {name}" for name, type_ in CARRIED)
+        ends = ((kind.source, kind.target), (kind.target, kind.source))
+        if among:
+            ends = ends[:1] if kind.narrow == "source" else ends[1:]
+        for near, far in ends:
+            reached.append(
+                f"SELECT {rank} AS rank, t.id AS tid, '{far[0]}'::text AS type, t.{far[1]} AS id, "
+                f"f.ord * 8 + {rank} AS key, f.ord AS nord, f.nid AS nnid, {near is kind.source} AS forward, {carried} "
+                f"FROM {frontier} f JOIN {kind.table} t ON t.{near[1]} = f.id {joins} "
+                f"WHERE f.type = '{near[0]}' AND {active}"
+            )
+    carried = ", ".join(f"NULL::{type_} AS {name}" for name, type_ in CARRIED)
+    empty = (
+        "SELECT 0 AS rank, NULL::bigint AS tid, NULL::text AS type, NULL::bigint AS id, 0 AS key, "
+        f"0 AS nord, NULL::text AS nnid, TRUE AS forward, {carried} WHERE FALSE"
+    )
+    return " UNION ALL ".join(reached) or empty
+
+
+def _records(statement: _Statement, node_types: tuple[str, ...], nodes: str, request) -> str:
+    """The nodes of CTE ``nodes`` (type, id, ...) with their slugs, ids (JSON) and documents: one index lookup each.
+
+    Only the ``r`` CTEs keep the documents; the levels (``n``, ``all``) carry the nodes' keys alone."""
+    rows = []
+    for name in node_types:
+        model = NODE_MODELS[name]
+        labels = model._default_manager.order_by().annotate(graph_label=display(model, ""))
+        sql = statement.embed(*labels.values("id", "slug", "graph_label").query.sql_with_params())
+        prefix = f"prefix_{name}"
+        statement.params[prefix] = list_url(resource_for(model), request)
+        node_id = _json(f"'{name}:' || r.slug")
+        url = _json(f"%({prefix})s::text || r.slug || '/'")
+        document = _object(id=node_id, type=f"'\"{name}\"'", label=_json("r.graph_label"), url=url)
+        rows.append(
+            f"SELECT c.*, r.slug, {node_id} AS nid, {document} AS doc "
+            f"FROM {nodes} c JOIN ({sql}) r ON r.id = c.id WHERE c.type = '{name}'"
+        )
+    return " UNION ALL ".join(rows)
+
+
+def compile_graph(kinds: list[Kind], node_types: tuple[str, ...], depth: int, low: bool, high: bool, request):
+    """The statement for a scoped graph of ``depth`` over ``kinds``; parameters seed, seed_type, max, low, high."""
+    statement = _Statement()
+    ctes = [
+        "s0 AS (SELECT %(seed_type)s::text AS type, %(seed)s::bigint AS id)",
+        f"r0 AS (SELECT type, id, 0 AS ord, slug, nid, doc FROM ({_records(statement, node_types, 's0', request)}) s)",
+        "n0 AS (SELECT type, id, ord, nid FROM r0)",
+        "all0 AS (SELECT * FROM n0)",
+    ]
+    truncations = []
+    for level in range(1, depth + 1):
+        previous, placed = f"n{level - 1}", f"all{level - 1}"
+        ctes.append(f"x{level} AS ({_incident(kinds, previous, low, high)})")
+        ctes.append(
+            f"c{level} AS (SELECT x.type, x.id, MIN(x.key) AS key FROM x{level} x "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {placed} p WHERE p.type = x.type AND p.id = x.id) GROUP BY x.type, x.id)"
+        )
+        ctes.append(
+            f"r{level} AS (SELECT c.type, c.id, (SELECT COUNT(*) FROM {placed}) - 1 + ROW_NUMBER() OVER "
+            f'(ORDER BY c.key, {_type_rank("c")}, c.slug COLLATE "C") AS ord, c.slug, c.nid, c.doc '
+            f"FROM ({_records(statement, node_types, f'c{level}', request)}) c)"
+        )
+        ctes.append(f"n{level} AS (SELECT type, id, ord::int AS ord, nid FROM r{level} WHERE ord < %(max)s)")
+        ctes.append(f"all{level} AS (SELECT * FROM {placed} UNION ALL SELECT * FROM n{level})")
+        truncations.append(f"EXISTS (SELECT 1 FROM r{level} WHERE ord >= %(max)s)")
+    placed = f"all{depth}"
+    # The edges among the last level: with those met expanding the earlier ones, every edge between placed nodes.
+    ctes.append(f"x{depth + 1} AS ({_incident(kinds, f'n{depth}', low, high, among=True)})")
+    ctes.append(
+        f"placed AS (SELECT jsonb_object_agg(type || ':' || id, jsonb_build_array(ord, nid)) AS m FROM {placed})"
+    )
+    # Each edge once: from its end placed first (an edge within the last level: from its narrow end).
+    # (OFFSET 0: the far end is looked up once per row, not once per mention.)
+    far = "SELECT x.*, (SELECT m FROM placed) -> (x.type || ':' || x.id) AS far FROM x{} x OFFSET 0"
+    seen = [
+        f"SELECT * FROM ({far.format(level)}) x WHERE (x.far ->> 0)::int > x.nord "
+        "OR ((x.far ->> 0)::int = x.nord AND x.forward)"
+        for level in range(1, depth + 1)
+    ]
+    seen.append(
+        f"SELECT * FROM ({far.format(depth + 1)}) x WHERE (x.far ->> 0)::int >= (SELECT MIN(ord) FROM n{depth})"
+    )
+    ctes.append(f"kept AS ({' UNION ALL '.join(seen)})")
+    edge_rows = []
+    for kind in kinds:
+        document = _object(
+            id=_quoted(kind.id) if kind.id.endswith("k.tid") else _json(kind.id),  # '<collection>:<number>'
+            source="CASE WHEN k.forward THEN k.nnid ELSE k.far ->> 1 END",
+            target="CASE WHEN k.forward THEN k.far ->> 1 ELSE k.nnid END",
+            type=_quoted(kind.type) if kind.type.startswith("'") else _json(kind.type),
+            attributes=kind.attributes,
+        )
+        edge_rows.append(
+            f"SELECT {kind.id} AS eid, k.rank, k.nord AS a, (k.far ->> 0)::int AS b, {document} AS doc "
+            f"FROM kept k WHERE k.rank = {EDGE_RANK[kind.name]}"
+        )
+    empty = "SELECT NULL::text AS eid, 0 AS rank, 0 AS a, 0 AS b, NULL::text AS doc WHERE FALSE"
+    ctes.append(f"edges AS ({' UNION ALL '.join(edge_rows) or empty})")
+    truncated = " OR ".join(truncations) or "FALSE"
+    documents = " UNION ALL ".join(f"SELECT ord, doc FROM r{level} WHERE ord < %(max)s" for level in range(depth + 1))
+    nodes = f"(SELECT '[' || string_agg(doc, ',' ORDER BY ord) || ']' FROM ({documents}) n)"
+    order = 'LEAST(a, b), GREATEST(a, b), rank, eid COLLATE "C"'
+    edges = f"(SELECT '[' || string_agg(doc, ',' ORDER BY {order}) || ']' FROM edges)"
+    document = _object(
+        directed="'true'",
+        multigraph="'true'",
+        nodes=f"COALESCE({nodes}, '[]')",
+        edges=f"COALESCE({edges}, '[]')",
+        truncated=f"CASE WHEN {truncated} THEN 'true' ELSE 'false' END",
+        node_count=f"(SELECT COUNT(*) FROM {placed})::text",
+        edge_count="(SELECT COUNT(*) FROM edges)::text",
+    )
+    sql = f"WITH {', '.join(ctes)} SELECT {document}"
+    return sql, statement.params
+
+
+_CACHE: dict[tuple, tuple[str, dict]] = {}
+
+
+def graph_document(query: GraphQuery, request) -> RawJSON | None:
+    """The scoped graph ``query`` asks for as a JSON document written by PostgreSQL; None elsewhere."""
+    model = NODE_MODELS[query.scope[0]] if query.scope else None
+    if model is None or connections[router.db_for_read(model)].vendor != "postgresql":
+        return None
+    period = query.period
+    node_types = query.kinds
+    kinds = [KINDS[name] for name in EDGE_RANK if _uses(KINDS[name], node_types)]
+    urls = tuple(list_url(resource_for(NODE_MODELS[name]), request) for name in node_types)
+    key = (tuple(k.name for k in kinds), node_types, query.steps, period.low is not None, period.high is not None)
+    key += (active_language(), urls)
+    compiled = _CACHE.get(key)
+    if compiled is None:
+        compiled = _CACHE[key] = compile_graph(
+            kinds, node_types, query.steps, period.low is not None, period.high is not None, request
+        )
+    sql, params = compiled
+    params = {
+        **params,
+        "seed_type": query.scope[0],
+        "seed": query.scope[1],
+        "max": query.max_nodes,
+        "low": period.low,
+        "high": period.high,
+    }
+    with server_bound_cursor(model) as cursor:
+        cursor.execute(sql, params)
+        return RawJSON(cursor.fetchone()[0])
+
+
+def _uses(kind: Kind, node_types: tuple[str, ...]) -> bool:
+    return kind.source[0] in node_types and kind.target[0] in node_types
