@@ -268,27 +268,29 @@ def labels_subquery(spec: SearchType) -> Subquery:
 
 
 def search(request: GlobalSearchQuery) -> SearchPage:
-    """One page of ranked results: one query per type, each returning at most ``offset + limit`` rows."""
+    """One page of ranked results: on PostgreSQL one statement for every type (``bounded_search``); on
+    SQLite one query per type, each returning at most ``offset + limit`` rows, merged here."""
     query, offset, limit = request.normalized, request.offset, request.limit
+    alias = router.db_for_read(SEARCH_TYPES[request.types[0]].model) if request.types else "default"
+    if connections[alias].vendor == "postgresql":
+        from cooperation.selectors.bounded_search import bounded_page  # (it builds on this module)
+
+        found, count, capped = bounded_page(request, alias)
+        hits = [Hit(name, obj, round(score, 3), snippet(SEARCH_TYPES[name], obj, query)) for name, obj, score in found]
+        return SearchPage(count, hits, not capped)
     rows = []
-    count, exact = 0, True
+    count = 0
     for name in request.types:
         spec = SEARCH_TYPES[name]
-        if connections[router.db_for_read(spec.model)].vendor == "postgresql":
-            from cooperation.selectors.bounded_search import bounded_matches  # (it builds on this module)
-
-            found, total, capped = bounded_matches(spec, query, offset + limit)
-        else:
-            found = list(scored_matches(spec, query, postgres=False)[: offset + limit])
-            total, capped = (found[0].search_total if found else 0), False
-        count, exact = count + total, exact and not capped
+        found = list(scored_matches(spec, query, postgres=False)[: offset + limit])
+        count += found[0].search_total if found else 0
         rows += [(-obj.search_score, TYPE_NAMES.index(name), index, spec, obj) for index, obj in enumerate(found)]
     rows.sort(key=lambda row: row[:3])
     hits = [
         Hit(spec.name, obj, round(obj.search_score, 3), snippet(spec, obj, query))
         for _, _, _, spec, obj in rows[offset : offset + limit]
     ]
-    return SearchPage(count, hits, exact)
+    return SearchPage(count, hits, True)
 
 
 # --- snippets ---------------------------------------------------------------------------------
