@@ -9,13 +9,15 @@ shape and reused with the query's values as parameters.
   if better: the same for every way of a record) and its sort key, so ranking needs no join;
   the page alone joins its records, with only the columns a hit shows (id, slug, names, the
   summary or description, what its display reads) and its labels.
-* Full-text queries and the near miss's query reach the planner as parameters of an
-  ``InitPlan`` (``(SELECT ...)``): their selectivity estimates (the near miss's evaluates
-  ``word_similarity`` over the column's statistics) cost more than running the way, and with
-  the default estimate the planner reads their GIN indexes, which is cheaper than evaluating
-  ``to_tsvector`` or ``word_similarity`` on every row a sequential scan reads.
+* The ways over words and over summaries read the stored columns of migration 0012
+  (``search_name_words``, ``search_body_words``, ``search_body_plain``), indexed there: a
+  common word's sequential scan then stops at the cap without computing ``to_tsvector`` or
+  ``translate`` on every row it reads; a rare word's is an index scan.
+* The near miss's query reaches the planner as an ``InitPlan`` parameter (``(SELECT ...)``):
+  its selectivity estimate evaluates ``word_similarity`` over the column's statistics, which
+  cost more than the way, and with the default estimate the planner reads the trigram index
+  rather than computing ``word_similarity`` on every row.
 
-Each way's expression is the one migration 0009 (or 0005) indexes, character for character:
 ``tests/api/test_global_search.py`` checks every way can be an index scan.
 """
 
@@ -82,19 +84,16 @@ def _ways(index: int, spec: search.SearchType, alias: str, words: int, near: boo
         f"(SELECT {pk}, {search.EXACT}::float8, {sort}, TRUE, 1 FROM {table} "
         f"WHERE string_to_array(search_text, E'\\n') @> ARRAY[%(query)s]::text[] LIMIT {cap})",
         f"(SELECT {pk}, {scored(search.SUBSTRING)}, {sort}, TRUE, 2 FROM {table} "
-        "WHERE to_tsvector('simple'::regconfig, COALESCE(search_text, ''::text)) "
-        f"@@ (SELECT plainto_tsquery('simple'::regconfig, %(query)s)) LIMIT {cap})",
+        f"WHERE search_name_words @@ plainto_tsquery('simple'::regconfig, %(query)s) LIMIT {cap})",
     ]
     if spec.text_field:
         text = quote(spec.text_field)
-        plain = f"lower(translate({text}, {_literal(search.APOSTROPHES)}::text, ''::text))"
-        matches = " AND ".join(f"{plain} LIKE %(word_{i})s" for i in range(words))
+        matches = " AND ".join(f"search_body_plain LIKE %(word_{i})s" for i in range(words))
         ways += [
             f"(SELECT {pk}, {scored(search.TEXT)}, {sort}, {text} ~* %(pattern)s, 3 FROM {table} "
             f"WHERE {matches} LIMIT {cap})",
             f"(SELECT {pk}, {scored(search.TEXT)}, {sort}, TRUE, 4 FROM {table} "
-            f"WHERE to_tsvector('english'::regconfig, COALESCE({text}, ''::text)) "
-            f"@@ (SELECT plainto_tsquery('english'::regconfig, %(query)s)) LIMIT {cap})",
+            f"WHERE search_body_words @@ plainto_tsquery('english'::regconfig, %(query)s) LIMIT {cap})",
         ]
     if near:  # (names containing the query are the substring way's, which is not full when this runs)
         ways.append(

@@ -34,13 +34,14 @@ SQLite fallback
     No word-order-free or stemmed full-text matching, no near misses.
 
 Queries
-    One per searched type, whatever the number of matches or the page; it returns
-    only the type's first ``offset + limit`` rows, with the labels of each for the
-    snippet, and the page is merged from those in Python (types tie before names, so
-    each type's own order is all the merge needs).
+    PostgreSQL: one statement for every searched type, whatever the number of matches or
+    the page (``bounded_search``); it returns the page's records only, with the labels of
+    each for the snippet. SQLite: one per searched type, returning only the type's first
+    ``offset + limit`` rows, and the page is merged from those in Python (types tie before
+    names, so each type's own order is all the merge needs).
 
 Bounded work (PostgreSQL)
-    Each way of matching is an index scan of its own (migrations 0005 and 0007) that reads
+    Each way of matching is an index scan of its own (migrations 0005, 0009, 0012) that reads
     at most ``MAX_MATCHES`` rows: a whole name (an index on the name lines), a substring of
     a name (trigrams), the names' words (full text), the summary's words as written
     (trigrams of the text without apostrophes, then ``text_pattern``) and as English word
