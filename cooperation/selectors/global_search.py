@@ -339,7 +339,8 @@ def _name_terms(spec: SearchType, obj: models.Model) -> list[tuple[str, str]]:
     lines = sorted(set((getattr(obj, "search_labels", None) or "").split("\n")))
     labels = [(text, language) for language, _, text in (line.partition("\t") for line in lines)]
     terms = [*own[:-1], *labels, own[-1]] if spec.name_fields[-1] == "slug" else [*own, *labels]
-    return [(_clean(term), language) for term, language in terms if term and _clean(term)]
+    cleaned = [(_clean(term), language) for term, language in terms if term]
+    return [(term, language) for term, language in cleaned if term]
 
 
 def _term_rank(term: str, query: str) -> float:
