@@ -1,25 +1,40 @@
-"""PostgreSQL: global search's one statement per type, every way of matching an index scan that stops at a cap.
+"""PostgreSQL: global search as one statement, every way of matching an index scan that stops at a cap.
 
 ``global_search`` describes the ways and the ranking ("Bounded work"); this module writes
-them as SQL. The statement's text depends only on the type, the number of words of the
-query and whether near misses are sought, so it is built once per shape and reused with
-the query's values as parameters (compiling it through the ORM cost more than running it).
-Each way's expression is the one migration 0007 (or 0005) indexes, character for character:
-``tests/api/test_global_search.py`` checks every way is an index scan.
+them as SQL: one statement for every searched type, whose text depends only on the types,
+the number of words of the query and whether near misses are sought, so it is built once per
+shape and reused with the query's values as parameters.
+
+* Each way computes, for the rows it reads, the record's score (its own, or its names' tier
+  if better: the same for every way of a record) and its sort key, so ranking needs no join;
+  the page alone joins its records, with only the columns a hit shows (id, slug, names, the
+  summary or description, what its display reads) and its labels.
+* The ways over words and over summaries read the stored columns of migration 0012
+  (``search_name_words``, ``search_body_words``, ``search_body_plain``), indexed there: a
+  common word's sequential scan then stops at the cap without computing ``to_tsvector`` or
+  ``translate`` on every row it reads; a rare word's is an index scan.
+* The near miss's query reaches the planner as an ``InitPlan`` parameter (``(SELECT ...)``):
+  its selectivity estimate evaluates ``word_similarity`` over the column's statistics, which
+  cost more than the way, and with the default estimate the planner reads the trigram index
+  rather than computing ``word_similarity`` on every row.
+
+``tests/api/test_global_search.py`` checks every way can be an index scan.
 """
 
 from __future__ import annotations
 
 from functools import cache
 
-from django.db import connections, router
+from django.db import connections
 
 from cooperation.selectors import global_search as search
 
-NAMES_SCORE = (  # a record's names tier, from its own names (``search_text``: one normalised name per line)
-    "CASE WHEN _r.search_text LIKE %s THEN {exact} WHEN _r.search_text LIKE %s THEN {prefix} "
-    "WHEN _r.search_text LIKE %s THEN {substring} ELSE 0.0 END"
+NAMES_TIER = (  # a record's names tier, from its own names (``search_text``: one normalised name per line)
+    f"CASE WHEN search_text LIKE %(exact)s THEN {search.EXACT}::float8 "
+    f"WHEN search_text LIKE %(prefix)s THEN {search.PREFIX}::float8 "
+    f"WHEN search_text LIKE %(like)s THEN {search.SUBSTRING}::float8 ELSE 0.0::float8 END"
 )
+PAGE = "_page"
 
 
 def _like(text: str) -> str:
@@ -30,81 +45,171 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-@cache
-def _records(name: str) -> tuple[str, tuple]:
-    """The type's records with what ranking and snippets read (``search_sort``, ``search_labels``): SQL, params."""
-    spec = search.SEARCH_TYPES[name]
-    records = spec.model._default_manager.annotate(search_sort=spec.sort)
-    if spec.label_field:
-        records = records.annotate(search_labels=search.labels_subquery(spec))
-    sql, params = records.order_by().query.sql_with_params()
-    return sql, tuple(params)
+def _inline(sql: str, params) -> str:
+    """Compiled SQL with its (string) parameters written as literals, ``%`` escaped for pyformat."""
+    if any(not isinstance(param, str) for param in params):
+        raise TypeError(f"only string parameters can be inlined: {params!r}")
+    return sql.replace("%", "%%").replace("%%s", "%s") % tuple(_literal(param) for param in params)
 
 
-@cache
-def _statement(name: str, words: int, near: bool) -> str:
-    """The statement for a type and a query shape; its parameters are ``_parameters``'."""
-    spec = search.SEARCH_TYPES[name]
-    table = connections[router.db_for_read(spec.model)].ops.quote_name(spec.model._meta.db_table)
-    pk = spec.model._meta.pk.column
+def _sort(spec: search.SearchType, alias: str) -> str:
+    """SQL of the type's "then by name" key (``spec.sort``), on its table."""
+    connection = connections[alias]
+    query = spec.model._default_manager.all().query
+    compiler = query.get_compiler(connection=connection)
+    sql, params = spec.sort.resolve_expression(query).as_sql(compiler, connection)
+    return _inline(sql, params)
+
+
+def shown_fields(spec: search.SearchType) -> list:
+    """The model's fields a hit reads: id, slug, names, summary or description, what its display reads."""
+    model = spec.model
+    keep = {model._meta.pk.name, "slug", "localized_names", *spec.name_fields, *getattr(model, "display_fields", ())}
+    if spec.text_field:
+        keep.add(spec.text_field)
+    return [field for field in model._meta.concrete_fields if field.name in keep]
+
+
+def _ways(index: int, spec: search.SearchType, alias: str, words: int, near: bool) -> str:
+    """The CTEs of one type's ways: ``_substring_<index>`` and ``_ways_<index>`` (t, pk, score, sort, ok, way)."""
+    quote = connections[alias].ops.quote_name
+    table, pk, sort = quote(spec.model._meta.db_table), quote(spec.model._meta.pk.column), _sort(spec, alias)
+    cap = "%(cap)s"
+
+    def scored(score: float) -> str:
+        return f"GREATEST({score}::float8, {NAMES_TIER})"
+
+    substring = f"{search.SUBSTRING_WAY}_{index}"
     ways = [
-        f"(SELECT {pk}, {search.EXACT}::float8, TRUE, 1 FROM {table} "
-        "WHERE string_to_array(search_text, E'\\n') @> ARRAY[%s]::text[] LIMIT %s)",
-        f"(SELECT {pk}, {search.SUBSTRING}::float8, TRUE, 2 FROM {table} "
-        "WHERE to_tsvector('simple'::regconfig, COALESCE(search_text, ''::text)) "
-        "@@ plainto_tsquery('simple'::regconfig, %s) LIMIT %s)",
+        f"(SELECT {pk}, {search.EXACT}::float8, {sort}, TRUE, 1 FROM {table} "
+        f"WHERE string_to_array(search_text, E'\\n') @> ARRAY[%(query)s]::text[] LIMIT {cap})",
+        f"(SELECT {pk}, {scored(search.SUBSTRING)}, {sort}, TRUE, 2 FROM {table} "
+        f"WHERE search_name_words @@ plainto_tsquery('simple'::regconfig, %(query)s) LIMIT {cap})",
     ]
     if spec.text_field:
-        text = spec.text_field
-        plain = f"lower(translate({text}, {_literal(search.APOSTROPHES)}::text, ''::text))"
+        text = quote(spec.text_field)
+        matches = " AND ".join(f"search_body_plain LIKE %(word_{i})s" for i in range(words))
         ways += [
-            f"(SELECT {pk}, {search.TEXT}::float8, {text} ~* %s, 3 FROM {table} "
-            f"WHERE {' AND '.join([f'{plain} LIKE %s'] * words)} LIMIT %s)",
-            f"(SELECT {pk}, {search.TEXT}::float8, TRUE, 4 FROM {table} "
-            f"WHERE to_tsvector('english'::regconfig, COALESCE({text}, ''::text)) "
-            "@@ plainto_tsquery('english'::regconfig, %s) LIMIT %s)",
+            f"(SELECT {pk}, {scored(search.TEXT)}, {sort}, {text} ~* %(pattern)s, 3 FROM {table} "
+            f"WHERE {matches} LIMIT {cap})",
+            f"(SELECT {pk}, {scored(search.TEXT)}, {sort}, TRUE, 4 FROM {table} "
+            f"WHERE search_body_words @@ plainto_tsquery('english'::regconfig, %(query)s) LIMIT {cap})",
         ]
     if near:  # (names containing the query are the substring way's, which is not full when this runs)
         ways.append(
-            "(SELECT pk, similarity * %s, similarity >= %s, 5 FROM "
-            f"(SELECT {pk} AS pk, word_similarity(%s, search_text) AS similarity FROM {table} "
-            f"WHERE (SELECT COUNT(*) FROM {search.SUBSTRING_WAY}) < %s "
-            "AND search_text NOT LIKE %s AND %s <%% search_text LIMIT %s) _near)"
+            "(SELECT pk, similarity * %(weight)s, sort, similarity >= %(threshold)s, 5 FROM "
+            f"(SELECT {pk} AS pk, word_similarity(%(query)s, search_text) AS similarity, {sort} AS sort "
+            f"FROM {table} WHERE (SELECT COUNT(*) FROM {substring}) < {cap} "
+            f"AND search_text NOT LIKE %(like)s AND (SELECT %(query)s::text) <%% search_text LIMIT {cap}) _near)"
         )
-    records = _records(name)[0]
-    names_score = NAMES_SCORE.format(exact=search.EXACT, prefix=search.PREFIX, substring=search.SUBSTRING)
     return (
-        f"WITH {search.SUBSTRING_WAY} AS MATERIALIZED ("
-        f"SELECT {pk} AS pk, {search.SUBSTRING}::float8 AS score, TRUE AS ok, 0 AS way FROM {table} "
-        "WHERE search_text LIKE %s LIMIT %s), "
-        f"_ways AS MATERIALIZED (SELECT * FROM {search.SUBSTRING_WAY} UNION ALL {' UNION ALL '.join(ways)}), "
-        "_hits AS (SELECT pk, MAX(score) AS score FROM _ways WHERE ok GROUP BY pk) "
-        f"SELECT _r.*, GREATEST(_hits.score, {names_score}) AS search_score, "
-        "(SELECT COUNT(*) FROM _hits) AS search_total, "
-        "EXISTS (SELECT FROM _ways GROUP BY way HAVING COUNT(*) >= %s) AS search_capped "
-        f"FROM ({records}) _r JOIN _hits ON _r.{pk} = _hits.pk "
-        f"ORDER BY search_score DESC, _r.search_sort, _r.{pk} LIMIT %s"
+        f"{substring} AS MATERIALIZED (SELECT {pk} AS pk, {scored(search.SUBSTRING)} AS score, {sort} AS sort, "
+        f"TRUE AS ok, 0 AS way FROM {table} WHERE search_text LIKE %(like)s LIMIT {cap}), "
+        f"_ways_{index} AS MATERIALIZED (SELECT {index} AS t, * FROM (SELECT * FROM {substring} "
+        f"UNION ALL {' UNION ALL '.join(ways)}) _all)"
     )
 
 
-def _parameters(name: str, query: str, words: list[str], near: bool, rows: int) -> list:
-    """The statement's parameters, in the order of its text."""
-    spec, cap, like = search.SEARCH_TYPES[name], search.MAX_MATCHES, _like(query)
-    params = [f"%{like}%", cap, query, cap, query, cap]
-    if spec.text_field:
-        params += [search.text_pattern(query), *(f"%{_like(word)}%" for word in words), cap, query, cap]
-    if near:
-        params += [search.NEAR_MISS_WEIGHT, search.NEAR_MISS_THRESHOLD, query, cap, f"%{like}%", query, cap]
-    params += [f"%\n{like}\n%", f"%\n{like}%", f"%{like}%", cap, *_records(name)[1], rows]
-    return params
+def _details(index: int, spec: search.SearchType, alias: str) -> str:
+    """A LATERAL join of a page row's record when it is of this type: its shown fields and labels."""
+    quote = connections[alias].ops.quote_name
+    table, pk = quote(spec.model._meta.db_table), quote(spec.model._meta.pk.column)
+    columns = [quote(field.column) for field in shown_fields(spec)]
+    if spec.label_field:  # its labels, one per line, each as ``language<TAB>text`` (``labels_subquery``)
+        fk = quote(search.m.Label._meta.get_field(spec.label_field).column)
+        columns.append(
+            f"(SELECT STRING_AGG(language || E'\\t' || text, E'\\n') FROM {quote(search.m.Label._meta.db_table)} "
+            f"WHERE {fk} = {table}.{pk})"
+        )
+    return (
+        f"LEFT JOIN LATERAL (SELECT {', '.join(columns)} FROM {table} "
+        f"WHERE {table}.{pk} = {PAGE}.pk AND {PAGE}.t = {index}) _d{index} ON TRUE"
+    )
 
 
-def bounded_matches(spec: search.SearchType, query: str, rows: int) -> tuple[list, int, bool]:
-    """The type's first ``rows`` matches, best first; the distinct matches found; whether a way reached the cap."""
-    words = query.split(" ")
-    near = len(query) >= search.NEAR_MISS_MIN_LENGTH
-    sql = _statement(spec.name, len(words), near)
-    found = list(spec.model._default_manager.raw(sql, _parameters(spec.name, query, words, near, rows)))
-    if not found:
-        return [], 0, False  # nothing found at all: no way can have been full
-    return found, found[0].search_total, found[0].search_capped
+@cache
+def statement(types: tuple[str, ...], alias: str, words: int, near: bool) -> str:
+    """The statement for the types and a query shape; its parameters are ``parameters``'.
+
+    Its rows: one per hit of the page, in order (type index, pk, score, then each type's
+    shown fields and labels, NULL but for the hit's own type), each with the count of
+    distinct records found and whether a way reached the cap; one row of NULLs and those two
+    when the page is empty.
+    """
+    indexes = [search.TYPE_NAMES.index(name) for name in types]
+    specs = [search.SEARCH_TYPES[name] for name in types]
+    ctes = [_ways(i, spec, alias, words, near) for i, spec in zip(indexes, specs, strict=True)]
+    every_way = " UNION ALL ".join(f"SELECT * FROM _ways_{i}" for i in indexes)
+    details = [_details(i, spec, alias) for i, spec in zip(indexes, specs, strict=True)]
+    return (
+        f"WITH {', '.join(ctes)}, _every AS ({every_way}), "
+        "_hits AS MATERIALIZED (SELECT t, pk, MAX(score) AS score, sort FROM _every WHERE ok GROUP BY t, pk, sort), "
+        f"{PAGE} AS MATERIALIZED (SELECT t, pk, score, sort FROM _hits "
+        "ORDER BY score DESC, t, sort, pk LIMIT %(limit)s OFFSET %(offset)s) "
+        f"SELECT {PAGE}.t, {PAGE}.pk, {PAGE}.score, (SELECT COUNT(*) FROM _hits), "
+        "EXISTS (SELECT FROM _every WHERE t IN (SELECT t FROM _hits) GROUP BY t, way HAVING COUNT(*) >= %(cap)s), "
+        f"{', '.join(f'_d{i}.*' for i in indexes)} "
+        f"FROM (SELECT) _one LEFT JOIN {PAGE} ON TRUE {' '.join(details)} "
+        f"ORDER BY {PAGE}.score DESC, {PAGE}.t, {PAGE}.sort, {PAGE}.pk"
+    )
+
+
+def parameters(query: str, words: list[str], offset: int, limit: int) -> dict:
+    """The statement's parameters."""
+    like = _like(query)
+    return {
+        "query": query,
+        "like": f"%{like}%",
+        "exact": f"%\n{like}\n%",
+        "prefix": f"%\n{like}%",
+        "pattern": search.text_pattern(query),
+        **{f"word_{i}": f"%{_like(word)}%" for i, word in enumerate(words)},
+        "weight": search.NEAR_MISS_WEIGHT,
+        "threshold": search.NEAR_MISS_THRESHOLD,
+        "cap": search.MAX_MATCHES,
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+def bounded_page(request: search.GlobalSearchQuery, alias: str) -> tuple[list[tuple], int, bool]:
+    """The page's hits as (type, record, score), in order; the distinct matches found; whether a way was full."""
+    words = request.normalized.split(" ")
+    near = len(request.normalized) >= search.NEAR_MISS_MIN_LENGTH
+    connection = connections[alias]
+    types = tuple(name for name in search.TYPE_NAMES if name in request.types)  # each once, in ranking order
+    sql = statement(types, alias, len(words), near)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, parameters(request.normalized, words, request.offset, request.limit))
+        rows = cursor.fetchall()
+    total, capped = rows[0][3], rows[0][4]
+    found = []
+    for row in rows:
+        if row[0] is None:
+            continue  # the empty page's one row
+        name = search.TYPE_NAMES[row[0]]
+        found.append((name, _record(name, alias, connection, row, types), row[2]))
+    return found, total, bool(capped)
+
+
+def _record(name: str, alias: str, connection, row: tuple, types: tuple[str, ...]):
+    """The hit's record from its columns of the row: only the fields a hit reads are loaded."""
+    spec = search.SEARCH_TYPES[name]
+    start = 5 + sum(_width(other) for other in types[: types.index(name)])
+    fields = shown_fields(spec)
+    values = []
+    for field, value in zip(fields, row[start : start + len(fields)], strict=True):
+        column = field.get_col(field.model._meta.db_table)
+        for converter in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+            value = converter(value, column, connection)
+        values.append(value)
+    record = spec.model.from_db(alias, [field.attname for field in fields], values)
+    if spec.label_field:
+        record.search_labels = row[start + len(fields)]
+    return record
+
+
+@cache
+def _width(name: str) -> int:
+    spec = search.SEARCH_TYPES[name]
+    return len(shown_fields(spec)) + (1 if spec.label_field else 0)

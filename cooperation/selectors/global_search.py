@@ -34,13 +34,14 @@ SQLite fallback
     No word-order-free or stemmed full-text matching, no near misses.
 
 Queries
-    One per searched type, whatever the number of matches or the page; it returns
-    only the type's first ``offset + limit`` rows, with the labels of each for the
-    snippet, and the page is merged from those in Python (types tie before names, so
-    each type's own order is all the merge needs).
+    PostgreSQL: one statement for every searched type, whatever the number of matches or
+    the page (``bounded_search``); it returns the page's records only, with the labels of
+    each for the snippet. SQLite: one per searched type, returning only the type's first
+    ``offset + limit`` rows, and the page is merged from those in Python (types tie before
+    names, so each type's own order is all the merge needs).
 
 Bounded work (PostgreSQL)
-    Each way of matching is an index scan of its own (migrations 0005 and 0007) that reads
+    Each way of matching is an index scan of its own (migrations 0005, 0009, 0012) that reads
     at most ``MAX_MATCHES`` rows: a whole name (an index on the name lines), a substring of
     a name (trigrams), the names' words (full text), the summary's words as written
     (trigrams of the text without apostrophes, then ``text_pattern``) and as English word
@@ -268,27 +269,29 @@ def labels_subquery(spec: SearchType) -> Subquery:
 
 
 def search(request: GlobalSearchQuery) -> SearchPage:
-    """One page of ranked results: one query per type, each returning at most ``offset + limit`` rows."""
+    """One page of ranked results: on PostgreSQL one statement for every type (``bounded_search``); on
+    SQLite one query per type, each returning at most ``offset + limit`` rows, merged here."""
     query, offset, limit = request.normalized, request.offset, request.limit
+    alias = router.db_for_read(SEARCH_TYPES[request.types[0]].model) if request.types else "default"
+    if connections[alias].vendor == "postgresql":
+        from cooperation.selectors.bounded_search import bounded_page  # (it builds on this module)
+
+        found, count, capped = bounded_page(request, alias)
+        hits = [Hit(name, obj, round(score, 3), snippet(SEARCH_TYPES[name], obj, query)) for name, obj, score in found]
+        return SearchPage(count, hits, not capped)
     rows = []
-    count, exact = 0, True
+    count = 0
     for name in request.types:
         spec = SEARCH_TYPES[name]
-        if connections[router.db_for_read(spec.model)].vendor == "postgresql":
-            from cooperation.selectors.bounded_search import bounded_matches  # (it builds on this module)
-
-            found, total, capped = bounded_matches(spec, query, offset + limit)
-        else:
-            found = list(scored_matches(spec, query, postgres=False)[: offset + limit])
-            total, capped = (found[0].search_total if found else 0), False
-        count, exact = count + total, exact and not capped
+        found = list(scored_matches(spec, query, postgres=False)[: offset + limit])
+        count += found[0].search_total if found else 0
         rows += [(-obj.search_score, TYPE_NAMES.index(name), index, spec, obj) for index, obj in enumerate(found)]
     rows.sort(key=lambda row: row[:3])
     hits = [
         Hit(spec.name, obj, round(obj.search_score, 3), snippet(spec, obj, query))
         for _, _, _, spec, obj in rows[offset : offset + limit]
     ]
-    return SearchPage(count, hits, exact)
+    return SearchPage(count, hits, True)
 
 
 # --- snippets ---------------------------------------------------------------------------------
@@ -336,7 +339,8 @@ def _name_terms(spec: SearchType, obj: models.Model) -> list[tuple[str, str]]:
     lines = sorted(set((getattr(obj, "search_labels", None) or "").split("\n")))
     labels = [(text, language) for language, _, text in (line.partition("\t") for line in lines)]
     terms = [*own[:-1], *labels, own[-1]] if spec.name_fields[-1] == "slug" else [*own, *labels]
-    return [(_clean(term), language) for term, language in terms if term and _clean(term)]
+    cleaned = [(_clean(term), language) for term, language in terms if term]
+    return [(term, language) for term, language in cleaned if term]
 
 
 def _term_rank(term: str, query: str) -> float:

@@ -263,15 +263,20 @@ def data_queries(client, **params) -> int:
     return sum(1 for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"].upper())
 
 
-def test_one_query_per_type_whatever_the_number_of_results(api):
+def statements_per_request(types=TYPE_NAMES) -> int:
+    """PostgreSQL: one statement for every type; SQLite: one query per type."""
+    return 1 if connection.vendor == "postgresql" else len(types)
+
+
+def test_a_constant_number_of_queries_whatever_the_number_of_results(api):
     for i in range(60):
         Mission.objects.create(name=f"Bulk Probe {i}", slug=f"bulk-probe-{i}", kind="orbiter", status="planned")
-    assert data_queries(api, q="Рогозин") == len(TYPE_NAMES)
-    assert data_queries(api, q="zzzz-no-such-name") == len(TYPE_NAMES)
-    assert data_queries(api, q="probe", limit=1000) == len(TYPE_NAMES)
-    assert data_queries(api, q="a", limit=1000) == len(TYPE_NAMES)
-    assert data_queries(api, q="a", limit=5, offset=40) == len(TYPE_NAMES)
-    assert data_queries(api, q="probe", type__in="mission,organization") == 2
+    assert data_queries(api, q="Рогозин") == statements_per_request()
+    assert data_queries(api, q="zzzz-no-such-name") == statements_per_request()
+    assert data_queries(api, q="probe", limit=1000) == statements_per_request()
+    assert data_queries(api, q="a", limit=1000) == statements_per_request()
+    assert data_queries(api, q="a", limit=5, offset=40) == statements_per_request()
+    assert data_queries(api, q="probe", type__in="mission,organization") == statements_per_request(("m", "o"))
     assert len(results(api, q="bulk probe", limit=1000)) == 60
 
 
@@ -342,7 +347,7 @@ def test_a_common_word_reads_at_most_the_cap_and_says_the_count_is_a_lower_bound
     assert set(found) <= set(full)
     assert [(-s, TYPE_NAMES.index(t)) for t, _, s in found] == sorted((-s, TYPE_NAMES.index(t)) for t, _, s in found)
     assert api.get(URL, {"q": "probe", "limit": 1000}).json() == body  # the same records on every request
-    assert data_queries(api, q="probe") == len(TYPE_NAMES)
+    assert data_queries(api, q="probe") == statements_per_request()
     exact = api.get(URL, {"q": "Common Probe 3"}).json()  # a whole name is found whatever the cap
     assert exact["results"][0]["slug"] == "common-probe-3" and exact["results"][0]["score"] == 3.0
 
@@ -351,23 +356,19 @@ def test_a_common_word_reads_at_most_the_cap_and_says_the_count_is_a_lower_bound
 def test_every_way_of_matching_is_an_index_scan(api):
     with CaptureQueriesContext(connection) as ctx:
         assert api.get(URL, {"q": "lunar station"}).status_code == 200
-    statements = [q["sql"] for q in ctx.captured_queries if "_ways" in q["sql"]]
-    assert len(statements) == len(TYPE_NAMES)
+    statements = [q["sql"] for q in ctx.captured_queries if "_ways_" in q["sql"]]
+    assert len(statements) == 1
     with connection.cursor() as cursor:
         # On tiny test tables the planner would scan anyway; with scans forbidden, the plan
         # shows whether an index can answer each way at all.
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
-        for statement in statements:
-            cursor.execute("EXPLAIN " + statement)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            table = next(
-                spec.model._meta.db_table
-                for spec in global_search.SEARCH_TYPES.values()
-                if spec.model._meta.db_table in plan
-            )
-            wanted = [f"{table}_search_trgm", f"{table}_name_lines", f"{table}_names_fts"]
-            if global_search.SEARCH_TYPES[table.removeprefix("cooperation_")].text_field:
-                wanted += [f"{table}_text_fts", f"{table}_text_trgm"]
-            assert all(index in plan for index in wanted), (wanted, plan)
-            assert "Seq Scan on " + table not in plan, plan
+        cursor.execute("EXPLAIN " + statements[0])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    for spec in global_search.SEARCH_TYPES.values():
+        table = spec.model._meta.db_table
+        wanted = [f"{table}_search_trgm", f"{table}_name_lines", f"{table}_names_fts"]
+        if spec.text_field:
+            wanted += [f"{table}_text_fts", f"{table}_text_trgm"]
+        assert all(index in plan for index in wanted), (wanted, plan)
+        assert "Seq Scan on " + table not in plan, plan
