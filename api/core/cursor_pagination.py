@@ -110,7 +110,8 @@ class ListPagination(LimitOffsetPagination):
         response = super().get_paginated_response_schema(schema)
         response["properties"]["count"] = {
             "type": ["integer", "null"],
-            "description": "Records matching the query, on all pages; null in cursor mode (`cursor`): never counted.",
+            "description": response["properties"]["count"]["description"]
+            + " Null in cursor mode (`cursor`): never counted.",
         }
         response["properties"]["count_exact"]["description"] += " Always false in cursor mode (`count` is null)."
         response["properties"]["next"]["description"] += " In cursor mode it carries the next page's cursor."
