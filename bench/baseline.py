@@ -223,7 +223,7 @@ def page_parameters(environ: dict, bound: int) -> dict:
         "limit": limit,
         "offset": offset,
         "page_end": offset + limit,
-        "cap": max(bound, offset + limit),  # counted exactly up to here, as the API counts (api.core.counting)
+        "cap": min(max(bound, offset + limit), 2**63 - 2),  # counted exactly up to here, as the API counts
         "estimate": None,
         "next": with_query(here, limit=limit, offset=offset + limit),
         "previous": None if offset <= 0 else with_query(here, limit=limit, offset=max(offset - limit, 0) or None),

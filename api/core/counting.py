@@ -17,10 +17,12 @@ from django.conf import settings
 from django.db import connections
 from django.db.models import QuerySet
 
+LARGEST_CAP = 2**63 - 2  # cap + 1 is a LIMIT: a bigint
+
 
 def cap(offset: int, limit: int) -> int:
     """How many matches a page counts exactly: the bound, or the page's end when it lies beyond."""
-    return max(settings.API_COUNT_BOUND, offset + limit)
+    return min(max(settings.API_COUNT_BOUND, offset + limit), LARGEST_CAP)
 
 
 def bounded(queryset: QuerySet) -> bool:
