@@ -1,9 +1,10 @@
 """The baseline: the benchmark's agreements page from a minimal WSGI app where PostgreSQL writes the JSON.
 
 ``GET /api/v1/agreements/?party=<slug>&signed_on__gte=<date>&limit=&offset=`` answers
-the same document as the API (count, next, previous, and results with nested
-parties and signatories, same keys and values, in English: the canonical language, which the
-benchmark asks for by sending no Accept-Language), built by one SQL statement with
+the same document as the API (count and count_exact, bounded as the API bounds them;
+next, previous, and results with nested parties and signatories, same keys and
+values, in English: the canonical language, which the benchmark asks for by sending
+no Accept-Language), built by one SQL statement (three past the count's bound) with
 ``json_build_object``/``json_agg``; Python only picks the parameters and sends the
 text. No Django, no ORM, no serializers: it is the ceiling the API is measured
 against (``bench/run`` checks both answer the same before timing anything).
@@ -139,26 +140,36 @@ PAGE_SQL = f"""
 WITH matching AS (
     SELECT a.id FROM cooperation_agreement a WHERE {{where}}
 ),
+total AS (
+    SELECT count(*) AS n FROM (SELECT id FROM matching LIMIT %(cap)s + 1) bounded
+),
 page AS (
     SELECT a.* FROM cooperation_agreement a WHERE a.id IN (SELECT id FROM matching)
     ORDER BY a.signed_on, a.slug, a.id LIMIT %(limit)s OFFSET %(offset)s
 )
 SELECT json_build_object(
-    'count', total.n,
+    'count', CASE WHEN total.n <= %(cap)s THEN total.n ELSE GREATEST(%(cap)s + 1, %(estimate)s::bigint) END,
+    'count_exact', total.n <= %(cap)s,
     'next', CASE WHEN %(page_end)s < total.n THEN %(next)s::text END,
     'previous', %(previous)s::text,
     'results', COALESCE(
         (SELECT json_agg({AGREEMENT} ORDER BY a.signed_on, a.slug, a.id)
          FROM page a LEFT JOIN cooperation_organization f ON f.id = a.forum_id),
         '[]'::json)
-)::text
-FROM (SELECT count(*) AS n FROM matching) total
+)::text, total.n > %(cap)s
+FROM total
 """
+ESTIMATE_SQL = "EXPLAIN (FORMAT JSON) SELECT a.id FROM cooperation_agreement a WHERE {where}"
 
 
-def page_sql(params: dict) -> str:
+def page_sql(params: dict, sql: str = PAGE_SQL) -> str:
     """The statement for these parameters (a handful of distinct texts, so psycopg prepares each once)."""
-    return PAGE_SQL.replace("{where}", " AND ".join(sql for name, sql in FILTERS.items() if params[name]) or "TRUE")
+    return sql.replace("{where}", " AND ".join(sql for name, sql in FILTERS.items() if params[name]) or "TRUE")
+
+
+def count_bound() -> int:
+    """The API's ``API_COUNT_BOUND`` (same environment variable, same default)."""
+    return int(os.environ.get("API_COUNT_BOUND", "10000"))
 
 
 class BadRequest(ValueError):
@@ -192,7 +203,7 @@ def _first_day(raw: str) -> dt.date:
         raise BadRequest(f"signed_on__gte is not a real date: {exc}") from None
 
 
-def page_parameters(environ: dict) -> dict:
+def page_parameters(environ: dict, bound: int) -> dict:
     """The SQL parameters of the page a WSGI request asks for (``BadRequest`` for what it cannot serve)."""
     query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
     unknown = set(query) - PARAMETERS
@@ -212,6 +223,8 @@ def page_parameters(environ: dict) -> dict:
         "limit": limit,
         "offset": offset,
         "page_end": offset + limit,
+        "cap": min(max(bound, offset + limit), 2**63 - 2),  # counted exactly up to here, as the API counts
+        "estimate": None,
         "next": with_query(here, limit=limit, offset=offset + limit),
         "previous": None if offset <= 0 else with_query(here, limit=limit, offset=max(offset - limit, 0) or None),
     }
@@ -230,8 +243,9 @@ def _error(start_response, status: int, reason: str, code: str, detail: str) -> 
 class BaselineApp:
     """The WSGI callable; ``connection()`` gives a context manager around a psycopg connection."""
 
-    def __init__(self, connection: Callable[[], AbstractContextManager[psycopg.Connection]]):
+    def __init__(self, connection: Callable[[], AbstractContextManager[psycopg.Connection]], bound: int | None = None):
         self.connection = connection
+        self.bound = count_bound() if bound is None else bound
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO") != PAGE_PATH:
@@ -239,11 +253,15 @@ class BaselineApp:
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return _error(start_response, 405, "Method Not Allowed", "method_not_allowed", "Read only.")
         try:
-            params = page_parameters(environ)
+            params = page_parameters(environ, self.bound)
         except BadRequest as exc:
             return _error(start_response, 400, "Bad Request", "invalid_parameter", str(exc))
         with self.connection() as conn:
-            document = conn.execute(page_sql(params), params).fetchone()[0]
+            document, exceeded = conn.execute(page_sql(params), params).fetchone()
+            if exceeded:  # past the bound, the planner's estimate, as the API gives (two statements more, only then)
+                plan = conn.execute(page_sql(params, ESTIMATE_SQL), params).fetchone()[0]
+                params["estimate"] = int((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"])
+                document = conn.execute(page_sql(params), params).fetchone()[0]
         return _respond(start_response, "200 OK", document.encode())
 
 

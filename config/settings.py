@@ -253,6 +253,10 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 API_PAGE_SIZE = 50
 API_MAX_PAGE_SIZE = 1000
+# A list's count reads at most this many matches (or up to the page's end, when further): exact up to it,
+# PostgreSQL's estimate past it (``count_exact`` false; api.core.counting). 10,000 is Elasticsearch's
+# track_total_hits default: ten times the largest page, and counting it costs about what one page does.
+API_COUNT_BOUND = int(env_str("API_COUNT_BOUND", "10000"))
 API_GRAPH_MAX_NODES = int(env_str("API_GRAPH_MAX_NODES", "500"))
 
 REST_FRAMEWORK = {

@@ -3,8 +3,9 @@
 Offset paging stays as it was (``count``, offset ``next``/``previous`` links). A request
 with ``cursor`` is in cursor mode: its page is the ``limit`` records after (or before)
 the cursor's position, found through the ordering's indexes, and its links carry the
-cursors of the records at the page's edges. ``count`` is null in cursor mode: counting
-every match is the cost cursors avoid. Both rendering paths (DRF's serializers and
+cursors of the records at the page's edges. ``count`` is null in cursor mode (and
+``count_exact`` false, so every envelope has the same keys): counting every match is
+the cost cursors avoid. Both rendering paths (DRF's serializers and
 the documents PostgreSQL writes, ``api.sql.documents``) page the same way, in the
 same number of queries as an offset page, less the count.
 """
@@ -42,7 +43,7 @@ class ListPagination(LimitOffsetPagination):
         if mode is None:
             return super().paginate_queryset(queryset, request, view)
         terms, self.cursor = mode
-        self.request, self.limit, self.count = request, self.get_limit(request), None
+        self.request, self.limit, self.count, self.count_exact = request, self.get_limit(request), None, False
         rows = list(beyond(queryset, terms, self.cursor, self.limit + 1))
         keys = [tuple(term.value_of(obj) for term in terms) for obj in rows[: self.limit]]
         self.link(terms, len(rows) > self.limit, keys[0] if keys else None, keys[-1] if keys else None)
@@ -54,7 +55,7 @@ class ListPagination(LimitOffsetPagination):
         if mode is None:
             return super().paginate_documents(queryset, request, documents, references)
         terms, self.cursor = mode
-        self.request, self.limit, self.count = request, self.get_limit(request), None
+        self.request, self.limit, self.count, self.count_exact = request, self.get_limit(request), None, False
         ids = beyond(queryset, terms, self.cursor, self.limit + 1).values_list("pk", *(term.name for term in terms))
         checks = [reference.count_sql() for reference in references]
         rows, results, found, first, last = documents.keyset_page(
@@ -83,6 +84,7 @@ class ListPagination(LimitOffsetPagination):
         return Response(
             {
                 "count": None,
+                "count_exact": False,
                 "next": self.cursor_link(self.next_cursor),
                 "previous": self.cursor_link(self.previous_cursor),
                 "results": data,
@@ -108,8 +110,10 @@ class ListPagination(LimitOffsetPagination):
         response = super().get_paginated_response_schema(schema)
         response["properties"]["count"] = {
             "type": ["integer", "null"],
-            "description": "Records matching the query, on all pages; null in cursor mode (`cursor`): never counted.",
+            "description": response["properties"]["count"]["description"]
+            + " Null in cursor mode (`cursor`): never counted.",
         }
+        response["properties"]["count_exact"]["description"] += " Always false in cursor mode (`count` is null)."
         response["properties"]["next"]["description"] += " In cursor mode it carries the next page's cursor."
         response["properties"]["previous"]["description"] += " In cursor mode it carries the previous page's cursor."
         return response

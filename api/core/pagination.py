@@ -1,10 +1,11 @@
 """Limit/offset pagination with a strict contract: bad values are a 400, never clamped silently."""
 
 from django.conf import settings
-from django.db.models import Count, Window
 from django.utils.translation import gettext as _
 from rest_framework import pagination
+from rest_framework.response import Response
 
+from api.core import counting
 from api.core.exceptions import ApiError
 from api.renderers.json import RawJSON
 
@@ -30,10 +31,15 @@ def _non_negative_int(request, name: str, default: int, maximum: int | None = No
 
 
 class LimitOffsetPagination(pagination.LimitOffsetPagination):
-    """``?limit=`` (default 50, at most 1000) and ``?offset=``; responses carry count/next/previous/results."""
+    """``?limit=`` (default 50, at most 1000) and ``?offset=``; responses carry count/count_exact/next/previous/results.
+
+    ``count`` is bounded (``api.core.counting``): exact up to ``API_COUNT_BOUND`` matches
+    (``count_exact`` true), an estimate past it.
+    """
 
     default_limit = settings.API_PAGE_SIZE
     max_limit = settings.API_MAX_PAGE_SIZE
+    count_exact = True
 
     def get_limit(self, request):
         return _non_negative_int(request, self.limit_query_param, self.default_limit, self.max_limit, minimum=1)
@@ -41,32 +47,55 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     def get_offset(self, request):
         return _non_negative_int(request, self.offset_query_param, 0, MAX_OFFSET)
 
-    def paginate_documents(self, queryset, request, documents, references=()) -> RawJSON | None:
-        """The page's records, as ``documents`` renders them, with the total: one statement.
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.limit, self.offset = self.get_limit(request), self.get_offset(request)
+        self.count, self.count_exact = counting.count(queryset, self.offset, self.limit)
+        if self.count == 0 or self.offset > self.count:  # (past the cap the count exceeds the page's end)
+            return []
+        return list(queryset[self.offset : self.offset + self.limit])
 
-        Filtered lists take the total from the page's own scan (``COUNT(*) OVER ()``); a page
-        past the end has no row to carry it, so only then is it counted apart. Unfiltered
-        lists count apart, in the same statement: the window would read and sort the whole
-        table, where the page alone stops after ``limit`` rows of an index.
+    def paginate_documents(self, queryset, request, documents, references=()) -> RawJSON | None:
+        """The page's records, as ``documents`` renders them, with the bounded total: one statement.
+
+        Filtered lists count the page's own scan: every match up to the cap, in order, of
+        which the page is a slice (so a page past the end is counted too). Unfiltered lists
+        count apart, in the same statement, with the table's row estimate: the ordered scan
+        would read and sort up to the cap, where the page alone stops after ``limit`` rows
+        of an index. Past the cap a filtered list asks the planner for its estimate: a
+        second statement, only then (``api.core.counting``).
 
         The existence of the related records the filters name (``references``) is checked
         in the same statement; None when one of them does not exist.
         """
         self.request = request
         self.limit, self.offset = self.get_limit(request), self.get_offset(request)
-        page = slice(self.offset, self.offset + self.limit)
-        if queryset.query.distinct or not queryset.query.where:
-            ids = queryset.values_list("pk", flat=True)[page]
-            count = queryset.values("pk").order_by().query
+        most = counting.cap(self.offset, self.limit)
+        table = counting.whole_table(queryset)
+        if queryset.query.distinct or table is not None:
+            ids = queryset.values_list("pk", flat=True)[self.offset : self.offset + self.limit]
+            count = queryset.values("pk").order_by()[: most + 1].query
+            rows = None
         else:
-            ids = queryset.annotate(_total=Window(Count("pk"))).values_list("pk", "_total")[page]
-            count = None
+            ids = queryset.values_list("pk", flat=True)[: most + 1]
+            count, rows = None, (self.offset, self.limit)
         checks = [reference.count_sql() for reference in references]
-        total, results, found = documents.page(ids.query, count, checks)
+        total, statistic, results, found = documents.page(ids.query, checks, count=count, rows=rows, table=table)
         if found != [reference.expected for reference in references]:
             return None
-        self.count = total if total is not None else self.get_count(queryset)
+        self.count, self.count_exact = counting.settle(queryset, total, most, statistic)
         return results
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.count,
+                "count_exact": self.count_exact,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
 
     def get_schema_operation_parameters(self, view):
         params = super().get_schema_operation_parameters(view)
@@ -86,11 +115,29 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         page_link = {"type": ["string", "null"], "format": "uri"}
         return {
             "type": "object",
-            "required": ["count", "next", "previous", "results"],
+            "required": ["count", "count_exact", "next", "previous", "results"],
             "properties": {
-                "count": {"type": "integer", "description": "Records matching the query, on all pages."},
+                "count": {
+                    "type": "integer",
+                    "description": "Records matching the query, on all pages: exact when `count_exact` is true, "
+                    "else an estimate.",
+                },
+                "count_exact": {
+                    "type": "boolean",
+                    "description": COUNT_EXACT_HELP.format(bound=settings.API_COUNT_BOUND),
+                },
                 "next": {**page_link, "description": "The next page, or null on the last page."},
                 "previous": {**page_link, "description": "The previous page, or null on the first page."},
                 "results": schema,
             },
         }
+
+
+COUNT_EXACT_HELP = (
+    "Whether `count` is exact. A page counts the matching records up to {bound}, or up to its own end when "
+    "that lies further, so a count costs the same at any size: up to there `count` is exact and `count_exact` "
+    "true. Past it `count_exact` is false and `count` is PostgreSQL's estimate, never below the number "
+    "counted plus one: the table's statistics for an unfiltered list, the query planner's estimate for a "
+    "filtered one (it can be far off; narrow the filters for an exact count). `next` is exact either way. "
+    "SQLite counts every match."
+)

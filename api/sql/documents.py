@@ -25,6 +25,7 @@ from contextlib import contextmanager
 import psycopg
 from django.db import connection, connections, router
 
+from api.core.counting import reltuples_sql
 from api.core.resource_urls import list_url, resource_for
 from api.renderers.json import RawJSON
 from api.sql.compiler import Compiler
@@ -137,40 +138,51 @@ class Documents:
         sql, params = in_page.query.sql_with_params()
         return cls(sql, tuple(params))
 
-    def page(self, ids, count=None, checks=()) -> tuple[int | None, RawJSON, list[int]]:
-        """One page's total and documents, in order, from one statement; and how many rows ``checks`` find.
+    def page(self, ids, checks=(), count=None, rows=None, table=None) -> tuple[int, int | None, RawJSON, list[int]]:
+        """One page's bounded total and documents, in order, from one statement; and how many rows ``checks`` find.
 
         The documents come as one JSON array, PostgreSQL's text, rendered as it is (its
         whitespace differs from DRF's compact JSON: ``{"id" : 1, ...}``; the values do not).
 
-        ``checks`` are statements counting something, with their parameters.
-        ``ids`` is the page's query: ``pk`` and, when ``count`` is None, the total as a
-        second column (``COUNT(*) OVER ()``); ``count`` is a query of every matching
-        record's ``pk``, counted apart. The total is None for a page past the end whose
-        query carries it (no row to carry it). One statement rather than one per part
-        (existence checks, count, ids, documents) is one plan, prepared once per connection
-        by psycopg for each combination of filters, and one round trip.
+        ``ids`` is a query of ``pk``: with ``rows`` (offset, limit), every match up to the
+        count's cap, in order, which the page is a slice of and the total the length of;
+        else the page itself, and ``count`` a query of the matching records' ``pk`` (up to
+        the cap), counted apart. ``table`` (a quoted name) adds the table's row estimate,
+        ``pg_class.reltuples`` (else None). ``checks`` are statements counting something,
+        with their parameters. One statement rather than one per part (existence checks,
+        count, ids, documents) is one plan, prepared once per connection by psycopg for
+        each combination of filters, and one round trip.
         """
         ids_sql, params = ids.sql_with_params()
-        if count is None:
-            source, total = f"({ids_sql}) _ids(pk, _total)", f"(SELECT _total FROM {PAGE} LIMIT 1)"
-        else:
+        if rows is None:
+            pages = f"{PAGE} AS MATERIALIZED (SELECT _ids.pk, ROW_NUMBER() OVER () AS _n FROM ({ids_sql}) _ids(pk))"
             count_sql, count_params = count.sql_with_params()
-            source, total = f"({ids_sql}) _ids(pk)", f"(SELECT COUNT(*) FROM ({count_sql}) _all)"
+            total = f"(SELECT COUNT(*) FROM ({count_sql}) _all)"
             params += count_params
+        else:
+            offset, limit = rows
+            pages = (
+                f"{MATCHES} AS MATERIALIZED (SELECT _ids.pk, ROW_NUMBER() OVER () AS _n FROM ({ids_sql}) _ids(pk)), "
+                f"{PAGE} AS MATERIALIZED (SELECT pk, _n FROM {MATCHES} WHERE _n > %s AND _n <= %s)"
+            )
+            total = f"(SELECT COUNT(*) FROM {MATCHES})"
+            params += (offset, offset + limit)
+        columns = [total]
+        if table is not None:
+            columns.append(reltuples_sql())
+            params += (table,)
         found, params = _with_checks(checks, params)
         documents = (
             f"(SELECT JSON_AGG(_docs._document ORDER BY {PAGE}._n)::text "
             f"FROM {PAGE} JOIN ({self.sql}) _docs(pk, _document) ON _docs.pk = {PAGE}.pk)"
         )
-        sql = (
-            f"WITH {PAGE} AS MATERIALIZED (SELECT _ids.*, ROW_NUMBER() OVER () AS _n FROM {source}) "
-            f"SELECT {', '.join([total, *found, documents])}"
-        )
+        sql = f"WITH {pages} SELECT {', '.join([*columns, *found, documents])}"
         with server_bound_cursor(ids.model) as cursor:
             cursor.execute(sql, (*params, *self.params))  # in the order of the text
-            total, *counts, documents = cursor.fetchone()
-        return total, RawJSON(documents or "[]"), counts
+            total, *values = cursor.fetchone()
+        statistic, values = (values[0], values[1:]) if table is not None else (None, values)
+        *counts, documents = values
+        return total, statistic, RawJSON(documents or "[]"), counts
 
     def record(self, ids, full: Documents | None = None) -> tuple[int, str, str | None] | None:
         """One record's pk and document, and ``full``'s (another rendering of it) when given, from one statement.
@@ -229,6 +241,7 @@ class Documents:
 
 
 PAGE = "_page"  # the CTE of a page's ids (pk, its position _n) in ``Documents.page``
+MATCHES = "_matches"  # the CTE of every match up to the count's cap, in order, a page is a slice of
 MAX_COMPILED = 256  # shapes x sites; cleared when full (hosts are limited by ALLOWED_HOSTS)
 _COMPILED: dict = {}
 _BY_SHAPE: dict = {}

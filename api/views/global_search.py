@@ -213,7 +213,6 @@ class SearchView(ContractMixin, APIView):
         limit, offset = paginator.get_limit(request), paginator.get_offset(request)
         serializer = SearchResultSerializer(many=True, context={"request": request, "view": self})
         page = search(GlobalSearchQuery(data["q"], data["type__in"] or TYPE_NAMES, offset, limit))
-        paginator.request, paginator.limit, paginator.offset, paginator.count = request, limit, offset, page.count
-        response = paginator.get_paginated_response(serializer.to_representation(page.hits))
-        response.data = {"count": page.count, "count_exact": page.count_exact, **response.data}
-        return response
+        paginator.request, paginator.limit, paginator.offset = request, limit, offset
+        paginator.count, paginator.count_exact = page.count, page.count_exact
+        return paginator.get_paginated_response(serializer.to_representation(page.hits))

@@ -282,7 +282,14 @@ class TimelinePagination(LimitOffsetPagination):
         self.request = request
         self.limit, self.offset = self.get_limit(request), self.get_offset(request)
         self.count, page = queryset.page(self.offset, self.limit)
+        self.count_exact = True  # the timeline counts every event
         return page
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count"]["description"] = "Events matching the query, on all pages: exact."
+        response["properties"]["count_exact"]["description"] = "Always true: the timeline counts every event."
+        return response
 
 
 class TimelineView(ContractMixin, APIView):

@@ -78,3 +78,21 @@ def test_no_string_query_parameter_admits_an_empty_value():
                 if not refused:
                     admits_empty.append(f"{method.upper()} {path} {parameter['name']}")
     assert admits_empty == []
+
+
+def test_every_list_envelope_requires_count_exact():
+    """Every paginated answer says whether its count is exact, and what count means when it is not."""
+    schema = committed_schema()
+    components = schema["components"]["schemas"]
+    envelopes = 0
+    for path, operations in schema["paths"].items():
+        answer = operations.get("get", {}).get("responses", {}).get("200", {}).get("content", {})
+        body = answer.get("application/json", {}).get("schema", {})
+        body = components[body["$ref"].rsplit("/", 1)[1]] if "$ref" in body else body
+        if "results" not in body.get("properties", {}):
+            continue
+        envelopes += 1
+        assert {"count", "count_exact", "next", "previous", "results"} <= set(body["required"]), path
+        assert body["properties"]["count_exact"]["type"] == "boolean", path
+        assert "exact" in body["properties"]["count"]["description"], path
+    assert envelopes >= 14 + 3  # every resource's list, the timeline, the search, the change log

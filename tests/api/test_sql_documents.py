@@ -11,7 +11,6 @@ from urllib.parse import parse_qsl, urlsplit
 import orjson
 import pytest
 from django.db import connection
-from django.db.models import Count, Window
 from django.test.utils import CaptureQueriesContext
 from rest_framework.request import Request
 from rest_framework.test import APIClient
@@ -167,14 +166,19 @@ def test_a_page_comes_back_in_its_queries_order_with_its_total(api, corpus):
     documents = documents_of_agreements(api)
     matching = Agreement.objects.filter(kind="memorandum")
     newest = matching.order_by("-id")
-    total, page, _ = documents.page(newest.values_list("pk", flat=True)[1:4].query, matching.values("pk").query)
-    assert [doc["id"] for doc in orjson.loads(page.text)] == list(newest.values_list("pk", flat=True)[1:4])
-    assert total == matching.count() > 4
-    windowed = newest.annotate(_total=Window(Count("pk"))).values_list("pk", "_total")
-    total, page, _ = documents.page(windowed[2:5].query)
-    assert [doc["id"] for doc in orjson.loads(page.text)] == list(newest.values_list("pk", flat=True)[2:5])
+    ids = newest.values_list("pk", flat=True)
+    total, statistic, page, _ = documents.page(ids[1:4].query, count=matching.values("pk").query)
+    assert [doc["id"] for doc in orjson.loads(page.text)] == list(ids[1:4])
+    assert total == matching.count() > 4 and statistic is None
+    total, _, page, _ = documents.page(ids[:100].query, rows=(2, 3))  # the page is a slice of the matches
+    assert [doc["id"] for doc in orjson.loads(page.text)] == list(ids[2:5])
     assert total == matching.count()
-    assert documents.page(windowed[10**6 : 10**6 + 5].query) == (None, RawJSON("[]"), [])  # no row for the total
+    assert documents.page(ids[:3].query, rows=(10**6, 5)) == (3, None, RawJSON("[]"), [])  # past the end: counted
+    table = connection.ops.quote_name(Agreement._meta.db_table)
+    _, statistic, _, _ = documents.page(ids[:1].query, count=matching.values("pk").query, table=table)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
+        assert statistic == cursor.fetchone()[0]
 
 
 def test_the_compiled_documents_carry_their_constants_in_the_text(api, corpus):

@@ -92,6 +92,29 @@ def test_baseline_and_api_serve_the_same_page(client, baseline, corpus, extra):
 
 
 @postgres_only
+@pytest.mark.parametrize("extra", [{"limit": 1}, {"limit": 1, "offset": 2}, {"limit": 2, "offset": 100}])
+def test_past_the_count_bound_both_estimate_alike(client, settings, corpus, extra):
+    """With a bound of 1 both count one match past the bound (or past the page) and estimate from there on."""
+    settings.API_COUNT_BOUND = 1
+    connection.ensure_connection()
+    baseline = BaselineApp(lambda: nullcontext(connection.connection), bound=1)
+    query = {"party": corpus, "signed_on__gte": SINCE, **extra}
+    cache.clear()
+    ours = client.get("/api/v1/agreements/", query).json()
+    status, theirs = call_baseline(baseline, query)
+    assert status == "200 OK"
+    matches = Agreement.objects.filter(
+        party_links__organization__slug=corpus, party_links__role="party", signed_on_end__gte=SINCE
+    ).count()
+    page_end = extra.get("offset", 0) + extra["limit"]
+    exact = matches <= max(1, page_end)
+    assert theirs["count_exact"] is ours["count_exact"] is exact
+    assert theirs["count"] >= (matches if exact else max(1, page_end) + 1)
+    assert (theirs["next"] is None) is (page_end >= matches)
+    assert differences({**ours, "count": None}, {**theirs, "count": None}) == []  # the estimates' queries differ
+
+
+@postgres_only
 def test_the_enriched_record_exercises_every_field(client, baseline, corpus):
     status, page = call_baseline(baseline, {"party": corpus, "signed_on__gte": SINCE, "limit": 1000})
     assert status == "200 OK"

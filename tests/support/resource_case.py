@@ -179,7 +179,7 @@ class ResourceTests:
         body = response.json()
         count = self.model.objects.count()
         assert count > 0
-        assert body["count"] == count
+        assert body["count"] == count and body["count_exact"] is True
         assert len(body["results"]) == min(count, 50)
         for result in body["results"]:
             assert {"id", "url", "display"} <= set(result)

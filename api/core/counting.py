@@ -1,0 +1,83 @@
+"""Bounded counts: a list's ``count`` costs the same at any size (``settings.API_COUNT_BOUND``).
+
+A page counts at most ``cap(offset, limit)`` matching records, one past the larger of
+the bound and the page's end. Up to the cap the count is exact. Past it, ``count`` is
+PostgreSQL's estimate, never below the cap + 1 records known to match: for the whole
+table ``pg_class.reltuples`` (the statistics VACUUM and ANALYZE keep), read in the same
+statement; for a filtered list the planner's row estimate of the count query, from one
+``EXPLAIN`` sent only then. Counting past the page's end too keeps ``next`` exact: a deep
+page knows whether a record follows it. SQLite counts every match.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.db import connections
+from django.db.models import QuerySet
+
+LARGEST_CAP = 2**63 - 2  # cap + 1 is a LIMIT: a bigint
+
+
+def cap(offset: int, limit: int) -> int:
+    """How many matches a page counts exactly: the bound, or the page's end when it lies beyond."""
+    return min(max(settings.API_COUNT_BOUND, offset + limit), LARGEST_CAP)
+
+
+def bounded(queryset: QuerySet) -> bool:
+    """Whether the database bounds counts (PostgreSQL); SQLite counts every match."""
+    return connections[queryset.db].vendor == "postgresql"
+
+
+def whole_table(queryset: QuerySet) -> str | None:
+    """The quoted name of the table ``queryset`` lists all of (no filter, no DISTINCT), else None."""
+    query = queryset.query
+    if query.where or query.distinct or query.combinator or query.is_sliced:
+        return None
+    return connections[queryset.db].ops.quote_name(queryset.model._meta.db_table)
+
+
+def reltuples_sql() -> str:
+    """A scalar subquery of a table's row estimate; its one parameter is the table's quoted name."""
+    return "(SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass)"
+
+
+def settle(queryset: QuerySet, counted: int, limit: int, statistic: int | None = None) -> tuple[int, bool]:
+    """``count`` and ``count_exact`` from ``counted`` matches read up to ``limit`` + 1.
+
+    Past ``limit``, the estimate: ``statistic`` (the table's, for a whole table) or the
+    planner's estimate of ``queryset``'s rows, at least ``limit`` + 1.
+    """
+    if counted <= limit:
+        return counted, True
+    if statistic is None:
+        statistic = planner_rows(queryset)
+    return max(limit + 1, int(statistic)), False
+
+
+def planner_rows(queryset: QuerySet) -> int:
+    """The planner's estimate of how many records ``queryset`` matches (``EXPLAIN``, nothing run)."""
+    sql, params = queryset.values("pk").order_by().query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def count(queryset: QuerySet, offset: int, limit: int) -> tuple[int, bool]:
+    """``count`` and ``count_exact`` of ``queryset`` for the page at ``offset``: one statement (two past the cap)."""
+    if not bounded(queryset):
+        return queryset.count(), True
+    most = cap(offset, limit)
+    sql, params = queryset.values("pk").order_by()[: most + 1].query.sql_with_params()
+    columns, table = [f"(SELECT COUNT(*) FROM ({sql}) _all)"], whole_table(queryset)
+    if table is not None:
+        columns.append(reltuples_sql())
+        params = (*params, table)
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)}", params)
+        counted, *statistic = cursor.fetchone()
+    return settle(queryset, counted, most, statistic[0] if statistic else None)
