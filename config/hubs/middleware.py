@@ -1,14 +1,16 @@
 """Per-request routing, consistency tokens and the ``Registry-Hub`` header.
 
 ``HubRoutingMiddleware`` (last in ``MIDDLEWARE``, so every other ``process_view`` has run)
-calls the view itself, inside the request's transaction on the database it chose; that
-is what ``ATOMIC_REQUESTS`` would do, but on one database decided per request rather
-than on every configured one (the replica must not need the primary, and a read at a
-far hub must not pay a round trip to it).
+calls the view itself on the database it chose, a write inside the request's transaction
+there; that is what ``ATOMIC_REQUESTS`` would do, but on one database decided per request
+rather than on every configured one (the replica must not need the primary, and a read at a
+far hub must not pay a round trip to it). Reads run in autocommit: at READ COMMITTED a
+transaction gives a read no snapshot its statements would not each have anyway, and its
+``BEGIN`` and ``COMMIT`` were two round trips more than the one statement most reads are.
 
 - ``GET``/``HEAD``/``OPTIONS`` read from the replica (``config.hubs.replica``), honouring
   the client's ``Consistency-Token``: the header, or the one the session keeps from the
-  browser's last write. A read the replica fails mid-way (it went down) runs again on
+  browser's last write. A read the replica fails mid-way (it went down, or answered 503) runs again on
   the primary. A malformed header is a 400.
 - Anything else runs wholly on the primary. A write answered below 400 gets a
   ``Consistency-Token``: the primary's WAL position read after the commit. A browser
@@ -36,6 +38,7 @@ from config.hubs.routing import Routing, current, routed_iterator, routing
 logger = logging.getLogger(__name__)
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+UNAVAILABLE = 503  # a database outage, as the API answers it: on the replica, the read is tried on the primary
 SESSION_KEY = "_hub_consistency_token"
 
 
@@ -101,7 +104,7 @@ class HubRoutingMiddleware:
             try:
                 with connections[REPLICA].execute_wrapper(failure):
                     response = call_in_transaction(REPLICA, view, request, args, kwargs)
-                if not failure.seen:
+                if not failure.seen and response.status_code != UNAVAILABLE:
                     return response
             except DATABASE_UNAVAILABLE_ERRORS as exc:  # outside a DRF view, or when the transaction ended
                 logger.warning("Read of %s failed on the replica, trying the primary: %s", request.path, exc)
@@ -147,14 +150,18 @@ class HubRoutingMiddleware:
 
 
 def call_in_transaction(alias: str, view, request, args, kwargs):
-    """The view, reading from ``alias``, in the request's transaction there (unless the view opts out of it)."""
+    """The view, reading from ``alias``; a write in the request's transaction there (unless the view opts out)."""
     current().reads = alias
     with ExitStack() as transactions:
         if alias != PRIMARY and connections[PRIMARY].in_atomic_block:
             # Only inside an outer transaction on the primary (a test's): DRF marks every ATOMIC_REQUESTS
             # database in a transaction for rollback when a view fails, so the request needs a savepoint there.
             transactions.enter_context(transaction.atomic(using=PRIMARY))
-        if alias not in getattr(view, "_non_atomic_requests", ()):
+        if alias not in getattr(view, "_non_atomic_requests", ()) and (
+            request.method not in SAFE_METHODS or connections[alias].in_atomic_block
+        ):
+            # (A read runs in autocommit; only inside an outer transaction, a test's, does it take a
+            # savepoint, for DRF's rollback mark on a failing view to undo the read and no more.)
             transactions.enter_context(transaction.atomic(using=alias))
         return view(request, *args, **kwargs)
 
