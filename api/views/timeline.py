@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from api.core.exceptions import ApiError
@@ -22,10 +21,12 @@ from api.core.pagination import LimitOffsetPagination
 from api.core.query_forms import QueryForm, StrictBooleanField
 from api.filtersets.base import PartialDateQueryField, RelatedChoiceField, invalid
 from api.renderers.csv import CSVRenderer, csv_lines
+from api.renderers.json import ORJSONRenderer
 from api.schema.extensions import PartialDateSerializer
 from api.schema.parameters import PARTIAL_DATE_PATTERN, SLUG_SCHEMA
 from api.serializers.base import csv_param, unknown_fields_detail
 from api.views.base import ContractMixin
+from api.views.timeline_events import EventWriter
 from cooperation.models import Agreement, Milestone, Mission, Organization, Source
 from cooperation.selectors.timeline import MERGE_RULE, ORDER_RULE, RECORD_TYPES, EventKind, TimelineQuery, timeline
 
@@ -289,7 +290,7 @@ class TimelineView(ContractMixin, APIView):
     """Agreements, withdrawals, milestone claims and roles, in date order."""
 
     permission_classes = [AllowAny]
-    renderer_classes = [JSONRenderer, CSVRenderer]
+    renderer_classes = [ORJSONRenderer, CSVRenderer]
     pagination_class = TimelinePagination
     extra_query_parameters = (*TimelineQueryForm.base_fields, "ordering", "limit", "offset")
 
@@ -303,17 +304,17 @@ class TimelineView(ContractMixin, APIView):
     def get(self, request):
         events = timeline(self.parse_query(request))
         context = {"request": request, "view": self}
+        # The serializer validates ``fields``/``omit`` and says which fields to write; the writer writes them.
+        writer = EventWriter(request, TimelineEventSerializer(context=context).fields)
         if isinstance(request.accepted_renderer, CSVRenderer):
-            serializer = TimelineEventSerializer(context=context)
             response = StreamingHttpResponse(
-                csv_lines(serializer.to_representation(event) for event in events),
-                content_type="text/csv; charset=utf-8",
+                csv_lines(writer.write(event) for event in events), content_type="text/csv; charset=utf-8"
             )
             response["Content-Disposition"] = 'attachment; filename="timeline.csv"'
             return response
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(events, request, view=self)
-        return paginator.get_paginated_response(TimelineEventSerializer(page, many=True, context=context).data)
+        return paginator.get_paginated_response(writer.write_all(page))
 
     @staticmethod
     def parse_query(request) -> TimelineQuery:
