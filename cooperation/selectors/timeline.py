@@ -28,11 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.db import models, router
-from django.utils.translation import gettext_noop
+from django.utils.translation import get_language, gettext, gettext_noop
 
-from cooperation.localization import choice_label, fill, localized_name
+from cooperation.localization import active_language, choice_label, localized_name
 from cooperation.localization import short_name as localized_short_name
 from cooperation.models import (
     Agreement,
@@ -299,8 +300,26 @@ ROLE_ENDED = gettext_noop("{person} leaves office as {title}")
 # --- agreements --------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=512)
+def _translation(locale: str | None, template: str) -> str:
+    """``template`` in ``locale``, the active language when first asked (a page fills a few templates
+    hundreds of times)."""
+    return gettext(template)
+
+
+def fill(template: str, **values) -> str:
+    """``cooperation.localization.fill``, each template translated once per language."""
+    return _translation(get_language(), template).format(**values)
+
+
 def _name(org: Organization) -> str:
-    return localized_short_name(org)
+    """The organization's short name in the active language; kept on the instance (a page's records are
+    loaded for it, and shared by its events)."""
+    language = active_language()
+    cached = org.__dict__.get("_timeline_name")
+    if cached is None or cached[0] != language:
+        cached = org._timeline_name = (language, localized_short_name(org, language))
+    return cached[1]
 
 
 def _names(orgs: list[Organization]) -> str:
@@ -321,10 +340,12 @@ def _agreement_title(kind: str, agreement: Agreement, parties: list[Organization
     name = _agreement_name(agreement)
     if kind == EventKind.SIGNED and parties:
         template = SIGNED_BY_ONE if len(parties) == 1 else SIGNED_BY_SEVERAL
-        return fill(template, party=_names(parties), parties=_names(parties), agreement=name)
+        names = _names(parties)
+        return fill(template, party=names, parties=names, agreement=name)
     if kind == EventKind.AUTHORIZED and authorities:
         template = AUTHORIZED_BY_ONE if len(authorities) == 1 else AUTHORIZED_BY_SEVERAL
-        return fill(template, body=_names(authorities), bodies=_names(authorities), agreement=name)
+        names = _names(authorities)
+        return fill(template, body=names, bodies=names, agreement=name)
     return fill(AGREEMENT_PHRASES[kind], agreement=name)
 
 
