@@ -129,8 +129,10 @@ class Timeline:
         self.query = query
         self.rows = event_rows(query)
 
-    def count(self) -> int:
-        return self.rows.count()
+    def count(self, at_most: int | None = None) -> int:
+        """The number of events; with ``at_most``, ``at_most + 1`` stands for any number above it, and the
+        query's cost is bounded by ``at_most`` instead of growing with the registry (``EventRows.count``)."""
+        return self.rows.count(at_most)
 
     def page(self, offset: int, limit: int) -> tuple[int, list[Event]]:
         """The total and the events of one page: the first page counts only when it is full, and a

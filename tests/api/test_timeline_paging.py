@@ -144,3 +144,26 @@ def test_a_record_gone_between_the_rows_and_the_page_drops_its_event(registry):
     gone.party_links.all().delete()
     gone.delete()
     assert [event.id for event in hydrate(page)] == [f"agreement:{row.pk}:signed" for row in page[1:]]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"include_superseded": True},
+        {"kinds": frozenset({"milestone"})},
+        {"date_from": "2019-03-15", "date_to": "2020-06"},
+    ],
+    ids=str,
+)
+def test_a_bounded_count_is_exact_up_to_its_bound(registry, django_assert_num_queries, query):
+    from cooperation.partial_dates import PartialDate
+    from cooperation.selectors.timeline import TimelineQuery, timeline
+
+    dates = {key: PartialDate.parse(value) for key, value in query.items() if key.startswith("date")}
+    events = timeline(TimelineQuery(**{**query, **dates}))
+    total = events.count()
+    assert total > 3
+    for bound in (0, 1, 3, total - 1, total, total + 1, 10**6):
+        with django_assert_num_queries(1):
+            assert events.count(at_most=bound) == min(total, bound + 1)
