@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.core.exceptions import ApiError
@@ -314,13 +315,51 @@ a window is shown, not filtered on).
 
 
 class TimelinePagination(LimitOffsetPagination):
-    """``limit``/``offset`` as everywhere, over a ``Timeline``: the database counts and cuts the page."""
+    """``limit``/``offset`` as everywhere, over a ``Timeline``: the database counts and cuts the page.
+
+    The count stops at ``COUNT_BOUND`` events (or at the page's end, if further): counting every event of
+    the registry cost more than the page itself. ``count_exact`` says whether ``count`` is the total.
+    """
+
+    COUNT_BOUND = 10_000
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         self.limit, self.offset = self.get_limit(request), self.get_offset(request)
-        self.count, page = queryset.page(self.offset, self.limit)
+        self.count, self.count_exact, page = queryset.counted_page(self.offset, self.limit, self.COUNT_BOUND)
         return page
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.count,
+                "count_exact": self.count_exact,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        envelope = super().get_paginated_response_schema(schema)
+        properties = envelope["properties"]
+        properties["count"] = {
+            **properties["count"],
+            "description": (
+                f"Events matching the query, on all pages, counted up to {self.COUNT_BOUND:,} (or to the end "
+                "of this page, if further): when there are more, a lower bound and `count_exact` is false."
+            ),
+        }
+        envelope["properties"] = {
+            "count": properties.pop("count"),
+            "count_exact": {
+                "type": "boolean",
+                "description": "Whether `count` is the exact number of matching events; false: it is a lower bound.",
+            },
+            **properties,
+        }
+        envelope["required"] = ["count", "count_exact", *envelope["required"][1:]]
+        return envelope
 
 
 class TimelineView(ContractMixin, APIView):

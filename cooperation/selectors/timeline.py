@@ -137,11 +137,23 @@ class Timeline:
     def page(self, offset: int, limit: int) -> tuple[int, list[Event]]:
         """The total and the events of one page: the first page counts only when it is full, and a
         page past the end reads no rows."""
+        total, _exact, events = self.counted_page(offset, limit)
+        return total, events
+
+    def counted_page(self, offset: int, limit: int, count_bound: int | None = None) -> tuple[int, bool, list[Event]]:
+        """``page``, its total counted only up to ``count_bound`` or to the page's end, whichever is further
+        (``count(at_most)``): the total, whether it is exact (else it is a lower bound: more events follow
+        the page), and the events. So a count costs no more than the bound or the page's own offset."""
+        at_most = None if count_bound is None else max(count_bound, offset + limit)
         if offset == 0:
             found = self.rows.fetch(0, limit)
-            return (len(found) if len(found) < limit else self.count()), hydrate(found)
-        total = self.count()
-        return total, hydrate(self.rows.fetch(offset, offset + limit)) if offset < total else []
+            if len(found) < limit:
+                return len(found), True, hydrate(found)
+            total = self.count(at_most)
+        else:
+            total = self.count(at_most)
+            found = self.rows.fetch(offset, offset + limit) if offset < total else []
+        return total, at_most is None or total <= at_most, hydrate(found) if found else []
 
     def __getitem__(self, page: slice) -> list[Event]:
         if not isinstance(page, slice) or page.step is not None:

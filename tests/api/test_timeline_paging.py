@@ -167,3 +167,23 @@ def test_a_bounded_count_is_exact_up_to_its_bound(registry, django_assert_num_qu
     for bound in (0, 1, 3, total - 1, total, total + 1, 10**6):
         with django_assert_num_queries(1):
             assert events.count(at_most=bound) == min(total, bound + 1)
+
+
+def test_the_count_stops_at_its_bound_and_says_so(api, registry, monkeypatch):
+    from api.views.timeline import TimelinePagination
+
+    total = len(feed(api))
+    assert total > 10
+    monkeypatch.setattr(TimelinePagination, "COUNT_BOUND", 5)
+    first = api.get(URL, {"limit": 2}).json()
+    assert (first["count"], first["count_exact"]) == (6, False)  # more than 5
+    assert first["next"] and len(first["results"]) == 2
+    deep = api.get(URL, {"limit": 3, "offset": 6}).json()  # counted to the page's end, and past it: more follow
+    assert (deep["count"], deep["count_exact"]) == (10, False)
+    assert deep["next"] and len(deep["results"]) == 3
+    last = api.get(URL, {"limit": 3, "offset": total - 2}).json()  # the end is within reach: exact
+    assert (last["count"], last["count_exact"], last["next"]) == (total, True, None)
+    assert len(last["results"]) == 2
+    assert api.get(URL, {"limit": 3, "offset": total + 5}).json()["results"] == []
+    monkeypatch.setattr(TimelinePagination, "COUNT_BOUND", 10**6)
+    assert api.get(URL, {"limit": 2}).json()["count_exact"] is True
