@@ -202,6 +202,7 @@ def page_statement(query, using: str, vendor: str, bounded: bool) -> tuple[str, 
     return (f"{sql} LIMIT %s OFFSET %s" if bounded else sql), tuple(params)
 
 
+LARGEST_LIMIT = 2**63 - 1  # a LIMIT is a bigint
 BRANCH_ORDER = ("ev_start", "ev_end", "ev_pk")  # within a branch the kind is fixed
 _STOP = object()  # where a branch's LIMIT goes in the parameters
 
@@ -240,7 +241,8 @@ class EventRows:
             statement = count_statement(self.query, self.using, vendor)
             return self._execute(*statement)[0][0] if statement else 0
         statement = bounded_count_statement(self.query, self.using, vendor)
-        return self._execute(statement[0], (*statement[1], at_most + 1))[0][0] if statement else 0
+        limit = min(at_most + 1, LARGEST_LIMIT)  # at the largest offset, the bound is the total anyway
+        return self._execute(statement[0], (*statement[1], limit))[0][0] if statement else 0
 
     def fetch(self, start: int = 0, stop: int | None = None) -> list[EventRow]:
         """The rows from ``start`` to ``stop`` (to the end when None), in order."""
