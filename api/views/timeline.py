@@ -7,13 +7,14 @@ this module parses the query (a ``QueryForm``), paginates, and documents the eve
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.db import router
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from api.core.exceptions import ApiError
@@ -22,12 +23,15 @@ from api.core.pagination import LimitOffsetPagination
 from api.core.query_forms import QueryForm, StrictBooleanField
 from api.filtersets.base import PartialDateQueryField, RelatedChoiceField, invalid
 from api.renderers.csv import CSVRenderer, csv_lines
+from api.renderers.json import ORJSONRenderer
 from api.schema.extensions import PartialDateSerializer
 from api.schema.parameters import PARTIAL_DATE_PATTERN, SLUG_SCHEMA
 from api.serializers.base import csv_param, unknown_fields_detail
 from api.views.base import ContractMixin
+from api.views.timeline_events import EventWriter
 from cooperation.models import Agreement, Milestone, Mission, Organization, Source
 from cooperation.selectors.timeline import MERGE_RULE, ORDER_RULE, RECORD_TYPES, EventKind, TimelineQuery, timeline
+from cooperation.selectors.timeline_load import PageRecords
 
 
 def invalid_parameter(param: str, detail: str) -> ApiError:
@@ -174,8 +178,43 @@ class KindsField(forms.CharField):
         return frozenset(kinds)
 
 
-def _by_slug(model) -> RelatedChoiceField:
-    return RelatedChoiceField(queryset=model.objects.all(), to_field_name="slug", required=False)
+class SlugIdsField(RelatedChoiceField):
+    """Records by slug, as the set of their ids: ``RelatedChoiceField``'s checks and errors, in one lookup whose
+    SQL never changes (no queryset is built and compiled per request; none at all when the parameter is absent)."""
+
+    def clean(self, value):
+        value = self.prepare_value(value)
+        if not value:
+            return frozenset()
+        if not isinstance(value, list | tuple):
+            raise forms.ValidationError(self.error_messages["invalid_list"], code="invalid_list")
+        ids = self._ids(value)
+        self.run_validators(value)
+        return ids
+
+    def _ids(self, value) -> frozenset[int]:
+        try:
+            value = frozenset(value)
+        except TypeError:
+            raise forms.ValidationError(self.error_messages["invalid_list"], code="invalid_list") from None
+        for slug in value:
+            self.validate_no_null_characters(slug)
+        model = self.queryset.model
+        found, _columns = PageRecords(router.db_for_read(model)).rows(
+            model, [str(slug) for slug in value], key="slug", columns=("slug", "id")
+        )
+        ids = dict(found)
+        for slug in value:
+            if str(slug) not in ids:
+                detail = _("No {model} with {kind} {value}.").format(
+                    model=_(str(model._meta.verbose_name)), kind="slug", value=repr(slug)
+                )
+                raise invalid(detail, code="does_not_exist")
+        return frozenset(ids.values())
+
+
+def _by_slug(model) -> SlugIdsField:
+    return SlugIdsField(queryset=model.objects.all(), to_field_name="slug", required=False)
 
 
 class TimelineQueryForm(QueryForm):
@@ -276,19 +315,28 @@ a window is shown, not filtered on).
 
 
 class TimelinePagination(LimitOffsetPagination):
-    """``limit``/``offset`` as everywhere, over a ``Timeline``: the database counts and cuts the page."""
+    """``limit``/``offset`` as everywhere, over a ``Timeline``: the database counts and cuts the page.
+
+    The count stops at ``API_COUNT_BOUND`` events, as every list's does (or at the page's end, if further):
+    counting every event of the registry cost more than the page itself. ``count_exact`` says whether
+    ``count`` is the total; past the bound it is a lower bound (no statistics estimate a UNION of events).
+    """
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         self.limit, self.offset = self.get_limit(request), self.get_offset(request)
-        self.count, page = queryset.page(self.offset, self.limit)
-        self.count_exact = True  # the timeline counts every event
+        self.count, self.count_exact, page = queryset.counted_page(self.offset, self.limit, settings.API_COUNT_BOUND)
         return page
 
     def get_paginated_response_schema(self, schema):
         response = super().get_paginated_response_schema(schema)
-        response["properties"]["count"]["description"] = "Events matching the query, on all pages: exact."
-        response["properties"]["count_exact"]["description"] = "Always true: the timeline counts every event."
+        response["properties"]["count"]["description"] = (
+            f"Events matching the query, on all pages, counted up to {settings.API_COUNT_BOUND:,} (or to the end "
+            "of this page, if further): when there are more, a lower bound and `count_exact` is false."
+        )
+        response["properties"]["count_exact"]["description"] = (
+            "Whether `count` is the exact number of matching events; false: it is a lower bound."
+        )
         return response
 
 
@@ -296,7 +344,7 @@ class TimelineView(ContractMixin, APIView):
     """Agreements, withdrawals, milestone claims and roles, in date order."""
 
     permission_classes = [AllowAny]
-    renderer_classes = [JSONRenderer, CSVRenderer]
+    renderer_classes = [ORJSONRenderer, CSVRenderer]
     pagination_class = TimelinePagination
     extra_query_parameters = (*TimelineQueryForm.base_fields, "ordering", "limit", "offset")
 
@@ -310,17 +358,17 @@ class TimelineView(ContractMixin, APIView):
     def get(self, request):
         events = timeline(self.parse_query(request))
         context = {"request": request, "view": self}
+        # The serializer validates ``fields``/``omit`` and says which fields to write; the writer writes them.
+        writer = EventWriter(request, TimelineEventSerializer(context=context).fields)
         if isinstance(request.accepted_renderer, CSVRenderer):
-            serializer = TimelineEventSerializer(context=context)
             response = StreamingHttpResponse(
-                csv_lines(serializer.to_representation(event) for event in events),
-                content_type="text/csv; charset=utf-8",
+                csv_lines(writer.write(event) for event in events), content_type="text/csv; charset=utf-8"
             )
             response["Content-Disposition"] = 'attachment; filename="timeline.csv"'
             return response
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(events, request, view=self)
-        return paginator.get_paginated_response(TimelineEventSerializer(page, many=True, context=context).data)
+        return paginator.get_paginated_response(writer.write_all(page))
 
     @staticmethod
     def parse_query(request) -> TimelineQuery:
@@ -334,7 +382,7 @@ class TimelineView(ContractMixin, APIView):
             raise invalid_parameter("ordering", detail)
 
         def ids(name: str) -> frozenset[int]:
-            return frozenset(record.pk for record in data[name] or ())
+            return data[name] or frozenset()
 
         return TimelineQuery(
             kinds=data["kind__in"],

@@ -28,12 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from django.db import models
-from django.db.models import Prefetch
-from django.utils.translation import gettext_noop
+from django.db import models, router
+from django.utils.translation import get_language, gettext, gettext_noop
 
-from cooperation.localization import choice_label, fill, localized_name
+from cooperation.localization import active_language, choice_label, localized_name
 from cooperation.localization import short_name as localized_short_name
 from cooperation.models import (
     Agreement,
@@ -50,6 +50,7 @@ from cooperation.models import (
 from cooperation.partial_dates import PartialDate
 from cooperation.selectors.timeline_claims import MERGE_RULE, MergedClaims, merge_claims
 from cooperation.selectors.timeline_kinds import AGREEMENT_DATES, ROLE_DATES, EventKind
+from cooperation.selectors.timeline_load import PageRecords
 from cooperation.selectors.timeline_rows import EventRow, event_rows
 
 ORDER_RULE = (
@@ -117,7 +118,7 @@ class Timeline:
     """The events matching a query, in order; sliced, it reads only that page.
 
     ``count()`` is one query, a slice is one query for its rows plus a fixed number to build its
-    events (at most nine: ``hydrate``), whatever the slice's length or the registry's size;
+    events (at most eleven: ``hydrate``), whatever the slice's length or the registry's size;
     ``page()`` is both, and skips the count when the first page tells it.
     Iterating reads every row in one query and builds the events in chunks (for CSV).
     """
@@ -128,17 +129,31 @@ class Timeline:
         self.query = query
         self.rows = event_rows(query)
 
-    def count(self) -> int:
-        return self.rows.count()
+    def count(self, at_most: int | None = None) -> int:
+        """The number of events; with ``at_most``, ``at_most + 1`` stands for any number above it, and the
+        query's cost is bounded by ``at_most`` instead of growing with the registry (``EventRows.count``)."""
+        return self.rows.count(at_most)
 
     def page(self, offset: int, limit: int) -> tuple[int, list[Event]]:
         """The total and the events of one page: the first page counts only when it is full, and a
         page past the end reads no rows."""
+        total, _exact, events = self.counted_page(offset, limit)
+        return total, events
+
+    def counted_page(self, offset: int, limit: int, count_bound: int | None = None) -> tuple[int, bool, list[Event]]:
+        """``page``, its total counted only up to ``count_bound`` or to the page's end, whichever is further
+        (``count(at_most)``): the total, whether it is exact (else it is a lower bound: more events follow
+        the page), and the events. So a count costs no more than the bound or the page's own offset."""
+        at_most = None if count_bound is None else max(count_bound, offset + limit)
         if offset == 0:
             found = self.rows.fetch(0, limit)
-            return (len(found) if len(found) < limit else self.count()), hydrate(found)
-        total = self.count()
-        return total, hydrate(self.rows.fetch(offset, offset + limit)) if offset < total else []
+            if len(found) < limit:
+                return len(found), True, hydrate(found)
+            total = self.count(at_most)
+        else:
+            total = self.count(at_most)
+            found = self.rows.fetch(offset, offset + limit) if offset < total else []
+        return total, at_most is None or total <= at_most, hydrate(found) if found else []
 
     def __getitem__(self, page: slice) -> list[Event]:
         if not isinstance(page, slice) or page.step is not None:
@@ -156,8 +171,8 @@ def timeline(query: TimelineQuery) -> Timeline:
     return Timeline(query)
 
 
-def hydrate(page: list[EventRow]) -> list[Event]:
-    """The events of ``page``'s rows, in their order: a query or two per kind of record on the page.
+def hydrate(page: list[EventRow], using: str | None = None) -> list[Event]:
+    """The events of ``page``'s rows, in their order, in a fixed number of queries (``_PageContext``).
 
     A record changed between the statements (deleted, or no longer dated) drops its event rather
     than failing the request; a milestone row whose claim now belongs to another lead shows that event.
@@ -165,20 +180,21 @@ def hydrate(page: list[EventRow]) -> list[Event]:
     wanted: dict[str, set[int]] = {"agreement": set(), "party": set(), "milestone": set(), "role": set()}
     for row in page:
         wanted[_TABLE[row.kind]].add(row.pk)
-    agreements = _agreements(wanted["agreement"])
-    parties = _withdrawals(wanted["party"])
-    claims = _claims(wanted["milestone"])
-    roles = _roles(wanted["role"])
+    context = _PageContext(PageRecords(using or router.db_for_read(Agreement)), wanted)
     events, seen = [], set()
     for row in page:
         if row.kind in AGREEMENT_DATES:
-            event = agreement_event(agreements[row.pk], row.kind) if row.pk in agreements else None
+            record = context.agreements.get(row.pk)
+            event = agreement_event(record, row.kind) if record else None
         elif row.kind == EventKind.WITHDRAWN:
-            event = withdrawal_event(parties[row.pk]) if row.pk in parties else None
+            record = context.parties.get(row.pk)
+            event = withdrawal_event(record) if record else None
         elif row.kind == EventKind.MILESTONE:
-            event = milestone_event(claims[row.pk]) if row.pk in claims else None
+            record = context.claims.get(row.pk)
+            event = milestone_event(record) if record else None
         else:
-            event = role_event(roles[row.pk], row.kind) if row.pk in roles else None
+            record = context.roles.get(row.pk)
+            event = role_event(record, row.kind) if record else None
         if event is not None and event.date is not None and event.id not in seen:
             seen.add(event.id)
             events.append(event)
@@ -193,20 +209,84 @@ _TABLE = {
 }
 
 
+class _PageContext:
+    """The records a page's events read, each loaded once and shared (``timeline_load``): at most eleven
+    queries, whatever the page's length.
+
+    The rows' party links, roles and milestone claims (every claim of the leads' missions: whole groups,
+    as the merge rule needs); then the agreements (the rows' and the withdrawals'), the rows' agreements'
+    party links, the claims' missions and their participants, the roles' people; then every organization
+    named, the citations of the agreements, links and roles, and every source named.
+    """
+
+    def __init__(self, load: PageRecords, wanted: dict[str, set[int]]):
+        self.parties = load.by_id(AgreementParty, wanted["party"])
+        self.roles = load.by_id(PersonRole, wanted["role"])
+        claims = self._claims_of_missions(load, wanted["milestone"])
+        agreement_ids = wanted["agreement"] | {link.agreement_id for link in self.parties.values()}
+        agreements = load.by_id(Agreement, agreement_ids)
+        link_columns = ("agreement", "organization", "role")
+        links, _ = load.rows(AgreementParty, wanted["agreement"], key="agreement", columns=link_columns, order="id")
+        missions = load.by_id(Mission, {claim.mission_id for claim in claims})
+        participants, _ = load.rows(MissionParticipant, missions, key="mission", columns=("mission", "organization"))
+        persons = load.by_id(Person, {role.person_id for role in self.roles.values()})
+        organizations = load.by_id(
+            Organization,
+            [
+                *(organization for _, organization, _ in links),
+                *(organization for _, organization in participants),
+                *(link.organization_id for link in self.parties.values()),
+                *(role.organization_id for role in self.roles.values()),
+            ],
+        )
+        citations, _ = load.rows_where(
+            Citation,
+            {"agreement": wanted["agreement"], "agreement_party": self.parties, "person_role": self.roles},
+            columns=("agreement", "agreement_party", "person_role", "source", "field", "locator"),
+            order="id",
+        )
+        sources = load.by_id(Source, [*(row[3] for row in citations), *(claim.source_id for claim in claims)])
+
+        for agreement in agreements.values():
+            agreement.timeline_links, agreement.timeline_citations = [], []
+        for agreement_id, organization_id, role in links:
+            agreements[agreement_id].timeline_links.append((role, organizations[organization_id]))
+        for link in self.parties.values():
+            link.agreement, link.organization = agreements[link.agreement_id], organizations[link.organization_id]
+            link.timeline_citations = []
+        for role in self.roles.values():
+            role.person, role.organization = persons[role.person_id], organizations[role.organization_id]
+            role.timeline_citations = []
+        for mission in missions.values():
+            mission.timeline_organizations = []
+        for mission_id, organization_id in participants:
+            missions[mission_id].timeline_organizations.append(organizations[organization_id])
+        for claim in claims:
+            claim.mission = missions[claim.mission_id]
+            claim.source = sources.get(claim.source_id)
+        cited = {0: agreements, 1: self.parties, 2: self.roles}
+        for row in citations:
+            citation = EventCitation(sources[row[3]], row[4], row[5])
+            for index, records in cited.items():
+                if row[index] in records:
+                    records[row[index]].timeline_citations.append(citation)
+        self.agreements = {pk: agreements[pk] for pk in wanted["agreement"] if pk in agreements}
+        merged = merge_claims(claims)
+        self.claims = {claim.pk: event for event in merged.values() for claim in event.claims}
+
+    @staticmethod
+    def _claims_of_missions(load: PageRecords, lead_ids: set[int]) -> list[Milestone]:
+        """Every claim of the missions of the claims ``lead_ids``: one query."""
+        return load.instances(Milestone, lead_ids, via="mission")
+
+
 # --- citations ---------------------------------------------------------------------------
-
-
-def _citations(fields: Iterable[str]) -> Prefetch:
-    """Citations of the whole record or of one of ``fields``, with their sources."""
-    queryset = Citation.objects.filter(field__in=["", *fields]).select_related("source").order_by("id")
-    return Prefetch("citations", queryset=queryset, to_attr="timeline_citations")
 
 
 def _cited(record: models.Model, stem: str) -> list[EventCitation]:
     """The citations of the date ``stem`` where there are some, else those of the whole record."""
     citations = record.timeline_citations
-    chosen = [c for c in citations if c.field == stem] or [c for c in citations if not c.field]
-    return [EventCitation(c.source, c.field, c.locator) for c in chosen]
+    return [c for c in citations if c.field == stem] or [c for c in citations if not c.field]
 
 
 # --- titles: templates in the active language ----------------------------------------------
@@ -234,8 +314,26 @@ ROLE_ENDED = gettext_noop("{person} leaves office as {title}")
 # --- agreements --------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=512)
+def _translation(locale: str | None, template: str) -> str:
+    """``template`` in ``locale``, the active language when first asked (a page fills a few templates
+    hundreds of times)."""
+    return gettext(template)
+
+
+def fill(template: str, **values) -> str:
+    """``cooperation.localization.fill``, each template translated once per language."""
+    return _translation(get_language(), template).format(**values)
+
+
 def _name(org: Organization) -> str:
-    return localized_short_name(org)
+    """The organization's short name in the active language; kept on the instance (a page's records are
+    loaded for it, and shared by its events)."""
+    language = active_language()
+    cached = org.__dict__.get("_timeline_name")
+    if cached is None or cached[0] != language:
+        cached = org._timeline_name = (language, localized_short_name(org, language))
+    return cached[1]
 
 
 def _names(orgs: list[Organization]) -> str:
@@ -256,10 +354,12 @@ def _agreement_title(kind: str, agreement: Agreement, parties: list[Organization
     name = _agreement_name(agreement)
     if kind == EventKind.SIGNED and parties:
         template = SIGNED_BY_ONE if len(parties) == 1 else SIGNED_BY_SEVERAL
-        return fill(template, party=_names(parties), parties=_names(parties), agreement=name)
+        names = _names(parties)
+        return fill(template, party=names, parties=names, agreement=name)
     if kind == EventKind.AUTHORIZED and authorities:
         template = AUTHORIZED_BY_ONE if len(authorities) == 1 else AUTHORIZED_BY_SEVERAL
-        return fill(template, body=_names(authorities), bodies=_names(authorities), agreement=name)
+        names = _names(authorities)
+        return fill(template, body=names, bodies=names, agreement=name)
     return fill(AGREEMENT_PHRASES[kind], agreement=name)
 
 
@@ -268,21 +368,11 @@ def _by_name(orgs: Iterable[Organization]) -> list[Organization]:
     return sorted(unique.values(), key=lambda org: (org.name, org.pk))
 
 
-def _agreements(ids: set[int]) -> dict[int, Agreement]:
-    """The page's agreements with their party links and citations: three queries (none without ids)."""
-    links = AgreementParty.objects.select_related("organization").order_by("id")
-    agreements = Agreement.objects.order_by().filter(pk__in=ids)
-    agreements = agreements.prefetch_related(
-        Prefetch("party_links", queryset=links, to_attr="timeline_links"), _citations(AGREEMENT_DATES.values())
-    )
-    return {agreement.pk: agreement for agreement in agreements} if ids else {}
-
-
 def agreement_event(agreement: Agreement, kind: str) -> Event:
     stem = AGREEMENT_DATES[kind]
-    links = agreement.timeline_links
-    parties = _by_name(link.organization for link in links if link.role == AgreementParty.Role.PARTY)
-    authorities = _by_name(link.organization for link in links if link.role == AgreementParty.Role.AUTHORIZING_BODY)
+    links = agreement.timeline_links  # (role, organization), by the link's id
+    parties = _by_name(org for role, org in links if role == AgreementParty.Role.PARTY)
+    authorities = _by_name(org for role, org in links if role == AgreementParty.Role.AUTHORIZING_BODY)
     return Event(
         id=f"agreement:{agreement.pk}:{kind}",
         kind=kind,
@@ -293,12 +383,6 @@ def agreement_event(agreement: Agreement, kind: str) -> Event:
         organizations=_by_name([*authorities, *parties]) if kind == EventKind.AUTHORIZED else parties,
         citations=_cited(agreement, stem),
     )
-
-
-def _withdrawals(ids: set[int]) -> dict[int, AgreementParty]:
-    """The page's withdrawing party links, with their agreements and citations: two queries."""
-    links = AgreementParty.objects.order_by().filter(pk__in=ids).select_related("organization", "agreement")
-    return {link.pk: link for link in links.prefetch_related(_citations(["withdrawn_on"]))} if ids else {}
 
 
 def withdrawal_event(link: AgreementParty) -> Event:
@@ -328,21 +412,6 @@ def _milestone_title(claim: Milestone, status: str) -> str:
     return fill(template, mission=mission, milestone=milestone, when=when)
 
 
-def _claims(lead_ids: set[int]) -> dict[int, MergedClaims]:
-    """The page's milestone events, by each of their claims: every claim of the leads' missions (whole groups, as the
-    merge rule needs), with their sources and the missions' participants: two queries."""
-    if not lead_ids:
-        return {}
-    participants = MissionParticipant.objects.select_related("organization")
-    missions = Milestone.objects.filter(pk__in=lead_ids).values("mission")
-    claims = Milestone.objects.order_by().filter(mission__in=missions).select_related("mission", "source")
-    claims = claims.prefetch_related(
-        Prefetch("mission__participant_links", queryset=participants, to_attr="timeline_participants"),
-    )
-    merged = merge_claims(claims)
-    return {claim.pk: event for event in merged.values() for claim in event.claims}
-
-
 def milestone_event(merged: MergedClaims) -> Event:
     lead, status = merged.lead, merged.status
     return Event(
@@ -352,7 +421,7 @@ def milestone_event(merged: MergedClaims) -> Event:
         title=_milestone_title(lead, status),
         subject=lead.mission,
         record=lead,
-        organizations=_by_name(link.organization for link in lead.mission.timeline_participants),
+        organizations=_by_name(lead.mission.timeline_organizations),
         citations=[EventCitation(claim.source, "date", claim.locator) for claim in merged.claims],
         status=status,
         milestone_kind=lead.kind,
@@ -363,12 +432,6 @@ def milestone_event(merged: MergedClaims) -> Event:
 
 
 # --- roles -------------------------------------------------------------------------------
-
-
-def _roles(ids: set[int]) -> dict[int, PersonRole]:
-    """The page's roles, with their people, organizations and citations: two queries."""
-    roles = PersonRole.objects.order_by().filter(pk__in=ids).select_related("person", "organization")
-    return {role.pk: role for role in roles.prefetch_related(_citations(ROLE_DATES.values()))} if ids else {}
 
 
 def role_event(role: PersonRole, kind: str) -> Event:

@@ -21,6 +21,7 @@ from django.db.models import IntegerField as IntegerOutput
 from cooperation.models import Agreement, AgreementParty, Milestone, MissionParticipant, PersonRole
 from cooperation.selectors.timeline_claims import event_leads
 from cooperation.selectors.timeline_kinds import AGREEMENT_DATES, KIND_RANK, ROLE_DATES, EventKind
+from cooperation.selectors.timeline_load import prepared_cursor
 
 COLUMNS = ("ev_start", "ev_end", "ev_rank", "ev_pk")
 
@@ -41,10 +42,21 @@ def _row(queryset: QuerySet, stem: str, rank: int) -> QuerySet:
     ).values(*COLUMNS)
 
 
+# The most days a partial date's last day lies after its first (a year's: 2024-01-01 to 2024-12-31); a check
+# constraint on every dated column holds ``*_end`` to its date and precision.
+LONGEST_SPAN = dt.timedelta(days=365)
+
+
 def _dated(queryset: QuerySet, stem: str, query) -> QuerySet:
-    """Bounds by range overlap: the last day covered on or after ``date_from``, the first on or before ``date_to``."""
+    """Bounds by range overlap: the last day covered on or after ``date_from``, the first on or before ``date_to``.
+
+    ``date_from`` also bounds the first day (no date spans more than ``LONGEST_SPAN``), which changes no result
+    but lets the branch's index scan start near the bound instead of at the first date of all.
+    """
     if query.date_from:
-        queryset = queryset.filter(**{f"{stem}_end__gte": query.date_from.start})
+        queryset = queryset.filter(
+            **{f"{stem}_end__gte": query.date_from.start, f"{stem}__gte": query.date_from.start - LONGEST_SPAN}
+        )
     if query.date_to:
         queryset = queryset.filter(**{f"{stem}__lte": query.date_to.end})
     return queryset
@@ -151,6 +163,24 @@ def count_statement(query, using: str, vendor: str) -> tuple[str, tuple] | None:
 
 
 @lru_cache(maxsize=512)
+def bounded_count_statement(query, using: str, vendor: str) -> tuple[str, tuple] | None:
+    """``SELECT`` the number of events, but of no more than a bound (the one parameter ``count`` adds last).
+
+    The union's branches (or what they are counted by) give one row per event, unordered, so the database
+    stops reading after the bound: the cost of a bounded count is that of the bound, not of the registry.
+    """
+    branches, counted = _branches(query)
+    if not branches:
+        return None
+    parts, params = [], []
+    for index, branch in enumerate(branches):
+        sql, branch_params = _compiled(counted.get(index, branch), using)
+        parts.append(f"SELECT 1 AS one FROM ({sql}) b{index}")
+        params += branch_params
+    return f"SELECT COUNT(*) FROM ({' UNION ALL '.join(parts)} LIMIT %s) counted", tuple(params)
+
+
+@lru_cache(maxsize=512)
 def page_statement(query, using: str, vendor: str, bounded: bool) -> tuple[str, tuple] | None:
     """The rows in order; ``bounded``: each branch, then the whole, take a LIMIT (and OFFSET) parameter.
 
@@ -172,6 +202,7 @@ def page_statement(query, using: str, vendor: str, bounded: bool) -> tuple[str, 
     return (f"{sql} LIMIT %s OFFSET %s" if bounded else sql), tuple(params)
 
 
+LARGEST_LIMIT = 2**63 - 1  # a LIMIT is a bigint
 BRANCH_ORDER = ("ev_start", "ev_end", "ev_pk")  # within a branch the kind is fixed
 _STOP = object()  # where a branch's LIMIT goes in the parameters
 
@@ -198,13 +229,20 @@ class EventRows:
         self.using = router.db_for_read(Agreement)
 
     def _execute(self, sql: str, params: tuple) -> list[tuple]:
-        with connections[self.using].cursor() as cursor:
+        with prepared_cursor(self.using) as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
 
-    def count(self) -> int:
-        statement = count_statement(self.query, self.using, connections[self.using].vendor)
-        return self._execute(*statement)[0][0] if statement else 0
+    def count(self, at_most: int | None = None) -> int:
+        """The number of rows; with ``at_most``, that number if it is no more than ``at_most``, else
+        ``at_most + 1`` (read as "more than ``at_most``"), at a cost bounded by ``at_most``."""
+        vendor = connections[self.using].vendor
+        if at_most is None:
+            statement = count_statement(self.query, self.using, vendor)
+            return self._execute(*statement)[0][0] if statement else 0
+        statement = bounded_count_statement(self.query, self.using, vendor)
+        limit = min(at_most + 1, LARGEST_LIMIT)  # at the largest offset, the bound is the total anyway
+        return self._execute(statement[0], (*statement[1], limit))[0][0] if statement else 0
 
     def fetch(self, start: int = 0, stop: int | None = None) -> list[EventRow]:
         """The rows from ``start`` to ``stop`` (to the end when None), in order."""

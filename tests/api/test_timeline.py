@@ -316,12 +316,14 @@ def test_root_lists_the_timeline(api):
     ("query", "expected"),
     [
         # SAVEPOINT and RELEASE (ATOMIC_REQUESTS), the page's rows (the whole feed fits on it, so no count is
-        # needed), then for the page's events only: agreements, their party links and citations; withdrawing
-        # party links and their citations; the milestone claims of the leads' missions (with missions and
-        # sources) and the missions' participants; roles (with persons and organizations) and their citations.
-        ("", 12),
-        ("organization=roscosmos", 13),  # + the organization's slug looked up
-        ("kind__in=milestone&mission=change-7&include_superseded=true", 6),  # + the slug; only the claims are built
+        # needed), then for the page's events only, each record loaded once (``timeline._PageContext``): the
+        # withdrawing party links, the roles, the milestone claims of the leads' missions, the agreements, their
+        # party links, the claims' missions, their participants, the roles' people, every organization named,
+        # the citations of agreements, links and roles, and every source named.
+        ("", 14),
+        ("organization=roscosmos", 15),  # + the organization's slug looked up
+        # + the slug; only claims: them, their missions, participants, organizations and sources.
+        ("kind__in=milestone&mission=change-7&include_superseded=true", 9),
     ],
 )
 def test_queries_do_not_grow_with_the_page_or_the_registry(api, query, expected):

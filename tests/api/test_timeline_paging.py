@@ -125,11 +125,11 @@ def test_filters_select_exactly_the_matching_events(api, registry):
 
 
 def test_queries_do_not_depend_on_the_page_or_its_depth(api, registry):
-    # Savepoint, release, the rows (all on one page: no count needed), 9 to build the events (every kind is there).
-    assert count_queries(api, URL, {"limit": 1000, "include_superseded": "true"}) == 12
+    # Savepoint, release, the rows (all on one page: no count needed), 11 to build the events (every kind is there).
+    assert count_queries(api, URL, {"limit": 1000, "include_superseded": "true"}) == 14
     # A full page is counted too.
-    assert count_queries(api, URL, {"limit": 40, "include_superseded": "true"}) == 13
-    assert count_queries(api, URL, {"limit": 2, "offset": 40}) <= 13
+    assert count_queries(api, URL, {"limit": 40, "include_superseded": "true"}) == 15
+    assert count_queries(api, URL, {"limit": 2, "offset": 40}) <= 15
     assert count_queries(api, URL, {"limit": 5, "offset": 10**6}) == 3  # past the end: only the count
     assert Milestone.objects.count() == 18
 
@@ -144,3 +144,44 @@ def test_a_record_gone_between_the_rows_and_the_page_drops_its_event(registry):
     gone.party_links.all().delete()
     gone.delete()
     assert [event.id for event in hydrate(page)] == [f"agreement:{row.pk}:signed" for row in page[1:]]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"include_superseded": True},
+        {"kinds": frozenset({"milestone"})},
+        {"date_from": "2019-03-15", "date_to": "2020-06"},
+    ],
+    ids=str,
+)
+def test_a_bounded_count_is_exact_up_to_its_bound(registry, django_assert_num_queries, query):
+    from cooperation.partial_dates import PartialDate
+    from cooperation.selectors.timeline import TimelineQuery, timeline
+
+    dates = {key: PartialDate.parse(value) for key, value in query.items() if key.startswith("date")}
+    events = timeline(TimelineQuery(**{**query, **dates}))
+    total = events.count()
+    assert total > 3
+    for bound in (0, 1, 3, total - 1, total, total + 1, 10**6):
+        with django_assert_num_queries(1):
+            assert events.count(at_most=bound) == min(total, bound + 1)
+
+
+def test_the_count_stops_at_its_bound_and_says_so(api, registry, settings):
+    total = len(feed(api))
+    assert total > 10
+    settings.API_COUNT_BOUND = 5
+    first = api.get(URL, {"limit": 2}).json()
+    assert (first["count"], first["count_exact"]) == (6, False)  # more than 5
+    assert first["next"] and len(first["results"]) == 2
+    deep = api.get(URL, {"limit": 3, "offset": 6}).json()  # counted to the page's end, and past it: more follow
+    assert (deep["count"], deep["count_exact"]) == (10, False)
+    assert deep["next"] and len(deep["results"]) == 3
+    last = api.get(URL, {"limit": 3, "offset": total - 2}).json()  # the end is within reach: exact
+    assert (last["count"], last["count_exact"], last["next"]) == (total, True, None)
+    assert len(last["results"]) == 2
+    assert api.get(URL, {"limit": 3, "offset": total + 5}).json()["results"] == []
+    settings.API_COUNT_BOUND = 10**6
+    assert api.get(URL, {"limit": 2}).json()["count_exact"] is True

@@ -1,0 +1,80 @@
+"""The timeline's ``EventWriter`` writes exactly what ``TimelineEventSerializer`` (DRF) would.
+
+For every kind of event, each filter, both orders, ``include_superseded``, sparse fields and all three
+languages, the response's events are compared, rendered by DRF's own JSON renderer, with the serializer's
+output for the same page: the same values, types and key order.
+"""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from django.test import RequestFactory
+from django.utils import translation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+
+from api.renderers.json import ORJSONRenderer
+from api.views.timeline import TimelineEventSerializer, TimelineView
+from cooperation.localization import LOCALES
+from cooperation.selectors.timeline import EventKind, timeline
+from tests.api.test_timeline import more_of_everything
+
+pytestmark = pytest.mark.usefixtures("seeded")
+
+URL = "/api/v1/timeline/"
+QUERIES = [
+    {},
+    {"include_superseded": "true"},
+    {"include_superseded": "true", "ordering": "-date"},
+    {"organization": "roscosmos"},
+    {"organization": "roscosmos", "include_superseded": "true", "ordering": "-date"},
+    {"mission": "change-7", "include_superseded": "true"},
+    {"agreement": "russia-china-ilrs-mou-2021"},
+    {"date_from": "2015", "date_to": "2020-06"},
+    {"kind__in": "signed,withdrawn,role_started"},
+    {"fields": "id,title,organizations,citations"},
+    {"omit": "claims,subject", "include_superseded": "true"},
+    {"limit": "3", "offset": "4"},
+]
+
+
+def drf_results(params: dict, language: str) -> list:
+    """What DRF's serializer writes for the page ``params`` ask for."""
+    request = Request(RequestFactory().get(URL, params))
+    with translation.override(LOCALES[language]):
+        events = timeline(TimelineView.parse_query(request))
+        offset, limit = int(params.get("offset", 0)), int(params.get("limit", 1000))
+        _, page = events.page(offset, limit)
+        serializer = TimelineEventSerializer(page, many=True, context={"request": request})
+        return serializer.data
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "zh"])
+@pytest.mark.parametrize("params", QUERIES, ids=lambda params: "&".join(f"{k}={v}" for k, v in params.items()))
+def test_written_events_are_the_serializers(api, params, language):
+    more_of_everything(3)
+    query = {"limit": "1000", **params, "lang": language}
+    response = api.get(URL, query)
+    assert response.status_code == 200, response.content
+    results = orjson.loads(response.content)["results"]
+    expected = drf_results({k: v for k, v in query.items() if k != "lang"}, language)
+    assert results, "the page is not empty"
+    assert JSONRenderer().render(results) == JSONRenderer().render(expected)
+    assert ORJSONRenderer().render(results) == JSONRenderer().render(expected)
+
+
+def test_every_kind_is_compared(api):
+    more_of_everything(3)
+    kinds = {event["kind"] for event in drf_results({"include_superseded": "true", "limit": "1000"}, "ru")}
+    assert kinds == set(EventKind.values)
+
+
+def test_csv_matches_the_serializer(api):
+    response = api.get(URL, {"format": "csv", "include_superseded": "true", "lang": "zh"})
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode()
+    expected = drf_results({"include_superseded": "true"}, "zh")
+    assert len(body.strip().splitlines()) >= len(expected) + 1
+    for event in expected:
+        assert event["id"] in body and event["title"] in body
