@@ -6,14 +6,12 @@ validated against ``openapi.yaml``.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from cooperation.models import Agreement, Milestone, Mission, Organization
+from cooperation.models import Agreement
 from cooperation.selectors.timeline import EventKind
-from tests.support.factories import add_party, make_agreement, make_milestone, make_person_role
 from tests.support.query_counts import count_queries
+from tests.support.timeline_records import more_of_everything
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -334,13 +332,3 @@ def test_queries_do_not_grow_with_the_page_or_the_registry(api, query, expected)
     more_of_everything(10)
     assert count_queries(api, f"{URL}?limit=500&{query}") == expected
     assert count_queries(api, f"{URL}?limit=1000&{query}") == expected
-
-
-def more_of_everything(n: int) -> None:
-    """``n`` more agreements (signed, withdrawn from), claims and roles, involving Roscosmos and Chang'e-7."""
-    roscosmos, change_7 = Organization.objects.get(slug="roscosmos"), Mission.objects.get(slug="change-7")
-    for i in range(n):
-        agreement = make_agreement(dates={"signed_on": f"20{10 + i}-0{1 + i % 9}", "authorized_on": f"20{10 + i}"})
-        add_party(agreement, roscosmos, withdrawn_on=dt.date(2030, 1, 1 + i), withdrawn_on_precision="day")
-        make_milestone(change_7, kind=Milestone.Kind.FLYBY, date=f"20{30 + i}", stated=f"2020-01-{10 + i}")
-        make_person_role(organization=roscosmos, started=f"20{10 + i}", ended=f"20{11 + i}")

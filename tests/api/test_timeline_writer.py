@@ -18,7 +18,7 @@ from api.renderers.json import ORJSONRenderer
 from api.views.timeline import TimelineEventSerializer, TimelineView
 from cooperation.localization import LOCALES
 from cooperation.selectors.timeline import EventKind, timeline
-from tests.api.test_timeline import more_of_everything
+from tests.support.timeline_records import more_of_everything
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
