@@ -89,7 +89,7 @@ NEAR_MISS_THRESHOLD = 0.6  # pg_trgm word_similarity (its own default threshold 
 NEAR_MISS_WEIGHT = 0.4  # a near miss scores at most 0.4: below every real match
 NEAR_MISS_MIN_LENGTH = 4  # shorter queries share trigrams with too many names
 MAX_QUERY_LENGTH = 200
-MAX_MATCHES = 500  # PostgreSQL: rows read per way of matching and type (see "Bounded work")
+MAX_MATCHES = 200  # PostgreSQL: rows read per way of matching and type (see "Bounded work")
 SUBSTRING_WAY = "_substring"  # the statement's CTE of the names containing the query
 APOSTROPHES = "'\u2019\u02bc`\u00b4"  # dropped inside words by normalize(); migration 0007 indexes text without them
 

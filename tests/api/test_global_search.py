@@ -3,6 +3,8 @@
 Every response is also checked against ``openapi.yaml`` by the ``api`` client.
 """
 
+from pathlib import Path
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -350,6 +352,15 @@ def test_a_common_word_reads_at_most_the_cap_and_says_the_count_is_a_lower_bound
     assert data_queries(api, q="probe") == statements_per_request()
     exact = api.get(URL, {"q": "Common Probe 3"}).json()  # a whole name is found whatever the cap
     assert exact["results"][0]["slug"] == "common-probe-3" and exact["results"][0]["score"] == 3.0
+
+
+def test_the_documented_cap_is_the_cap():
+    """The committed schema's help and the README state the cap a common word reads (``MAX_MATCHES``)."""
+    root = Path(__file__).resolve().parents[2]
+    schema = " ".join((root / "openapi.yaml").read_text().split())
+    readme = (root / "README.md").read_text()
+    assert f"reads at most {global_search.MAX_MATCHES} records of each type" in schema
+    assert f"reads at most {global_search.MAX_MATCHES}\n  records per type (`MAX_MATCHES`)" in readme
 
 
 @postgres_only
