@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import psycopg
 from django.db import connections, router
 
 from api.core.resource_urls import list_url, resource_for
@@ -352,7 +353,21 @@ def compile_graph(kinds: list[Kind], node_types: tuple[str, ...], depth: int, lo
     return sql, statement.params
 
 
-_CACHE: dict[tuple, tuple[str, dict]] = {}
+def _numbered(sql: str, params: dict) -> tuple[str, tuple[str, ...], dict]:
+    """The statement with ``$1``... in place of ``%(name)s`` (for ``psycopg.RawCursor``), the names in order, params."""
+    names: list[str] = []
+
+    def number(found):
+        if found.group(0) == "%%":
+            return "%"
+        if found.group(1) not in names:
+            names.append(found.group(1))
+        return f"${names.index(found.group(1)) + 1}"
+
+    return re.sub(r"%%|%\((\w+)\)s", number, sql), tuple(names), params
+
+
+_CACHE: dict[tuple, tuple[str, tuple[str, ...], dict]] = {}
 
 
 def graph_document(query: GraphQuery, request) -> RawJSON | None:
@@ -368,20 +383,14 @@ def graph_document(query: GraphQuery, request) -> RawJSON | None:
     key += (active_language(), urls)
     compiled = _CACHE.get(key)
     if compiled is None:
-        compiled = _CACHE[key] = compile_graph(
-            kinds, node_types, query.steps, period.low is not None, period.high is not None, request
+        compiled = _CACHE[key] = _numbered(
+            *compile_graph(kinds, node_types, query.steps, period.low is not None, period.high is not None, request)
         )
-    sql, params = compiled
-    params = {
-        **params,
-        "seed_type": query.scope[0],
-        "seed": query.scope[1],
-        "max": query.max_nodes,
-        "low": period.low,
-        "high": period.high,
-    }
-    with server_bound_cursor(model) as cursor:
-        cursor.execute(sql, params)
+    sql, names, fixed = compiled
+    given = {"seed_type": query.scope[0], "seed": query.scope[1], "max": query.max_nodes}
+    given.update(low=period.low, high=period.high)
+    with server_bound_cursor(model, psycopg.RawCursor) as cursor:
+        cursor.execute(sql, [given[name] if name in given else fixed[name] for name in names])
         return RawJSON(cursor.fetchone()[0])
 
 
