@@ -34,17 +34,19 @@ from cooperation.localization import active_language
 
 
 @contextmanager
-def server_bound_cursor(model):
+def server_bound_cursor(model, cursor_class=psycopg.Cursor):
     """A cursor that sends parameters separately (Django's sends them inlined in the SQL text).
 
     The statement is long and only its ids change, so after a few executions psycopg
     prepares it on the connection (``prepare_threshold``): PostgreSQL then skips parsing
     and planning it, which took longer than running it. Queries are logged as usual.
-    On the database reads of ``model`` are routed to (a hub's replica, say).
+    On the database reads of ``model`` are routed to (a hub's replica, say). ``psycopg.RawCursor``
+    takes ``$1`` placeholders as they are: psycopg parses ``%s`` placeholders out of a statement
+    longer than 4 kB on every execution (it caches only shorter ones).
     """
     connection = connections[router.db_for_read(model)]
     connection.ensure_connection()
-    raw = psycopg.Cursor(connection.connection)
+    raw = cursor_class(connection.connection)
     cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
     try:
         yield cursor

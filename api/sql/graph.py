@@ -19,8 +19,9 @@ labels and URLs in Python. Here the same rules run in SQL, level by level (a dep
 The ranked levels keep each node's document; a placed node's ``(ord, id)`` is found in one
 ``jsonb`` map (a join to a CTE would be planned on its poor row estimate). Documents are
 concatenated text, values escaped by ``to_json``: compact, as the renderer writes JSON.
-The statement is compiled once per shape (depth, kinds, period bounds given, language, URL
-prefixes) and runs as a prepared statement (``server_bound_cursor``): one query per request.
+The statement looks the scope up by its slug itself (no row when it names nothing). It is compiled
+once per shape (scope kind, depth, kinds, period bounds given, language, URL prefixes) and runs
+as a prepared statement (``server_bound_cursor``): one query per request.
 Slugs and ids compare with ``COLLATE "C"``: code point order, as Python compares strings.
 ``tests/api/test_graph_sql.py`` holds the document to the Python path's, value for value.
 """
@@ -30,7 +31,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import psycopg
 from django.db import connections, router
+from django.urls import get_script_prefix
 
 from api.core.resource_urls import list_url, resource_for
 from api.renderers.json import RawJSON
@@ -276,11 +279,17 @@ def _records(statement: _Statement, node_types: tuple[str, ...], nodes: str, req
     return " UNION ALL ".join(rows)
 
 
-def compile_graph(kinds: list[Kind], node_types: tuple[str, ...], depth: int, low: bool, high: bool, request):
-    """The statement for a scoped graph of ``depth`` over ``kinds``; parameters seed, seed_type, max, low, high."""
+def compile_graph(
+    kinds: list[Kind], node_types: tuple[str, ...], depth: int, low: bool, high: bool, request, seed=("", "id")
+):
+    """The statement for a scoped graph of ``depth`` over ``kinds``; parameters seed, max, low, high.
+
+    ``seed``: the scope's node type and the column ``seed`` names it by (``slug``: the statement looks it
+    up, and yields no row when it names nothing)."""
     statement = _Statement()
+    table = NODE_MODELS[seed[0]]._meta.db_table
     ctes = [
-        "s0 AS (SELECT %(seed_type)s::text AS type, %(seed)s::bigint AS id)",
+        f"s0 AS (SELECT '{seed[0]}'::text AS type, id FROM {table} WHERE {seed[1]} = %(seed)s)",
         f"r0 AS (SELECT type, id, 0 AS ord, slug, nid, doc FROM ({_records(statement, node_types, 's0', request)}) s)",
         "n0 AS (SELECT type, id, ord, nid FROM r0)",
         "all0 AS (SELECT * FROM n0)",
@@ -348,41 +357,52 @@ def compile_graph(kinds: list[Kind], node_types: tuple[str, ...], depth: int, lo
         node_count=f"(SELECT COUNT(*) FROM {placed})::text",
         edge_count="(SELECT COUNT(*) FROM edges)::text",
     )
-    sql = f"WITH {', '.join(ctes)} SELECT {document}"
+    sql = f"WITH {', '.join(ctes)} SELECT {document} WHERE EXISTS (SELECT 1 FROM s0)"
     return sql, statement.params
 
 
-_CACHE: dict[tuple, tuple[str, dict]] = {}
+def _numbered(sql: str, params: dict) -> tuple[str, tuple[str, ...], dict]:
+    """The statement with ``$1``... in place of ``%(name)s`` (for ``psycopg.RawCursor``), the names in order, params."""
+    names: list[str] = []
+
+    def number(found):
+        if found.group(0) == "%%":
+            return "%"
+        if found.group(1) not in names:
+            names.append(found.group(1))
+        return f"${names.index(found.group(1)) + 1}"
+
+    return re.sub(r"%%|%\((\w+)\)s", number, sql), tuple(names), params
+
+
+_CACHE: dict[tuple, tuple[str, tuple[str, ...], dict]] = {}
 
 
 def graph_document(query: GraphQuery, request) -> RawJSON | None:
-    """The scoped graph ``query`` asks for as a JSON document written by PostgreSQL; None elsewhere."""
+    """The scoped graph ``query`` asks for as a JSON document written by PostgreSQL; None elsewhere.
+
+    The scope is a node key ``(type, id)`` or ``(type, slug)``; None too when the slug names nothing."""
     model = NODE_MODELS[query.scope[0]] if query.scope else None
     if model is None or connections[router.db_for_read(model)].vendor != "postgresql":
         return None
     period = query.period
     node_types = query.kinds
     kinds = [KINDS[name] for name in EDGE_RANK if _uses(KINDS[name], node_types)]
-    urls = tuple(list_url(resource_for(NODE_MODELS[name]), request) for name in node_types)
+    origin = (request.scheme, request.get_host(), get_script_prefix())  # what the URL prefixes depend on
     key = (tuple(k.name for k in kinds), node_types, query.steps, period.low is not None, period.high is not None)
-    key += (active_language(), urls)
+    seed = (query.scope[0], "slug" if isinstance(query.scope[1], str) else "id")
+    key += (active_language(), origin, seed)
     compiled = _CACHE.get(key)
     if compiled is None:
-        compiled = _CACHE[key] = compile_graph(
-            kinds, node_types, query.steps, period.low is not None, period.high is not None, request
-        )
-    sql, params = compiled
-    params = {
-        **params,
-        "seed_type": query.scope[0],
-        "seed": query.scope[1],
-        "max": query.max_nodes,
-        "low": period.low,
-        "high": period.high,
-    }
-    with server_bound_cursor(model) as cursor:
-        cursor.execute(sql, params)
-        return RawJSON(cursor.fetchone()[0])
+        low, high = period.low is not None, period.high is not None
+        compiled = _CACHE[key] = _numbered(*compile_graph(kinds, node_types, query.steps, low, high, request, seed))
+    sql, names, fixed = compiled
+    given = {"seed": query.scope[1], "max": query.max_nodes}
+    given.update(low=period.low, high=period.high)
+    with server_bound_cursor(model, psycopg.RawCursor) as cursor:
+        cursor.execute(sql, [given[name] if name in given else fixed[name] for name in names])
+        row = cursor.fetchone()
+    return None if row is None else RawJSON(row[0])
 
 
 def _uses(kind: Kind, node_types: tuple[str, ...]) -> bool:

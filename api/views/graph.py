@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from django import forms
 from django.conf import settings
@@ -21,6 +22,7 @@ from api.renderers.json import ORJSONRenderer
 from api.schema.parameters import PARTIAL_DATE_PATTERN
 from api.sql.graph import graph_document
 from api.views.base import ContractMixin
+from cooperation.errors import InvalidQuery
 from cooperation.localization import display
 from cooperation.selectors.graph import EDGE_TYPES, MAX_DEPTH, NODE_MODELS, NODE_TYPES, Graph, GraphQuery, build_graph
 
@@ -170,7 +172,9 @@ SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 
 
 class ScopeField(forms.CharField):
-    """A slug of ``model``, as the node key ``(type, id)``; a slug that names nothing is ``does_not_exist``."""
+    """A slug of ``model``, as the node key ``(type, id)``; a slug that names nothing is ``does_not_exist``.
+
+    The form may leave a well-formed slug unresolved, as ``(type, slug)``: see ``GraphQueryForm``."""
 
     def __init__(self, name: str, **kwargs):
         self.node_type = name
@@ -180,14 +184,20 @@ class ScopeField(forms.CharField):
         value = super().clean(value)
         if not value:
             return None
-        found = None
-        if SLUG.fullmatch(value):  # (anything else cannot be one, and a NUL would upset PostgreSQL)
-            found = NODE_MODELS[self.node_type].objects.filter(slug=value).values_list("pk", flat=True).first()
+        if not SLUG.fullmatch(value):  # (it cannot be one, and a NUL would upset PostgreSQL)
+            raise self.missing(value)
+        return (self.node_type, value)
+
+    def resolve(self, scope: tuple[str, str]) -> tuple[str, int]:
+        found = NODE_MODELS[self.node_type].objects.filter(slug=scope[1]).values_list("pk", flat=True).first()
         if found is None:
-            model = _(str(NODE_MODELS[self.node_type]._meta.verbose_name))
-            detail = _("No {model} with {kind} {value}.").format(model=model, kind="slug", value=repr(value))
-            raise invalid(detail, code="does_not_exist")
+            raise self.missing(scope[1])
         return (self.node_type, found)
+
+    def missing(self, value: str) -> forms.ValidationError:
+        model = _(str(NODE_MODELS[self.node_type]._meta.verbose_name))
+        detail = _("No {model} with {kind} {value}.").format(model=model, kind="slug", value=repr(value))
+        return invalid(detail, code="does_not_exist")
 
 
 def both(names: list[str]) -> str:
@@ -218,13 +228,37 @@ class GraphQueryForm(QueryForm):
         self.fields["max_nodes"].high = settings.API_GRAPH_MAX_NODES  # read per request: tests change it
 
     def clean(self):
-        data = super().clean()
         given = [name for name in SCOPES if name in self.data]
+        repeated = any(len(self.data.getlist(name)) > 1 for name in self.single_valued)
+        if self.errors or repeated or len(given) > 1:  # (the errors so far: each field's own)
+            self.resolve()  # a 400 either way: it names a slug that names nothing too
+        data = super().clean()
         if len(given) > 1:
             for name in given:
                 self.add_error(name, invalid(_("Give one scope at most, not {scopes}.").format(scopes=both(given))))
         data["scope"] = next((data[name] for name in SCOPES if data.get(name)), None)
         return data
+
+    def resolve(self) -> tuple[str, int] | None:
+        """Look the scope's slug up (``does_not_exist`` when it names nothing): the graph's statement
+        looks it up itself, so a valid request leaves it ``(type, slug)`` until another path needs its id."""
+        for name in SCOPES:
+            scope = self.cleaned_data.get(name)
+            if scope is not None and isinstance(scope[1], str):
+                try:
+                    self.cleaned_data[name] = self.fields[name].resolve(scope)
+                except forms.ValidationError as error:
+                    self.add_error(name, error)
+        if "scope" in self.cleaned_data:
+            self.cleaned_data["scope"] = next((self.cleaned_data[n] for n in SCOPES if self.cleaned_data.get(n)), None)
+        return self.cleaned_data.get("scope")
+
+    def resolved(self) -> tuple[str, int] | None:
+        """The scope as a node key, or the 400 its slug makes (with the form's other problems, if any)."""
+        scope = self.resolve()
+        if self.errors:
+            raise self.error()
+        return scope
 
 
 class GraphView(ContractMixin, APIView):
@@ -262,8 +296,24 @@ class GraphView(ContractMixin, APIView):
         responses=GraphSerializer,
     )
     def get(self, request):
-        data = GraphQueryForm.parse(request)
-        query = GraphQuery(
+        form = GraphQueryForm(request.query_params)
+        if not form.is_valid():
+            raise form.error()
+        try:
+            query = self.query(form.cleaned_data)
+        except InvalidQuery:
+            form.resolved()  # a slug that names nothing is the form's 400, before the rules between parameters
+            raise
+        document = graph_document(query, request)  # PostgreSQL writes a scoped graph itself, finding the scope
+        if document is not None:
+            return Response(document)
+        if query.scope is not None:  # the scope's slug named nothing, or the Python path needs its id
+            query = replace(query, scope=form.resolved())
+        return Response(GraphSerializer(build_graph(query), context={"request": request}).data)
+
+    @staticmethod
+    def query(data: dict) -> GraphQuery:
+        return GraphQuery(
             scope=data["scope"],
             depth=data["depth"],
             types=data["types"],
@@ -271,7 +321,3 @@ class GraphView(ContractMixin, APIView):
             date_to=data["date_to"],
             max_nodes=data["max_nodes"] or settings.API_GRAPH_MAX_NODES,
         )
-        document = graph_document(query, request)  # PostgreSQL writes a scoped graph itself
-        if document is not None:
-            return Response(document)
-        return Response(GraphSerializer(build_graph(query), context={"request": request}).data)

@@ -134,7 +134,24 @@ def test_a_withdrawn_party_follows_the_period(api, corpus):
 
 @pytest.mark.parametrize("query", ["organization=cnsa&depth=1", "organization=cnsa&depth=3", "mission=ilrs&depth=2"])
 def test_one_statement_writes_it(api, corpus, query):
-    """The scope's lookup and the graph's statement (with the request's SAVEPOINT and RELEASE), whatever its size."""
+    """The graph's statement, the scope's lookup in it (with the request's SAVEPOINT and RELEASE), whatever its size."""
     with CaptureQueriesContext(connection) as ctx:
         assert api.get(f"{URL}?{query}").status_code == 200
-    assert len(ctx.captured_queries) == 4
+    assert len(ctx.captured_queries) == 3
+
+
+def test_the_statement_finds_the_scope_by_its_slug(api, corpus, rf):
+    """A slug that names nothing makes no document (the view answers the form's 400); an id seeds as the slug does."""
+    from cooperation.selectors.graph import GraphQuery
+
+    request = rf.get(URL)
+    assert graph_document(GraphQuery(scope=("organization", "no-such-org"), depth=2), request) is None
+    cnsa = Organization.objects.get(slug="cnsa")
+    by_slug = graph_document(GraphQuery(scope=("organization", "cnsa"), depth=2), request)
+    by_id = graph_document(GraphQuery(scope=("organization", cnsa.pk), depth=2), request)
+    assert by_slug is not None and by_slug == by_id
+    response = api.get(f"{URL}?organization=no-such-org&depth=2")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"field": "organization", "code": "does_not_exist", "detail": "No organization with slug 'no-such-org'."}
+    ]
