@@ -108,7 +108,7 @@ def table(sizes: list[SizeResult], setup: dict) -> str:
     scale = large.loads[SCALE_SCENARIO].p50_ms / small.loads[SCALE_SCENARIO].p50_ms
     lines += [
         f"API ÷ baseline throughput on the {BASELINE_SCENARIO} page (1.0 = as fast as PostgreSQL's own JSON): {ratios}",
-        f"SQL queries per agreements list (CaptureQueriesContext, BEGIN/COMMIT included): {queries}",
+        f"SQL queries per agreements list (CaptureQueriesContext; reads run in autocommit): {queries}",
         f"Scale ratio, p50 of {SCALE_SCENARIO} at {large.agreements} ÷ at {small.agreements}: {scale:.2f}",
     ]
     return "\n".join(lines)
