@@ -47,6 +47,11 @@ def _row(queryset: QuerySet, stem: str, rank: int) -> QuerySet:
 LONGEST_SPAN = dt.timedelta(days=365)
 
 
+def _earliest_start(day: dt.date) -> dt.date:
+    """The first day of the earliest date that can still cover ``day`` (never before year 1)."""
+    return day - LONGEST_SPAN if day - dt.date.min >= LONGEST_SPAN else dt.date.min
+
+
 def _dated(queryset: QuerySet, stem: str, query) -> QuerySet:
     """Bounds by range overlap: the last day covered on or after ``date_from``, the first on or before ``date_to``.
 
@@ -55,7 +60,7 @@ def _dated(queryset: QuerySet, stem: str, query) -> QuerySet:
     """
     if query.date_from:
         queryset = queryset.filter(
-            **{f"{stem}_end__gte": query.date_from.start, f"{stem}__gte": query.date_from.start - LONGEST_SPAN}
+            **{f"{stem}_end__gte": query.date_from.start, f"{stem}__gte": _earliest_start(query.date_from.start)}
         )
     if query.date_to:
         queryset = queryset.filter(**{f"{stem}__lte": query.date_to.end})

@@ -253,3 +253,13 @@ def test_a_blank_value_or_list_item_is_a_400(api, query, parameter_name):
 def test_a_filter_naming_no_record_is_does_not_exist(api, seeded, url, parameter_name):
     """The one 400 a schema-valid read may get: the code says so, as for a body's reference."""
     assert error_codes(api.get(url), 400) == [(parameter_name, "does_not_exist")]
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+@pytest.mark.parametrize("date_from", ["0001", "0001-06", "0001-12-31"])
+def test_the_timeline_from_year_one(api, seeded, fmt, date_from):
+    # Seed 2200502279: date_from=0001 was a 500 (OverflowError): the index bound went a year before year 1.
+    response = api.get("/api/v1/timeline/", {"date_from": date_from, "date_to": "0001", "format": fmt})
+    assert response.status_code == 200
+    if fmt == "json":
+        assert response.json()["results"] == []
