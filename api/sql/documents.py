@@ -45,6 +45,7 @@ def server_bound_cursor(model, cursor_class=psycopg.Cursor):
     longer than 4 kB on every execution (it caches only shorter ones).
     """
     connection = connections[router.db_for_read(model)]
+    connection.close_if_health_check_failed()  # as Django's cursors do: a connection dead since then is replaced
     connection.ensure_connection()
     raw = cursor_class(connection.connection)
     cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)

@@ -27,6 +27,7 @@ def prepared_cursor(alias: str) -> Iterator:
         with connection.cursor() as cursor:
             yield cursor
         return
+    connection.close_if_health_check_failed()  # as Django's cursors do: a connection dead since then is replaced
     connection.ensure_connection()
     raw = psycopg.Cursor(connection.connection)
     cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
