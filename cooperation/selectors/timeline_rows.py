@@ -156,15 +156,12 @@ def count_statement(query, using: str, vendor: str) -> tuple[str, tuple] | None:
     A pure function of the query (its values included) and the database (alias and vendor), so it is
     compiled once.
     """
-    branches, counted = _branches(query)
-    if not branches:
+    counted = _counted_branches(query, using)
+    if counted is None:
         return None
-    parts, params = [], []
-    for index, branch in enumerate(branches):
-        sql, branch_params = _compiled(counted.get(index, branch), using)
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) b{index})")
-        params += branch_params
-    return f"SELECT {' + '.join(parts)}", tuple(params)
+    sqls, params = counted
+    parts = [f"(SELECT COUNT(*) FROM ({sql}) b{index})" for index, sql in enumerate(sqls)]
+    return f"SELECT {' + '.join(parts)}", params
 
 
 @lru_cache(maxsize=512)
@@ -174,15 +171,26 @@ def bounded_count_statement(query, using: str, vendor: str) -> tuple[str, tuple]
     The union's branches (or what they are counted by) give one row per event, unordered, so the database
     stops reading after the bound: the cost of a bounded count is that of the bound, not of the registry.
     """
+    counted = _counted_branches(query, using)
+    if counted is None:
+        return None
+    sqls, params = counted
+    parts = [f"SELECT 1 AS one FROM ({sql}) b{index}" for index, sql in enumerate(sqls)]
+    return f"SELECT COUNT(*) FROM ({' UNION ALL '.join(parts)} LIMIT %s) counted", params
+
+
+def _counted_branches(query, using: str) -> tuple[list[str], tuple] | None:
+    """The SQL of what each branch is counted by (the branch itself, or a cheaper query) and all their
+    parameters in order; None when nothing can match."""
     branches, counted = _branches(query)
     if not branches:
         return None
-    parts, params = [], []
+    sqls, params = [], []
     for index, branch in enumerate(branches):
         sql, branch_params = _compiled(counted.get(index, branch), using)
-        parts.append(f"SELECT 1 AS one FROM ({sql}) b{index}")
+        sqls.append(sql)
         params += branch_params
-    return f"SELECT COUNT(*) FROM ({' UNION ALL '.join(parts)} LIMIT %s) counted", tuple(params)
+    return sqls, tuple(params)
 
 
 @lru_cache(maxsize=512)
