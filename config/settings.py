@@ -201,7 +201,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Only password logins count: API tokens never go through authenticate().
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "cooperation.permissions_backend.ModelBackend",  # Django's, in one query
 ]
 AXES_FAILURE_LIMIT = int(env_str("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(env_str("AXES_COOLOFF_MINUTES", "15")))
