@@ -27,6 +27,7 @@ from api.renderers.json import ORJSONRenderer
 from api.schema.extensions import PartialDateSerializer
 from api.schema.parameters import PARTIAL_DATE_PATTERN, SLUG_SCHEMA
 from api.serializers.base import csv_param, unknown_fields_detail
+from api.sql.timeline import TimelineDocuments
 from api.views.base import ContractMixin
 from api.views.timeline_events import EventWriter
 from cooperation.models import Agreement, Milestone, Mission, Organization, Source
@@ -325,7 +326,9 @@ class TimelinePagination(LimitOffsetPagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         self.limit, self.offset = self.get_limit(request), self.get_offset(request)
-        self.count, self.count_exact, page = queryset.counted_page(self.offset, self.limit, settings.API_COUNT_BOUND)
+        self.count, self.count_exact, page = queryset.counted_page(
+            self.offset, self.limit, settings.API_COUNT_BOUND, read=getattr(view, "read_page", None)
+        )
         return page
 
     def get_paginated_response_schema(self, schema):
@@ -367,8 +370,10 @@ class TimelineView(ContractMixin, APIView):
             response["Content-Disposition"] = 'attachment; filename="timeline.csv"'
             return response
         paginator = self.pagination_class()
+        documents = TimelineDocuments.for_request(request, writer.fields, events.rows.using)
+        self.read_page = documents.reader(events.rows) if documents is not None else None
         page = paginator.paginate_queryset(events, request, view=self)
-        return paginator.get_paginated_response(writer.write_all(page))
+        return paginator.get_paginated_response(page if documents is not None else writer.write_all(page))
 
     @staticmethod
     def parse_query(request) -> TimelineQuery:

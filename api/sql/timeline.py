@@ -1,0 +1,468 @@
+"""Timeline pages written by PostgreSQL: the page's rows and their events' JSON in one statement.
+
+``TimelineEventSerializer`` (and ``EventWriter``, its fast Python twin) build each event from model
+instances loaded for the page: about ten statements and most of a request's CPU. On PostgreSQL
+``TimelineDocuments`` instead compiles, once per shape (``fields``/``omit``), site and language, one
+``json_build_object`` per event kind (the displays, names and templates of ``api.sql.expressions``,
+the titles' templates translated at compile time) and runs it over the page's rows
+(``EventRows.page_sql``) as a CTE: the rows, their events and the number of rows come back together,
+from one snapshot. Python wraps the envelope. The CSV export and SQLite keep the Python path;
+``tests/api/test_timeline_writer.py`` holds both paths to the serializer's output.
+"""
+
+from __future__ import annotations
+
+import re
+
+import psycopg
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connections, models
+from django.db.models import Case, Exists, F, Func, OuterRef, Q, Subquery, TextField, Value, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Coalesce, Collate
+from django.utils.translation import gettext
+
+from api.core.resource_urls import list_url, resource_for
+from api.renderers.json import RawJSON
+from api.sql.compiler import Compiler
+from api.sql.documents import server_bound_cursor
+from api.sql.expressions import (
+    EMPTY_LIST,
+    FALSE,
+    NULL_JSON,
+    TRUE,
+    Concat,
+    JSONAgg,
+    JSONBuildObject,
+    RowAfter,
+    Unsupported,
+    at_path,
+    choice,
+    display,
+    equals,
+    filled,
+    is_current_claim,
+    is_unset,
+    localized_name_text,
+    names_part,
+    partial_date,
+    partial_date_text,
+    short_name_text,
+    text,
+)
+from cooperation import localization as l10n
+from cooperation.models import (
+    Agreement,
+    AgreementParty,
+    Citation,
+    Milestone,
+    Mission,
+    MissionParticipant,
+    Organization,
+    Person,
+    PersonRole,
+    Source,
+)
+from cooperation.models.missions import PRECISION_RANK
+from cooperation.selectors import timeline as tl
+from cooperation.selectors.timeline_kinds import AGREEMENT_DATES, KIND_RANK, ROLE_DATES, EventKind
+from cooperation.selectors.timeline_rows import COLUMNS
+
+ROWS = "_rows"  # the CTE of the page's rows: the union's columns and the position ``_n``
+PARTY, AUTHORITY = AgreementParty.Role.PARTY, AgreementParty.Role.AUTHORIZING_BODY
+
+
+def _aggregate(queryset, aggregate):
+    """A correlated subquery: ``aggregate`` over ``queryset``'s rows (one row, even of none)."""
+    rows = queryset.order_by().annotate(_one=Value(1)).values("_one").annotate(_agg=aggregate).values("_agg")
+    return Subquery(rows, output_field=aggregate.output_field)
+
+
+def _json_list(queryset, document, order_by):
+    return Func(_aggregate(queryset, JSONAgg(document, order_by=order_by)), EMPTY_LIST, function="COALESCE")
+
+
+def _by_name():
+    """Organizations as ``_by_name`` sorts them: by name (code points, as Python compares), then id."""
+    return [Collate(F("name"), "C"), F("pk")]
+
+
+def _organizations(**link) -> models.QuerySet:
+    """The organizations some link of the outer record's points at (each once)."""
+    model = MissionParticipant if "mission" in link else AgreementParty
+    return Organization.objects.filter(Exists(model.objects.filter(organization=OuterRef("pk"), **link)))
+
+
+def _sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''").replace("%", "%%") + "'"
+
+
+def _pieces(template: str) -> list[tuple[bool, str]]:
+    pieces, position = [], 0
+    for found in re.finditer(r"\{(\w+)\}", template):
+        if found.start() > position:
+            pieces.append((False, template[position : found.start()]))
+        pieces.append((True, found.group(1)))
+        position = found.end()
+    if position < len(template):
+        pieces.append((False, template[position:]))
+    return pieces
+
+
+def _fill_sql(template: str, **values: str) -> str:
+    """The translated ``template`` as SQL text: literals and the SQL of ``values`` concatenated."""
+    parts = [values[piece] if is_name else _sql_literal(piece) for is_name, piece in _pieces(gettext(template))]
+    return f"({' || '.join(parts)})"
+
+
+def _separator(template: str, first: str, second: str) -> str:
+    """The text between the two placeholders of a list template ("{list}, {item}" -> ", ")."""
+    translated = gettext(template)
+    if not (translated.startswith("{" + first + "}") and translated.endswith("{" + second + "}")):
+        raise Unsupported(f"list template {translated!r}")
+    middle = translated[len(first) + 2 : len(translated) - len(second) - 2]
+    if "{" in middle:
+        raise Unsupported(f"list template {translated!r}")
+    return middle
+
+
+class NamedTitle(Func):
+    """A title naming a list of organizations (``_names``): ``none`` with no names, else ``one``'s template
+    or ``several``'s, ``{names}`` the names joined as ``LIST_ITEM``/``LIST_LAST`` join them."""
+
+    output_field = TextField()
+
+    def __init__(self, names, agreement, none: str, one: str, several: str, placeholders: tuple[str, str]):
+        self.templates, self.placeholders = (none, one, several), placeholders
+        super().__init__(names, agreement)
+
+    def as_sql(self, compiler, connection, **extra):
+        names_sql, names_params = compiler.compile(self.source_expressions[0])
+        name_sql, name_params = compiler.compile(self.source_expressions[1])
+        none, one, several = self.templates
+        single, plural = self.placeholders
+        item, last = _separator(tl.LIST_ITEM, "list", "item"), _separator(tl.LIST_LAST, "list", "last")
+        size = "CARDINALITY(_t.a)"
+        joined = f"(ARRAY_TO_STRING(_t.a[1:{size} - 1], {_sql_literal(item)}) || {_sql_literal(last)} || _t.a[{size}])"
+        sql = (
+            f"(SELECT CASE WHEN COALESCE({size}, 0) = 0 THEN {_fill_sql(none, agreement='_t.n')} "
+            f"WHEN {size} = 1 THEN {_fill_sql(one, agreement='_t.n', **{single: '_t.a[1]'})} "
+            f"ELSE {_fill_sql(several, agreement='_t.n', **{plural: joined})} END "
+            f"FROM (SELECT ({names_sql}) AS a, ({name_sql}) AS n OFFSET 0) _t)"
+        )
+        return sql, [*names_params, *name_params]
+
+
+class Writer:
+    """The expressions of one language and site (``Compiler`` writes the URLs and brief forms)."""
+
+    def __init__(self, request):
+        self.compiler = Compiler(request)
+        self.language = l10n.active_language()
+
+    def record(self, model, prefix: str = ""):
+        """``TimelineRecordField``: the record's type, then its brief form."""
+        pairs = {"type": text(tl.RECORD_TYPES[model]), "id": F(at_path(prefix, "id"))}
+        pairs["url"] = self.compiler.url(model, prefix)
+        if resource_for(model).has_slug:
+            pairs["slug"] = F(at_path(prefix, "slug"))
+        pairs["display"] = display(model, prefix)
+        return JSONBuildObject(pairs)
+
+    def brief(self, model, prefix: str = ""):
+        return self.compiler.brief(model, prefix, False)
+
+    def agreement_name(self, prefix: str = ""):
+        """``_agreement_name``: the short name in the language, less a leading "the "."""
+        english = Case(
+            When(equals(at_path(prefix, "short_title"), ""), then=F(at_path(prefix, "title"))),
+            default=F(at_path(prefix, "short_title")),
+            output_field=TextField(),
+        )
+        name = english
+        if self.language != l10n.CANONICAL:
+            found = Coalesce(names_part(prefix, self.language, "short"), names_part(prefix, self.language, "name"))
+            name = Coalesce(found, english, output_field=TextField())
+        return Func(
+            name,
+            template="(CASE WHEN LOWER(LEFT(%(expressions)s, 4)) = 'the ' THEN SUBSTR(%(expressions)s, 5) "
+            "ELSE %(expressions)s END)",
+            output_field=TextField(),
+        )
+
+    def organizations(self, queryset):
+        return _json_list(queryset, self.brief(Organization), _by_name())
+
+    def names(self, queryset):
+        return _aggregate(queryset, ArrayAgg(short_name_text("", self.language), order_by=_by_name()))
+
+    def citations(self, link: str, stem: str):
+        """``_cited``: the citations of the date where there are some, else those of the whole record."""
+        cited = Citation.objects.filter(**{link: OuterRef("pk")})
+        of_date = Citation.objects.filter(**{link: OuterRef(OuterRef("pk"))}, field=stem)
+        rows = cited.filter(Q(field=stem) | (Q(field="") & ~Exists(of_date)))
+        document = JSONBuildObject(
+            {"source": self.brief(Source, "source"), "field": F("field"), "locator": F("locator")}
+        )
+        return _json_list(rows, document, [F("pk")])
+
+    @staticmethod
+    def event(pairs: dict) -> dict:
+        """A whole event: ``pairs``, and the fields only milestone events fill, empty."""
+        empty = {
+            "status": NULL_JSON,
+            "milestone_kind": NULL_JSON,
+            "is_current": NULL_JSON,
+            "window_end": NULL_JSON,
+            "claims": EMPTY_LIST,
+        }
+        return {**empty, **pairs}
+
+    # --- one kind each ---
+
+    def agreement(self, kind: str, stem: str) -> dict:
+        links = {"agreement": OuterRef(OuterRef("pk"))}
+        parties = _organizations(**links, role=PARTY)
+        if kind == EventKind.AUTHORIZED:
+            shown = _organizations(**links, role__in=[PARTY, AUTHORITY])
+            title = NamedTitle(
+                self.names(_organizations(**links, role=AUTHORITY)),
+                self.agreement_name(),
+                tl.AGREEMENT_PHRASES[kind],
+                tl.AUTHORIZED_BY_ONE,
+                tl.AUTHORIZED_BY_SEVERAL,
+                ("body", "bodies"),
+            )
+        elif kind == EventKind.SIGNED:
+            shown = parties
+            title = NamedTitle(
+                self.names(parties),
+                self.agreement_name(),
+                tl.AGREEMENT_PHRASES[kind],
+                tl.SIGNED_BY_ONE,
+                tl.SIGNED_BY_SEVERAL,
+                ("party", "parties"),
+            )
+        else:
+            shown = parties
+            title = filled(tl.AGREEMENT_PHRASES[kind], agreement=self.agreement_name())
+        return self.event(
+            {
+                "id": text("agreement:"),
+                "_id_tail": text(f":{kind}"),
+                "kind": text(kind),
+                "date": partial_date(stem),
+                "title": title,
+                "subject": self.record(Agreement),
+                "record": self.record(Agreement),
+                "organizations": self.organizations(shown),
+                "citations": self.citations("agreement", stem),
+            }
+        )
+
+    def withdrawal(self) -> dict:
+        title = filled(
+            tl.WITHDRAWS,
+            party=short_name_text("organization", self.language),
+            agreement=self.agreement_name("agreement"),
+        )
+        return self.event(
+            {
+                "id": text("party:"),
+                "_id_tail": text(":withdrawn"),
+                "kind": text(EventKind.WITHDRAWN),
+                "date": partial_date("withdrawn_on"),
+                "title": title,
+                "subject": self.record(Agreement, "agreement"),
+                "record": self.record(AgreementParty),
+                "organizations": Func(self.brief(Organization, "organization"), function="JSON_BUILD_ARRAY"),
+                "citations": self.citations("agreement_party", "withdrawn_on"),
+            }
+        )
+
+    def role(self, kind: str, stem: str) -> dict:
+        template = tl.ROLE_STARTED if kind == EventKind.ROLE_STARTED else tl.ROLE_ENDED
+        title = filled(template, person=localized_name_text(Person, "person"), title=F("title"))
+        return self.event(
+            {
+                "id": text("role:"),
+                "_id_tail": text(":started" if kind == EventKind.ROLE_STARTED else ":ended"),
+                "kind": text(kind),
+                "date": partial_date(stem),
+                "title": title,
+                "subject": self.record(Person, "person"),
+                "record": self.record(PersonRole),
+                "organizations": Func(self.brief(Organization, "organization"), function="JSON_BUILD_ARRAY"),
+                "citations": self.citations("person_role", stem),
+            }
+        )
+
+    def milestone(self) -> dict:
+        claims = _merged_claims()
+        current = Exists(claims.filter(is_current_claim("")))
+        achieved = Q(equals("status", Milestone.Status.ACHIEVED))
+        status = Case(
+            When(achieved, then=text(Milestone.ClaimStatus.ACHIEVED)),
+            When(current, then=text(Milestone.ClaimStatus.PLANNED)),
+            default=text(Milestone.ClaimStatus.SUPERSEDED),
+            output_field=TextField(),
+        )
+        mission = localized_name_text(Mission, "mission")
+        label = choice("kind", Milestone.Kind, False)
+        when = Case(
+            When(is_unset("window_end"), then=partial_date_text("date")),
+            default=Concat(partial_date_text("date"), text("\N{EN DASH}"), partial_date_text("window_end")),
+            output_field=TextField(),
+        )
+        title = Case(
+            When(achieved, then=filled(tl.MILESTONE_ACHIEVED, mission=mission, milestone=label)),
+            When(current, then=filled(tl.MILESTONE_PLANNED, mission=mission, milestone=label, when=when)),
+            default=filled(tl.MILESTONE_SUPERSEDED, mission=mission, milestone=label, when=when),
+            output_field=TextField(),
+        )
+        lead_first = [Case(When(pk=OuterRef("pk"), then=Value(0)), default=Value(1)), F("pk")]
+        citation = JSONBuildObject(
+            {"source": self.brief(Source, "source"), "field": text("date"), "locator": F("locator")}
+        )
+        return {
+            "id": text("milestone:"),
+            "_id_tail": text(""),
+            "kind": text(EventKind.MILESTONE),
+            "date": partial_date("date"),
+            "title": title,
+            "subject": self.record(Mission, "mission"),
+            "record": self.record(Milestone),
+            "organizations": self.organizations(_organizations(mission=OuterRef(OuterRef("mission_id")))),
+            "status": status,
+            "milestone_kind": F("kind"),
+            "is_current": Case(When(current, then=TRUE), default=FALSE, output_field=models.BooleanField()),
+            "window_end": partial_date("window_end"),
+            "claims": _json_list(claims, self.record(Milestone), lead_first),
+            "citations": _json_list(claims, citation, lead_first),
+        }
+
+
+def _rank_key(reference) -> list:
+    """``timeline_claims._rank``: precision, then the statement's day, then the id (higher is better)."""
+    whens = " ".join(f"WHEN '{precision}' THEN {rank}" for precision, rank in PRECISION_RANK.items())
+    precision = Func(
+        reference("date_precision"), template=f"(CASE %(expressions)s {whens} END)", output_field=models.IntegerField()
+    )
+    stated = Coalesce(reference("stated_on"), Value(tl_undated()), output_field=models.DateField())
+    return [precision, stated, reference("pk")]
+
+
+def tl_undated():
+    import datetime as dt
+
+    return dt.date.min
+
+
+def _merged_claims() -> models.QuerySet:
+    """The claims merged into the outer lead's event (``merge_claims``): those of its group and status whose
+    date contains the lead's, and within which no claim is better than the lead."""
+    same = {"mission_id": OuterRef("mission_id"), "kind": OuterRef("kind"), "status": OuterRef("status")}
+    better = Milestone.objects.filter(**same, date__gte=OuterRef("date"), date_end__lte=OuterRef("date_end")).filter(
+        RowAfter(_rank_key(F), _rank_key(lambda name: OuterRef(OuterRef(name))))
+    )
+    containing = Milestone.objects.filter(**same, date__lte=OuterRef("date"), date_end__gte=OuterRef("date_end"))
+    return containing.filter(~Exists(better))
+
+
+def _branch(model, rank: int, pairs: dict, fields: tuple[str, ...]):
+    """One kind's events: the position of each page row of ``rank`` and its event's document."""
+    table = connections["default"].ops.quote_name(model._meta.db_table)
+    tail = pairs.pop("_id_tail")
+    pairs["id"] = Concat(pairs["id"], Cast(F("pk"), TextField()), tail)
+    document = JSONBuildObject({name: pairs[name] for name in fields})
+    rows = f'(SELECT _n FROM {ROWS} WHERE ev_rank = {rank} AND ev_pk = {table}."id")'
+    return (
+        model._default_manager.order_by()
+        .extra(where=[f'{table}."id" IN (SELECT ev_pk FROM {ROWS} WHERE ev_rank = {rank})'])
+        .annotate(_n=RawSQL(rows, []), _document=document)
+        .values_list("_n", "_document")
+    )
+
+
+def _branches(request, fields: tuple[str, ...]) -> tuple[str, tuple]:
+    """Every kind's branch, as one UNION ALL of ``(_n, _document)``."""
+    writer = Writer(request)
+    found = []
+    for kind, stem in AGREEMENT_DATES.items():
+        found.append(_branch(Agreement, KIND_RANK[kind], writer.agreement(kind, stem), fields))
+    found.append(_branch(AgreementParty, KIND_RANK[EventKind.WITHDRAWN], writer.withdrawal(), fields))
+    for kind, stem in ROLE_DATES.items():
+        found.append(_branch(PersonRole, KIND_RANK[kind], writer.role(kind, stem), fields))
+    found.append(_branch(Milestone, KIND_RANK[EventKind.MILESTONE], writer.milestone(), fields))
+    sqls, params = [], []
+    for queryset in found:
+        sql, branch_params = queryset.query.sql_with_params()
+        sqls.append(f"({sql})")
+        params += branch_params
+    return " UNION ALL ".join(sqls), tuple(params)
+
+
+class TimelineDocuments:
+    """Writes timeline pages for one shape, site and language (compiled once, kept)."""
+
+    def __init__(self, sql: str, params: tuple):
+        self.sql, self.params = sql, params
+
+    @classmethod
+    def for_request(cls, request, fields, using: str) -> TimelineDocuments | None:
+        """The writer of this request's events (``fields``: the serializer's, after ``fields``/``omit``);
+        None off PostgreSQL."""
+        if connections[using].vendor != "postgresql":
+            return None
+        fields = tuple(fields)
+        key = (fields, list_url(resource_for(Agreement), request), l10n.active_language(), using)
+        if key in _UNSUPPORTED:
+            return None
+        compiled = _COMPILED.get(key)
+        if compiled is None:
+            try:
+                compiled = cls(*_branches(request, fields))
+            except Unsupported:
+                _UNSUPPORTED.add(key)
+                return None
+            if len(_COMPILED) >= MAX_COMPILED:
+                _COMPILED.clear()
+            _COMPILED[key] = compiled
+        return compiled
+
+    def reader(self, rows):
+        """``Timeline.counted_page``'s ``read``: a page's number of rows and its events, as JSON."""
+
+        def read(start: int, stop: int) -> tuple[int, RawJSON]:
+            statement = rows.page_sql(start, stop)
+            if statement is None:
+                return 0, RawJSON("[]")
+            page_sql, page_params = statement
+            direction = " DESC" if rows.query.descending else ""
+            order = "ORDER BY " + ", ".join(f"ev.{column}{direction}" for column in COLUMNS)
+            sql = (
+                f"WITH {ROWS} AS MATERIALIZED (SELECT ev.*, ROW_NUMBER() OVER ({order}) AS _n FROM ({page_sql}) ev) "
+                f"SELECT (SELECT COUNT(*) FROM {ROWS}), "
+                f"(SELECT JSON_AGG(_d._document ORDER BY _d._n)::text FROM ({self.sql}) _d(_n, _document))"
+            )
+            with server_bound_cursor(Agreement, psycopg.RawCursor) as cursor:
+                cursor.execute(_numbered(sql), (*page_params, *self.params))
+                found, documents = cursor.fetchone()
+            return found, RawJSON(documents or "[]")
+
+        return read
+
+
+def _numbered(sql: str) -> str:
+    """``%s`` placeholders as ``$1``, ``$2``... (and ``%%`` as ``%``), for a ``psycopg.RawCursor``: psycopg
+    parses the placeholders out of a long statement on every execution."""
+    count = iter(range(1, 1 << 30))
+    return _PLACEHOLDERS.sub(lambda found: "%" if found.group() == "%%" else f"${next(count)}", sql)
+
+
+_PLACEHOLDERS = re.compile(r"%%|%s")
+MAX_COMPILED = 256
+_COMPILED: dict = {}
+_UNSUPPORTED: set = set()
+
+__all__ = ["TimelineDocuments"]
