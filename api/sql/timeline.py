@@ -17,7 +17,7 @@ import re
 import psycopg
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connections, models
-from django.db.models import Case, Exists, F, Func, OuterRef, Q, Subquery, TextField, Value, When
+from django.db.models import Case, Exists, F, Func, JSONField, OuterRef, Q, Subquery, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Collate
 from django.utils.translation import gettext
@@ -197,14 +197,14 @@ class Writer:
         return _aggregate(queryset, ArrayAgg(short_name_text("", self.language), order_by=_by_name()))
 
     def citations(self, link: str, stem: str):
-        """``_cited``: the citations of the date where there are some, else those of the whole record."""
-        cited = Citation.objects.filter(**{link: OuterRef("pk")})
-        of_date = Citation.objects.filter(**{link: OuterRef(OuterRef("pk"))}, field=stem)
-        rows = cited.filter(Q(field=stem) | (Q(field="") & ~Exists(of_date)))
-        document = JSONBuildObject(
-            {"source": self.brief(Source, "source"), "field": F("field"), "locator": F("locator")}
-        )
-        return _json_list(rows, document, [F("pk")])
+        """``_cited``: the citations of the date where there are some, else those of the whole record (by id)."""
+        source = self.brief(Source, "source")
+        document = JSONBuildObject({"source": source, "field": F("field"), "locator": F("locator")})
+        rows = Citation.objects.filter(**{link: OuterRef("pk")}, field__in=[stem, ""])
+        of_date = JSONAgg(document, order_by=[F("pk")], filter=Q(field=stem))
+        of_record = JSONAgg(document, order_by=[F("pk")], filter=Q(field=""))
+        found = _aggregate(rows, Func(of_date, of_record, function="COALESCE", output_field=JSONField()))
+        return Func(found, EMPTY_LIST, function="COALESCE")
 
     @staticmethod
     def event(pairs: dict) -> dict:
@@ -254,7 +254,7 @@ class Writer:
                 "date": partial_date(stem),
                 "title": title,
                 "subject": self.record(Agreement),
-                "record": self.record(Agreement),
+                "record": SameAs("subject"),
                 "organizations": self.organizations(shown),
                 "citations": self.citations("agreement", stem),
             }
@@ -369,19 +369,46 @@ def _merged_claims() -> models.QuerySet:
     return containing.filter(~Exists(better))
 
 
-def _branch(model, rank: int, pairs: dict, fields: tuple[str, ...]):
-    """One kind's events: the position of each page row of ``rank`` and its event's document."""
+def _branch(model, rank: int, pairs: dict, fields: tuple[str, ...]) -> tuple[str, tuple]:
+    """One kind's events: the position of each page row of ``rank`` and its event's document.
+
+    The fields' values are columns of a subquery and the document is built from them: a value two
+    fields share (an agreement is both the ``subject`` and the ``record`` of its events) is computed once.
+    """
     table = connections["default"].ops.quote_name(model._meta.db_table)
     tail = pairs.pop("_id_tail")
     pairs["id"] = Concat(pairs["id"], Cast(F("pk"), TextField()), tail)
-    document = JSONBuildObject({name: pairs[name] for name in fields})
+    columns: dict[str, str] = {}  # field -> the column holding its value
+    values: dict[str, object] = {}
+    for name in fields:
+        shared = pairs[name]
+        if isinstance(shared, SameAs) and shared.name in fields:
+            continue
+        if isinstance(shared, SameAs):
+            shared = pairs[shared.name]
+        columns[name] = f"_c{len(values)}"
+        values[columns[name]] = shared
+    for name in fields:
+        if name not in columns:
+            columns[name] = columns[pairs[name].name]
     rows = f'(SELECT _n FROM {ROWS} WHERE ev_rank = {rank} AND ev_pk = {table}."id")'
-    return (
+    queryset = (
         model._default_manager.order_by()
         .extra(where=[f'{table}."id" IN (SELECT ev_pk FROM {ROWS} WHERE ev_rank = {rank})'])
-        .annotate(_n=RawSQL(rows, []), _document=document)
-        .values_list("_n", "_document")
+        .annotate(_n=RawSQL(rows, []), **values)
+        .values_list("_n", *values)
     )
+    sql, params = queryset.query.sql_with_params()
+    document = ", ".join(f"'{name}', _b.{columns[name]}" for name in fields)
+    names = ", ".join(["_n", *values])
+    return f"SELECT _b._n, JSON_BUILD_OBJECT({document}) FROM ({sql}) _b({names})", tuple(params)
+
+
+class SameAs:
+    """A field whose value is another's (``Writer``'s pairs)."""
+
+    def __init__(self, name: str):
+        self.name = name
 
 
 def _branches(request, fields: tuple[str, ...]) -> tuple[str, tuple]:
@@ -394,12 +421,7 @@ def _branches(request, fields: tuple[str, ...]) -> tuple[str, tuple]:
     for kind, stem in ROLE_DATES.items():
         found.append(_branch(PersonRole, KIND_RANK[kind], writer.role(kind, stem), fields))
     found.append(_branch(Milestone, KIND_RANK[EventKind.MILESTONE], writer.milestone(), fields))
-    sqls, params = [], []
-    for queryset in found:
-        sql, branch_params = queryset.query.sql_with_params()
-        sqls.append(f"({sql})")
-        params += branch_params
-    return " UNION ALL ".join(sqls), tuple(params)
+    return " UNION ALL ".join(f"({sql})" for sql, _ in found), tuple(p for _, params in found for p in params)
 
 
 class TimelineDocuments:
