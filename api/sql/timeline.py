@@ -16,6 +16,7 @@ import re
 
 import psycopg
 from django.contrib.postgres.aggregates import ArrayAgg
+from django.contrib.postgres.fields import ArrayField
 from django.db import connections, models
 from django.db.models import Case, Exists, F, Func, JSONField, OuterRef, Q, Subquery, TextField, Value, When
 from django.db.models.expressions import RawSQL
@@ -126,31 +127,36 @@ def _separator(template: str, first: str, second: str) -> str:
     return middle
 
 
-class NamedTitle(Func):
-    """A title naming a list of organizations (``_names``): ``none`` with no names, else ``one``'s template
-    or ``several``'s, ``{names}`` the names joined as ``LIST_ITEM``/``LIST_LAST`` join them."""
+def named_title(names: str, agreement: str, templates: tuple[str, str, str], placeholders: tuple[str, str]) -> str:
+    """SQL for a title naming organizations (``_names``), from the SQL of their short names (a ``text[]`` in
+    order) and of the agreement's name: the first template with no names, else the second's (one name) or
+    the third's (several, joined as ``LIST_ITEM``/``LIST_LAST`` join them)."""
+    none, one, several = templates
+    single, plural = placeholders
+    item, last = _separator(tl.LIST_ITEM, "list", "item"), _separator(tl.LIST_LAST, "list", "last")
+    size = "CARDINALITY(_t.a)"
+    joined = f"(ARRAY_TO_STRING(_t.a[1:{size} - 1], {_sql_literal(item)}) || {_sql_literal(last)} || _t.a[{size}])"
+    return (
+        f"(SELECT CASE WHEN COALESCE({size}, 0) = 0 THEN {_fill_sql(none, agreement='_t.n')} "
+        f"WHEN {size} = 1 THEN {_fill_sql(one, agreement='_t.n', **{single: '_t.a[1]'})} "
+        f"ELSE {_fill_sql(several, agreement='_t.n', **{plural: joined})} END "
+        f"FROM (SELECT {names} AS a, {agreement} AS n OFFSET 0) _t)"
+    )
 
-    output_field = TextField()
 
-    def __init__(self, names, agreement, none: str, one: str, several: str, placeholders: tuple[str, str]):
-        self.templates, self.placeholders = (none, one, several), placeholders
-        super().__init__(names, agreement)
+class SameAs:
+    """A field whose value is another's (``Writer``'s pairs)."""
 
-    def as_sql(self, compiler, connection, **extra):
-        names_sql, names_params = compiler.compile(self.source_expressions[0])
-        name_sql, name_params = compiler.compile(self.source_expressions[1])
-        none, one, several = self.templates
-        single, plural = self.placeholders
-        item, last = _separator(tl.LIST_ITEM, "list", "item"), _separator(tl.LIST_LAST, "list", "last")
-        size = "CARDINALITY(_t.a)"
-        joined = f"(ARRAY_TO_STRING(_t.a[1:{size} - 1], {_sql_literal(item)}) || {_sql_literal(last)} || _t.a[{size}])"
-        sql = (
-            f"(SELECT CASE WHEN COALESCE({size}, 0) = 0 THEN {_fill_sql(none, agreement='_t.n')} "
-            f"WHEN {size} = 1 THEN {_fill_sql(one, agreement='_t.n', **{single: '_t.a[1]'})} "
-            f"ELSE {_fill_sql(several, agreement='_t.n', **{plural: joined})} END "
-            f"FROM (SELECT ({names_sql}) AS a, ({name_sql}) AS n OFFSET 0) _t)"
-        )
-        return sql, [*names_params, *name_params]
+    def __init__(self, name: str):
+        self.name = name
+
+
+class Outer:
+    """A field's value written over columns of its branch: ``write`` takes the SQL of each column (by name)
+    and returns the value's SQL. Fields naming the same column share it: it is computed once."""
+
+    def __init__(self, write, **columns):
+        self.write, self.columns = write, columns
 
 
 class Writer:
@@ -193,6 +199,12 @@ class Writer:
     def organizations(self, queryset):
         return _json_list(queryset, self.brief(Organization), _by_name())
 
+    def listed(self, queryset):
+        """The organizations' brief forms (as JSON text), then their short names: one ``text[]``."""
+        briefs = Cast(JSONAgg(self.brief(Organization), order_by=_by_name()), TextField())
+        names = ArrayAgg(short_name_text("", self.language), order_by=_by_name())
+        return _aggregate(queryset, Func(briefs, names, function="ARRAY_PREPEND", output_field=ArrayField(TextField())))
+
     def names(self, queryset):
         return _aggregate(queryset, ArrayAgg(short_name_text("", self.language), order_by=_by_name()))
 
@@ -223,29 +235,28 @@ class Writer:
     def agreement(self, kind: str, stem: str) -> dict:
         links = {"agreement": OuterRef(OuterRef("pk"))}
         parties = _organizations(**links, role=PARTY)
+        name = self.agreement_name()
+        phrase = tl.AGREEMENT_PHRASES[kind]
         if kind == EventKind.AUTHORIZED:
-            shown = _organizations(**links, role__in=[PARTY, AUTHORITY])
-            title = NamedTitle(
-                self.names(_organizations(**links, role=AUTHORITY)),
-                self.agreement_name(),
-                tl.AGREEMENT_PHRASES[kind],
-                tl.AUTHORIZED_BY_ONE,
-                tl.AUTHORIZED_BY_SEVERAL,
-                ("body", "bodies"),
+            templates = (phrase, tl.AUTHORIZED_BY_ONE, tl.AUTHORIZED_BY_SEVERAL)
+            title = Outer(
+                lambda c: named_title(c["names"], c["name"], templates, ("body", "bodies")),
+                names=self.names(_organizations(**links, role=AUTHORITY)),
+                name=name,
             )
-        elif kind == EventKind.SIGNED:
-            shown = parties
-            title = NamedTitle(
-                self.names(parties),
-                self.agreement_name(),
-                tl.AGREEMENT_PHRASES[kind],
-                tl.SIGNED_BY_ONE,
-                tl.SIGNED_BY_SEVERAL,
-                ("party", "parties"),
-            )
+            organizations = self.organizations(_organizations(**links, role__in=[PARTY, AUTHORITY]))
         else:
-            shown = parties
-            title = filled(tl.AGREEMENT_PHRASES[kind], agreement=self.agreement_name())
+            # The parties: their brief forms, then (for the title) their short names, from one subquery.
+            listed = Outer(lambda c: f"COALESCE(({c['parties']})[1]::json, '[]'::json)", parties=self.listed(parties))
+            organizations = listed
+            title = filled(phrase, agreement=name)
+            if kind == EventKind.SIGNED:
+                templates = (phrase, tl.SIGNED_BY_ONE, tl.SIGNED_BY_SEVERAL)
+                title = Outer(
+                    lambda c: named_title(f"({c['parties']})[2:]", c["name"], templates, ("party", "parties")),
+                    parties=listed.columns["parties"],
+                    name=name,
+                )
         return self.event(
             {
                 "id": text("agreement:"),
@@ -255,7 +266,7 @@ class Writer:
                 "title": title,
                 "subject": self.record(Agreement),
                 "record": SameAs("subject"),
-                "organizations": self.organizations(shown),
+                "organizations": organizations,
                 "citations": self.citations("agreement", stem),
             }
         )
@@ -378,37 +389,34 @@ def _branch(model, rank: int, pairs: dict, fields: tuple[str, ...]) -> tuple[str
     table = connections["default"].ops.quote_name(model._meta.db_table)
     tail = pairs.pop("_id_tail")
     pairs["id"] = Concat(pairs["id"], Cast(F("pk"), TextField()), tail)
-    columns: dict[str, str] = {}  # field -> the column holding its value
-    values: dict[str, object] = {}
-    for name in fields:
-        shared = pairs[name]
-        if isinstance(shared, SameAs) and shared.name in fields:
-            continue
-        if isinstance(shared, SameAs):
-            shared = pairs[shared.name]
-        columns[name] = f"_c{len(values)}"
-        values[columns[name]] = shared
-    for name in fields:
+    columns: dict[str, tuple[str, object]] = {}  # a name -> its column and its expression
+
+    def column(name: str, expression) -> str:
         if name not in columns:
-            columns[name] = columns[pairs[name].name]
+            columns[name] = (f"_c{len(columns)}", expression)
+        return f"_b.{columns[name][0]}"
+
+    written = {}
+    for name in fields:
+        value = pairs[name]
+        shared = value.name if isinstance(value, SameAs) else name
+        value = pairs[shared]
+        if isinstance(value, Outer):
+            written[name] = value.write({key: column(key, found) for key, found in value.columns.items()})
+        else:
+            written[name] = column(shared, value)
     rows = f'(SELECT _n FROM {ROWS} WHERE ev_rank = {rank} AND ev_pk = {table}."id")'
     queryset = (
         model._default_manager.order_by()
         .extra(where=[f'{table}."id" IN (SELECT ev_pk FROM {ROWS} WHERE ev_rank = {rank})'])
-        .annotate(_n=RawSQL(rows, []), **values)
-        .values_list("_n", *values)
+        .annotate(_n=RawSQL(rows, []), **dict(columns.values()))
+        .values_list("_n", *(name for name, _ in columns.values()))
     )
     sql, params = queryset.query.sql_with_params()
-    document = ", ".join(f"'{name}', _b.{columns[name]}" for name in fields)
-    names = ", ".join(["_n", *values])
-    return f"SELECT _b._n, JSON_BUILD_OBJECT({document}) FROM ({sql}) _b({names})", tuple(params)
-
-
-class SameAs:
-    """A field whose value is another's (``Writer``'s pairs)."""
-
-    def __init__(self, name: str):
-        self.name = name
+    document = ", ".join(f"'{name}', {written[name]}" for name in fields)
+    names = ", ".join(["_n", *(name for name, _ in columns.values())])
+    # OFFSET 0: the subquery stays one (flattened, each reference to a column would compute it again).
+    return f"SELECT _b._n, JSON_BUILD_OBJECT({document}) FROM ({sql} OFFSET 0) _b({names})", tuple(params)
 
 
 def _branches(request, fields: tuple[str, ...]) -> tuple[str, tuple]:
