@@ -67,7 +67,7 @@ from cooperation.models import (
 from cooperation.models.missions import PRECISION_RANK
 from cooperation.selectors import timeline as tl
 from cooperation.selectors.timeline_kinds import AGREEMENT_DATES, KIND_RANK, ROLE_DATES, EventKind
-from cooperation.selectors.timeline_rows import COLUMNS
+from cooperation.selectors.timeline_rows import COLUMNS, LARGEST_LIMIT, bounded_count_statement
 
 ROWS = "_rows"  # the CTE of the page's rows: the union's columns and the position ``_n``
 PARTY, AUTHORITY = AgreementParty.Role.PARTY, AgreementParty.Role.AUTHORIZING_BODY
@@ -460,27 +460,30 @@ class TimelineDocuments:
             _COMPILED[key] = compiled
         return compiled
 
-    def reader(self, rows):
-        """``Timeline.counted_page``'s ``read``: a page's number of rows and its events, as JSON."""
-
-        def read(start: int, stop: int) -> tuple[int, RawJSON]:
-            statement = rows.page_sql(start, stop)
-            if statement is None:
-                return 0, RawJSON("[]")
-            page_sql, page_params = statement
-            direction = " DESC" if rows.query.descending else ""
-            order = "ORDER BY " + ", ".join(f"ev.{column}{direction}" for column in COLUMNS)
-            sql = (
-                f"WITH {ROWS} AS MATERIALIZED (SELECT ev.*, ROW_NUMBER() OVER ({order}) AS _n FROM ({page_sql}) ev) "
-                f"SELECT (SELECT COUNT(*) FROM {ROWS}), "
-                f"(SELECT JSON_AGG(_d._document ORDER BY _d._n)::text FROM ({self.sql}) _d(_n, _document))"
-            )
-            with server_bound_cursor(Agreement, psycopg.RawCursor) as cursor:
-                cursor.execute(_numbered(sql), (*page_params, *self.params))
-                found, documents = cursor.fetchone()
-            return found, RawJSON(documents or "[]")
-
-        return read
+    def counted_page(self, rows, offset: int, limit: int, count_bound: int) -> tuple[int, bool, RawJSON]:
+        """``Timeline.counted_page`` (``rows``: its ``EventRows``), the events written as JSON: the total (counted
+        up to ``count_bound`` or the page's end), whether it is exact, and the page, from one statement."""
+        at_most = max(count_bound, offset + limit)
+        statement = rows.page_sql(offset, offset + limit)
+        counted = bounded_count_statement(rows.query, rows.using, "postgresql")
+        if statement is None or counted is None:
+            return 0, True, RawJSON("[]")
+        page_sql, page_params = statement
+        count_sql, count_params = counted
+        direction = " DESC" if rows.query.descending else ""
+        order = "ORDER BY " + ", ".join(f"ev.{column}{direction}" for column in COLUMNS)
+        sql = (
+            f"WITH {ROWS} AS MATERIALIZED (SELECT ev.*, ROW_NUMBER() OVER ({order}) AS _n FROM ({page_sql}) ev) "
+            f"SELECT (SELECT COUNT(*) FROM {ROWS}), ({count_sql}), "
+            f"(SELECT JSON_AGG(_d._document ORDER BY _d._n)::text FROM ({self.sql}) _d(_n, _document))"
+        )
+        params = (*page_params, *count_params, min(at_most + 1, LARGEST_LIMIT), *self.params)
+        with server_bound_cursor(Agreement, psycopg.RawCursor) as cursor:
+            cursor.execute(_numbered(sql), params)
+            found, total, documents = cursor.fetchone()
+        if offset == 0 and found < limit:
+            return found, True, RawJSON(documents or "[]")  # the whole feed is on the page
+        return total, total <= at_most, RawJSON(documents or "[]")
 
 
 def _numbered(sql: str) -> str:

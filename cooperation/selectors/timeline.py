@@ -140,29 +140,20 @@ class Timeline:
         total, _exact, events = self.counted_page(offset, limit)
         return total, events
 
-    def counted_page(self, offset: int, limit: int, count_bound: int | None = None, read=None) -> tuple:
+    def counted_page(self, offset: int, limit: int, count_bound: int | None = None) -> tuple[int, bool, list[Event]]:
         """``page``, its total counted only up to ``count_bound`` or to the page's end, whichever is further
         (``count(at_most)``): the total, whether it is exact (else it is a lower bound: more events follow
-        the page), and the events. So a count costs no more than the bound or the page's own offset.
-
-        ``read(start, stop)`` reads a page as the number of its rows and its events (by default, a list
-        of ``Event``; another reader may write them as it likes, from the rows' ``EventRows.page_sql``).
-        """
-        read = read or self._read
+        the page), and the events. So a count costs no more than the bound or the page's own offset."""
         at_most = None if count_bound is None else max(count_bound, offset + limit)
         if offset == 0:
-            found, events = read(0, limit)
-            if found < limit:
-                return found, True, events
+            found = self.rows.fetch(0, limit)
+            if len(found) < limit:
+                return len(found), True, hydrate(found)
             total = self.count(at_most)
         else:
             total = self.count(at_most)
-            events = read(offset, offset + limit)[1] if offset < total else None
-        return total, at_most is None or total <= at_most, events if events is not None else []
-
-    def _read(self, start: int, stop: int) -> tuple[int, list[Event]]:
-        found = self.rows.fetch(start, stop)
-        return len(found), hydrate(found) if found else []
+            found = self.rows.fetch(offset, offset + limit) if offset < total else []
+        return total, at_most is None or total <= at_most, hydrate(found) if found else []
 
     def __getitem__(self, page: slice) -> list[Event]:
         if not isinstance(page, slice) or page.step is not None:

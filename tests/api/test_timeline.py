@@ -319,7 +319,7 @@ def test_root_lists_the_timeline(api):
         # withdrawing party links, the roles, the milestone claims of the leads' missions, the agreements, their
         # party links, the claims' missions, their participants, the roles' people, every organization named,
         # the citations of agreements, links and roles, and every source named.
-        # On PostgreSQL the rows and their events' JSON are one statement (``api.sql.timeline``).
+        # On PostgreSQL the rows, their events' JSON and the count are one statement (``api.sql.timeline``).
         ("", 14, 3),
         ("organization=roscosmos", 15, 4),  # + the organization's slug looked up
         # + the slug; only claims: them, their missions, participants, organizations and sources.
