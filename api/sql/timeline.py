@@ -12,6 +12,7 @@ from one snapshot. Python wraps the envelope. The CSV export and SQLite keep the
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import psycopg
@@ -436,7 +437,8 @@ class TimelineDocuments:
     """Writes timeline pages for one shape, site and language (compiled once, kept)."""
 
     def __init__(self, sql: str, params: tuple):
-        self.sql, self.params = sql, params
+        self.sql = _inlined(sql, params)  # constants only: a hundred parameters cost more to send than to plan
+        self._statements: dict[tuple[str, str], str] = {}  # by the page's and the count's SQL: the whole, numbered
 
     @classmethod
     def for_request(cls, request, fields, using: str) -> TimelineDocuments | None:
@@ -472,14 +474,19 @@ class TimelineDocuments:
         count_sql, count_params = counted
         direction = " DESC" if rows.query.descending else ""
         order = "ORDER BY " + ", ".join(f"ev.{column}{direction}" for column in COLUMNS)
-        sql = (
-            f"WITH {ROWS} AS MATERIALIZED (SELECT ev.*, ROW_NUMBER() OVER ({order}) AS _n FROM ({page_sql}) ev) "
-            f"SELECT (SELECT COUNT(*) FROM {ROWS}), ({count_sql}), "
-            f"(SELECT JSON_AGG(_d._document ORDER BY _d._n)::text FROM ({self.sql}) _d(_n, _document))"
-        )
-        params = (*page_params, *count_params, min(at_most + 1, LARGEST_LIMIT), *self.params)
+        sql = self._statements.get((page_sql, count_sql))
+        if sql is None:
+            sql = _numbered(
+                f"WITH {ROWS} AS MATERIALIZED (SELECT ev.*, ROW_NUMBER() OVER ({order}) AS _n FROM ({page_sql}) ev) "
+                f"SELECT (SELECT COUNT(*) FROM {ROWS}), ({count_sql}), "
+                f"(SELECT JSON_AGG(_d._document ORDER BY _d._n)::text FROM ({self.sql}) _d(_n, _document))"
+            )
+            if len(self._statements) >= MAX_COMPILED:
+                self._statements.clear()
+            self._statements[(page_sql, count_sql)] = sql
+        params = (*page_params, *count_params, min(at_most + 1, LARGEST_LIMIT))
         with server_bound_cursor(Agreement, psycopg.RawCursor) as cursor:
-            cursor.execute(_numbered(sql), params)
+            cursor.execute(sql, params)
             found, total, documents = cursor.fetchone()
         if offset == 0 and found < limit:
             return found, True, RawJSON(documents or "[]")  # the whole feed is on the page
@@ -493,6 +500,32 @@ def _numbered(sql: str) -> str:
     return _PLACEHOLDERS.sub(lambda found: "%" if found.group() == "%%" else f"${next(count)}", sql)
 
 
+def _inlined(sql: str, params: tuple) -> str:
+    """``sql`` with its parameters (constants the compiler chose: numbers, dates, choice values) written in as
+    literals; ``%%`` stays (the statement is numbered later)."""
+    values = iter(params)
+
+    def literal(found) -> str:
+        if found.group() == "%%":
+            return "%%"
+        value = next(values)
+        if isinstance(value, bool) or value is None:
+            raise Unsupported(f"parameter {value!r}")
+        if isinstance(value, int):
+            return str(int(value))
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return f"'{value.isoformat()}'::date"
+        if isinstance(value, str) and "\\" not in value and "\x00" not in value:
+            return _sql_literal(value)
+        raise Unsupported(f"parameter {value!r}")
+
+    inlined = _PLACEHOLDERS.sub(literal, sql)
+    if next(values, _END) is not _END:
+        raise Unsupported("more parameters than placeholders")
+    return inlined
+
+
+_END = object()
 _PLACEHOLDERS = re.compile(r"%%|%s")
 MAX_COMPILED = 256
 _COMPILED: dict = {}
