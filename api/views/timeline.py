@@ -27,6 +27,7 @@ from api.renderers.json import ORJSONRenderer
 from api.schema.extensions import PartialDateSerializer
 from api.schema.parameters import PARTIAL_DATE_PATTERN, SLUG_SCHEMA
 from api.serializers.base import csv_param, unknown_fields_detail
+from api.sql.timeline import TimelineDocuments
 from api.views.base import ContractMixin
 from api.views.timeline_events import EventWriter
 from cooperation.models import Agreement, Milestone, Mission, Organization, Source
@@ -320,12 +321,22 @@ class TimelinePagination(LimitOffsetPagination):
     The count stops at ``API_COUNT_BOUND`` events, as every list's does (or at the page's end, if further):
     counting every event of the registry cost more than the page itself. ``count_exact`` says whether
     ``count`` is the total; past the bound it is a lower bound (no statistics estimate a UNION of events).
+    With ``documents`` (PostgreSQL), the page is its events' JSON, written with the count by one statement.
     """
+
+    documents: TimelineDocuments | None = None
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         self.limit, self.offset = self.get_limit(request), self.get_offset(request)
-        self.count, self.count_exact, page = queryset.counted_page(self.offset, self.limit, settings.API_COUNT_BOUND)
+        if self.documents is not None:
+            self.count, self.count_exact, page = self.documents.counted_page(
+                queryset.rows, self.offset, self.limit, settings.API_COUNT_BOUND
+            )
+        else:
+            self.count, self.count_exact, page = queryset.counted_page(
+                self.offset, self.limit, settings.API_COUNT_BOUND
+            )
         return page
 
     def get_paginated_response_schema(self, schema):
@@ -338,6 +349,10 @@ class TimelinePagination(LimitOffsetPagination):
             "Whether `count` is the exact number of matching events; false: it is a lower bound."
         )
         return response
+
+
+SHAPE_PARAMETERS = ("expand", "fields", "omit")
+ALL_FIELDS = tuple(TimelineEventSerializer().fields)
 
 
 class TimelineView(ContractMixin, APIView):
@@ -357,9 +372,7 @@ class TimelineView(ContractMixin, APIView):
     )
     def get(self, request):
         events = timeline(self.parse_query(request))
-        context = {"request": request, "view": self}
-        # The serializer validates ``fields``/``omit`` and says which fields to write; the writer writes them.
-        writer = EventWriter(request, TimelineEventSerializer(context=context).fields)
+        writer = EventWriter(request, self.shaped_fields(request))
         if isinstance(request.accepted_renderer, CSVRenderer):
             response = StreamingHttpResponse(
                 csv_lines(writer.write(event) for event in events), content_type="text/csv; charset=utf-8"
@@ -367,8 +380,16 @@ class TimelineView(ContractMixin, APIView):
             response["Content-Disposition"] = 'attachment; filename="timeline.csv"'
             return response
         paginator = self.pagination_class()
+        paginator.documents = TimelineDocuments.for_request(request, writer.fields, events.rows.using)
         page = paginator.paginate_queryset(events, request, view=self)
-        return paginator.get_paginated_response(writer.write_all(page))
+        return paginator.get_paginated_response(writer.write_all(page) if paginator.documents is None else page)
+
+    def shaped_fields(self, request) -> tuple[str, ...]:
+        """The names of the fields to write: the serializer validates ``fields``/``omit`` and says which (a
+        request without them writes every field, and builds no serializer)."""
+        if not any(csv_param(request, param) for param in SHAPE_PARAMETERS):
+            return ALL_FIELDS
+        return tuple(TimelineEventSerializer(context={"request": request, "view": self}).fields)
 
     @staticmethod
     def parse_query(request) -> TimelineQuery:

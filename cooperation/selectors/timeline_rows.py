@@ -261,17 +261,27 @@ class EventRows:
         """The rows from ``start`` to ``stop`` (to the end when None), in order."""
         if stop is None and start:
             raise ValueError("an offset needs a stop")
-        statement = page_statement(self.query, self.using, connections[self.using].vendor, stop is not None)
-        if statement is None or (stop is not None and stop <= start):
+        statement = self.page_sql(start, stop) if stop is not None else self._all_sql()
+        if statement is None:
             return []
         sql, params = statement
-        if stop is not None:
-            params = (*(stop if param is _STOP else param for param in params), stop - start, start)
         kinds = EventKind.values
         return [
             EventRow(_date(start_day), _date(end_day), kinds[rank], pk)
             for start_day, end_day, rank, pk in self._execute(sql, params)
         ]
+
+    def page_sql(self, start: int, stop: int) -> tuple[str, tuple] | None:
+        """The statement of the rows from ``start`` to ``stop``, in order, and its parameters; None when it
+        has none (its four columns: ``COLUMNS``)."""
+        statement = page_statement(self.query, self.using, connections[self.using].vendor, True)
+        if statement is None or stop <= start:
+            return None
+        sql, params = statement
+        return sql, (*(stop if param is _STOP else param for param in params), stop - start, start)
+
+    def _all_sql(self) -> tuple[str, tuple] | None:
+        return page_statement(self.query, self.using, connections[self.using].vendor, False)
 
 
 def _date(value) -> dt.date:

@@ -1,23 +1,28 @@
-"""The timeline's ``EventWriter`` writes exactly what ``TimelineEventSerializer`` (DRF) would.
+"""The timeline's writers write exactly what ``TimelineEventSerializer`` (DRF) would.
 
 For every kind of event, each filter, both orders, ``include_superseded``, sparse fields and all three
 languages, the response's events are compared, rendered by DRF's own JSON renderer, with the serializer's
-output for the same page: the same values, types and key order.
+output for the same page: the same values, types and key order. Both writers are held to it: Python's
+``EventWriter`` (SQLite, the CSV export) and, on PostgreSQL, the statement that writes the page's JSON
+(``api.sql.timeline.TimelineDocuments``).
 """
 
 from __future__ import annotations
 
 import orjson
 import pytest
+from django.db import connection
 from django.test import RequestFactory
 from django.utils import translation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
 from api.renderers.json import ORJSONRenderer
+from api.sql.timeline import TimelineDocuments
 from api.views.timeline import TimelineEventSerializer, TimelineView
 from cooperation.localization import LOCALES
 from cooperation.selectors.timeline import EventKind, timeline
+from tests.support.query_counts import count_queries
 from tests.support.timeline_records import more_of_everything
 
 pytestmark = pytest.mark.usefixtures("seeded")
@@ -50,9 +55,20 @@ def drf_results(params: dict, language: str) -> list:
         return serializer.data
 
 
+ON_POSTGRESQL = pytest.mark.skipif(connection.vendor != "postgresql", reason="only PostgreSQL writes the JSON")
+
+
+@pytest.fixture(params=[pytest.param("postgresql", marks=ON_POSTGRESQL), "python"])
+def writer(request, monkeypatch):
+    """Which writer answers: PostgreSQL's statement, or Python's ``EventWriter`` (on any database)."""
+    if request.param == "python":
+        monkeypatch.setattr(TimelineDocuments, "for_request", classmethod(lambda cls, *args: None))
+    return request.param
+
+
 @pytest.mark.parametrize("language", ["en", "ru", "zh"])
 @pytest.mark.parametrize("params", QUERIES, ids=lambda params: "&".join(f"{k}={v}" for k, v in params.items()))
-def test_written_events_are_the_serializers(api, params, language):
+def test_written_events_are_the_serializers(api, writer, params, language):
     more_of_everything(3)
     query = {"limit": "1000", **params, "lang": language}
     response = api.get(URL, query)
@@ -78,3 +94,25 @@ def test_csv_matches_the_serializer(api):
     assert len(body.strip().splitlines()) >= len(expected) + 1
     for event in expected:
         assert event["id"] in body and event["title"] in body
+
+
+@ON_POSTGRESQL
+def test_postgresql_writes_a_page_in_one_statement(api):
+    more_of_everything(3)
+    query = {"include_superseded": "true", "lang": "ru"}
+    # Savepoint, release, and the page's rows with their events and their count, full page or not.
+    assert count_queries(api, URL, {**query, "limit": 1000}) == 3
+    assert count_queries(api, URL, {**query, "limit": 5}) == 3
+    assert count_queries(api, URL, {**query, "limit": 5, "offset": 10**6}) == 3
+    assert count_queries(api, URL, {**query, "organization": "roscosmos", "limit": 1000}) == 4  # + the slug
+    request = Request(RequestFactory().get(URL))
+    assert TimelineDocuments.for_request(request, ["id", "title"], "default") is not None
+
+
+def test_pages_past_the_end_and_empty_pages(api, writer):
+    past = api.get(URL, {"offset": 10**6})
+    assert past.status_code == 200
+    assert past.json()["results"] == [] and past.json()["count"] > 0
+    empty = api.get(URL, {"date_from": "2990", "date_to": "2991"})
+    assert empty.status_code == 200
+    assert empty.json() == {"count": 0, "count_exact": True, "next": None, "previous": None, "results": []}

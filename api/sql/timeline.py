@@ -1,0 +1,187 @@
+"""Timeline pages written by PostgreSQL: the page's rows and their events' JSON in one statement.
+
+``TimelineEventSerializer`` (and ``EventWriter``, its fast Python twin) build each event from model
+instances loaded for the page: about ten statements and most of a request's CPU. On PostgreSQL
+``TimelineDocuments`` instead compiles, once per shape (``fields``/``omit``), site and language, one
+``json_build_object`` per event kind (the displays, names and templates of ``api.sql.expressions``,
+the titles' templates translated at compile time) and runs it over the page's rows
+(``EventRows.page_sql``) as a CTE: the rows, their events and the number of rows come back together,
+from one snapshot. Python wraps the envelope. The CSV export and SQLite keep the Python path;
+``tests/api/test_timeline_writer.py`` holds both paths to the serializer's output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import psycopg
+from django.db import connections
+from django.db.models import F, TextField
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
+
+from api.core.resource_urls import list_url, resource_for
+from api.renderers.json import RawJSON
+from api.sql.documents import server_bound_cursor
+from api.sql.expressions import Concat, Unsupported
+from api.sql.timeline_events import Outer, SameAs, Writer, sql_literal
+from cooperation import localization as l10n
+from cooperation.models import Agreement, AgreementParty, Milestone, PersonRole
+from cooperation.selectors.timeline_kinds import AGREEMENT_DATES, KIND_RANK, ROLE_DATES, EventKind
+from cooperation.selectors.timeline_rows import COLUMNS, LARGEST_LIMIT, bounded_count_statement
+
+ROWS = "_rows"  # the CTE of the page's rows: the union's columns and the position ``_n``
+
+
+def _branch(model, rank: int, pairs: dict, fields: tuple[str, ...]) -> tuple[str, tuple]:
+    """One kind's events: the position of each page row of ``rank`` and its event's document.
+
+    The fields' values are columns of a subquery and the document is built from them: a value two
+    fields share (an agreement is both the ``subject`` and the ``record`` of its events) is computed once.
+    """
+    table = f'"{model._meta.db_table}"'
+    tail = pairs.pop("_id_tail")
+    pairs["id"] = Concat(pairs["id"], Cast(F("pk"), TextField()), tail)
+    columns: dict[str, tuple[str, object]] = {}  # a name -> its column and its expression
+
+    def column(name: str, expression) -> str:
+        if name not in columns:
+            columns[name] = (f"_c{len(columns)}", expression)
+        return f"_b.{columns[name][0]}"
+
+    written = {}
+    for name in fields:
+        value = pairs[name]
+        shared = value.name if isinstance(value, SameAs) else name
+        value = pairs[shared]
+        if isinstance(value, Outer):
+            written[name] = value.write({key: column(key, found) for key, found in value.columns.items()})
+        else:
+            written[name] = column(shared, value)
+    rows = f'(SELECT _n FROM {ROWS} WHERE ev_rank = {rank} AND ev_pk = {table}."id")'
+    queryset = (
+        model._default_manager.order_by()
+        .extra(where=[f'{table}."id" IN (SELECT ev_pk FROM {ROWS} WHERE ev_rank = {rank})'])
+        .annotate(_n=RawSQL(rows, []), **dict(columns.values()))
+        .values_list("_n", *(name for name, _ in columns.values()))
+    )
+    sql, params = queryset.query.sql_with_params()
+    document = ", ".join(f"'{name}', {written[name]}" for name in fields)
+    names = ", ".join(["_n", *(name for name, _ in columns.values())])
+    # OFFSET 0: the subquery stays one (flattened, each reference to a column would compute it again).
+    return f"SELECT _b._n, JSON_BUILD_OBJECT({document}) FROM ({sql} OFFSET 0) _b({names})", tuple(params)
+
+
+def _branches(request, fields: tuple[str, ...]) -> tuple[str, tuple]:
+    """Every kind's branch, as one UNION ALL of ``(_n, _document)``."""
+    writer = Writer(request)
+    found = []
+    for kind, stem in AGREEMENT_DATES.items():
+        found.append(_branch(Agreement, KIND_RANK[kind], writer.agreement(kind, stem), fields))
+    found.append(_branch(AgreementParty, KIND_RANK[EventKind.WITHDRAWN], writer.withdrawal(), fields))
+    for kind, stem in ROLE_DATES.items():
+        found.append(_branch(PersonRole, KIND_RANK[kind], writer.role(kind, stem), fields))
+    found.append(_branch(Milestone, KIND_RANK[EventKind.MILESTONE], writer.milestone(), fields))
+    return " UNION ALL ".join(f"({sql})" for sql, _ in found), tuple(p for _, params in found for p in params)
+
+
+class TimelineDocuments:
+    """Writes timeline pages for one shape, site and language (compiled once, kept)."""
+
+    def __init__(self, sql: str, params: tuple):
+        self.sql = _inlined(sql, params)  # constants only: a hundred parameters cost more to send than to plan
+        self._statements: dict[tuple[str, str], str] = {}  # by the page's and the count's SQL: the whole, numbered
+
+    @classmethod
+    def for_request(cls, request, fields, using: str) -> TimelineDocuments | None:
+        """The writer of this request's events (``fields``: the serializer's, after ``fields``/``omit``);
+        None off PostgreSQL."""
+        if connections[using].vendor != "postgresql":
+            return None
+        fields = tuple(fields)
+        key = (fields, list_url(resource_for(Agreement), request), l10n.active_language(), using)
+        if key in _UNSUPPORTED:
+            return None
+        compiled = _COMPILED.get(key)
+        if compiled is None:
+            try:
+                compiled = cls(*_branches(request, fields))
+            except Unsupported:
+                _UNSUPPORTED.add(key)
+                return None
+            if len(_COMPILED) >= MAX_COMPILED:
+                _COMPILED.clear()
+            _COMPILED[key] = compiled
+        return compiled
+
+    def counted_page(self, rows, offset: int, limit: int, count_bound: int) -> tuple[int, bool, RawJSON]:
+        """``Timeline.counted_page`` (``rows``: its ``EventRows``), the events written as JSON: the total (counted
+        up to ``count_bound`` or the page's end), whether it is exact, and the page, from one statement."""
+        at_most = max(count_bound, offset + limit)
+        statement = rows.page_sql(offset, offset + limit)
+        counted = bounded_count_statement(rows.query, rows.using, "postgresql")
+        if statement is None or counted is None:
+            return 0, True, RawJSON("[]")
+        page_sql, page_params = statement
+        count_sql, count_params = counted
+        direction = " DESC" if rows.query.descending else ""
+        order = "ORDER BY " + ", ".join(f"ev.{column}{direction}" for column in COLUMNS)
+        sql = self._statements.get((page_sql, count_sql))
+        if sql is None:
+            sql = _numbered(
+                f"WITH {ROWS} AS MATERIALIZED (SELECT ev.*, ROW_NUMBER() OVER ({order}) AS _n FROM ({page_sql}) ev) "
+                f"SELECT (SELECT COUNT(*) FROM {ROWS}), ({count_sql}), "
+                f"(SELECT JSON_AGG(_d._document ORDER BY _d._n)::text FROM ({self.sql}) _d(_n, _document))"
+            )
+            if len(self._statements) >= MAX_COMPILED:
+                self._statements.clear()
+            self._statements[(page_sql, count_sql)] = sql
+        params = (*page_params, *count_params, min(at_most + 1, LARGEST_LIMIT))
+        with server_bound_cursor(Agreement, psycopg.RawCursor) as cursor:
+            cursor.execute(sql, params)
+            found, total, documents = cursor.fetchone()
+        if offset == 0 and found < limit:
+            return found, True, RawJSON(documents or "[]")  # the whole feed is on the page
+        return total, total <= at_most, RawJSON(documents or "[]")
+
+
+def _numbered(sql: str) -> str:
+    """``%s`` placeholders as ``$1``, ``$2``... (and ``%%`` as ``%``), for a ``psycopg.RawCursor``: psycopg
+    parses the placeholders out of a long statement on every execution."""
+    count = iter(range(1, 1 << 30))
+    return _PLACEHOLDERS.sub(lambda found: "%" if found.group() == "%%" else f"${next(count)}", sql)
+
+
+def _inlined(sql: str, params: tuple) -> str:
+    """``sql`` with its parameters (constants the compiler chose: numbers, dates, choice values) written in as
+    literals; ``%%`` stays (the statement is numbered later)."""
+    values = iter(params)
+
+    def literal(found) -> str:
+        if found.group() == "%%":
+            return "%%"
+        value = next(values)
+        if isinstance(value, bool) or value is None:
+            raise Unsupported(f"parameter {value!r}")
+        if isinstance(value, int):
+            return str(int(value))
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return f"'{value.isoformat()}'::date"
+        if isinstance(value, str) and "\\" not in value and "\x00" not in value:
+            return sql_literal(value)
+        raise Unsupported(f"parameter {value!r}")
+
+    inlined = _PLACEHOLDERS.sub(literal, sql)
+    if next(values, _END) is not _END:
+        raise Unsupported("more parameters than placeholders")
+    return inlined
+
+
+_END = object()
+_PLACEHOLDERS = re.compile(r"%%|%s")
+MAX_COMPILED = 256
+_COMPILED: dict = {}
+_UNSUPPORTED: set = set()
+
+__all__ = ["TimelineDocuments"]
