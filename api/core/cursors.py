@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connections, models
-from django.db.models import Q
+from django.db.models import Func, Q, Value
 
 from api.core.exceptions import ApiError
 from api.core.fields import MAX_ID
@@ -199,6 +199,29 @@ def _nulls_first(term: Term, backward: bool, connection) -> bool:
     return ascending != largest
 
 
+class Unplanned(Func):
+    """A key value the planner does not see: ``(SELECT value)``, an InitPlan PostgreSQL reads when it runs.
+
+    A keyset page is one statement per ordering, its key values parameters. Seeing them, the planner
+    estimated a page near the list's end at a row or two and found a plan made for those values
+    cheaper than the statement's generic plan, so it planned the statement again for every
+    cursor (planning cost more than running it). Unseen, the values are estimated as a
+    generic plan estimates them, so PostgreSQL keeps the prepared statement's generic plan: the
+    ordering's index, bounded by the leading value, read for the page's rows.
+    """
+
+    template = "(SELECT %(expressions)s)"
+    arity = 1
+
+
+def _value(term: Term, value, connection):
+    """``value`` as the statement compares it: unseen by PostgreSQL's planner (``Unplanned``)."""
+    if connection.vendor != "postgresql":
+        return value
+    field = term.field if term.field is not None else models.FloatField()
+    return Unplanned(Value(value, output_field=field), output_field=field)
+
+
 def _beyond(term: Term, value, backward: bool, connection) -> tuple[Q | None, Q | None]:
     """Rows strictly beyond ``value`` on this term: (in the value's own region, in the other region).
 
@@ -213,11 +236,13 @@ def _beyond(term: Term, value, backward: bool, connection) -> tuple[Q | None, Q 
     other = None
     if term.nullable and not _nulls_first(term, backward, connection):
         other = Q(**{f"{name}__isnull": True})
-    return Q(**{f"{name}__{lookup}": value}), other
+    return Q(**{f"{name}__{lookup}": _value(term, value, connection)}), other
 
 
-def _equal(term: Term, value) -> Q:
-    return Q(**{f"{term.name}__isnull": True}) if value is None else Q(**{term.name: value})
+def _equal(term: Term, value, connection) -> Q:
+    if value is None:
+        return Q(**{f"{term.name}__isnull": True})
+    return Q(**{term.name: _value(term, value, connection)})
 
 
 def _after_rest(terms: list[Term], key: tuple, backward: bool, connection) -> Q:
@@ -227,7 +252,7 @@ def _after_rest(terms: list[Term], key: tuple, backward: bool, connection) -> Q:
         same, other = _beyond(terms[i], key[i], backward, connection)
         beyond = _or(same, other)
         if condition is not None:
-            beyond = _or(beyond, _equal(terms[i], key[i]) & condition)
+            beyond = _or(beyond, _equal(terms[i], key[i], connection) & condition)
         condition = beyond if beyond is not None else Q(pk__in=[])
     return condition
 
@@ -253,10 +278,11 @@ def beyond(queryset: models.QuerySet, terms: list[Term], cursor: Cursor, limit: 
     lead, key = terms[0], cursor.key
     rest = _after_rest(terms[1:], key[1:], cursor.backward, connection) if len(terms) > 1 else Q(pk__in=[])
     same, other = _beyond(lead, key[0], cursor.backward, connection)
-    region = _or(same, _equal(lead, key[0]) & rest)
+    region = _or(same, _equal(lead, key[0], connection) & rest)
     if key[0] is not None:
         # The bound the index serves; the exact condition then only filters the rows at the boundary.
-        region = Q(**{f"{lead.name}__{'lte' if lead.descending != cursor.backward else 'gte'}": key[0]}) & region
+        bound = _value(lead, key[0], connection)
+        region = Q(**{f"{lead.name}__{'lte' if lead.descending != cursor.backward else 'gte'}": bound}) & region
         if other is None:
             return ordered.filter(region)[:limit]
     if not connection.features.supports_slicing_ordering_in_compound:

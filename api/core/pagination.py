@@ -62,7 +62,8 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         which the page is a slice (so a page past the end is counted too). Unfiltered lists
         count apart, in the same statement, with the table's row estimate: the ordered scan
         would read and sort up to the cap, where the page alone stops after ``limit`` rows
-        of an index. Past the cap a filtered list asks the planner for its estimate: a
+        of an index; and only when the page itself does not tell the total (``Documents.page``'s
+        ``window``). Past the cap a filtered list asks the planner for its estimate: a
         second statement, only then (``api.core.counting``).
 
         The existence of the related records the filters name (``references``) is checked
@@ -72,15 +73,22 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         self.limit, self.offset = self.get_limit(request), self.get_offset(request)
         most = counting.cap(self.offset, self.limit)
         table = counting.whole_table(queryset)
+        window = None
         if queryset.query.distinct or table is not None:
-            ids = queryset.values_list("pk", flat=True)[self.offset : self.offset + self.limit]
+            # One row past the page: a page that is not full tells the total (offset + its rows), and so
+            # does a full one past the bound with a record after it (offset + limit + 1, the cap + 1):
+            # then nothing is counted, and a deep page reads the ordering's index once, not also the count's.
+            ids = queryset.values_list("pk", flat=True)[self.offset : self.offset + self.limit + 1]
             count = queryset.values("pk").order_by()[: most + 1].query
-            rows = None
+            settles = self.limit + 1 if self.offset + self.limit >= most else self.limit
+            rows, window = None, (self.offset, self.limit, settles)
         else:
             ids = queryset.values_list("pk", flat=True)[: most + 1]
             count, rows = None, (self.offset, self.limit)
         checks = [reference.count_sql() for reference in references]
-        total, statistic, results, found = documents.page(ids.query, checks, count=count, rows=rows, table=table)
+        total, statistic, results, found = documents.page(
+            ids.query, checks, count=count, rows=rows, table=table, window=window
+        )
         if found != [reference.expected for reference in references]:
             return None
         self.count, self.count_exact = counting.settle(queryset, total, most, statistic)

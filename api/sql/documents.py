@@ -141,7 +141,9 @@ class Documents:
         sql, params = in_page.query.sql_with_params()
         return cls(sql, tuple(params))
 
-    def page(self, ids, checks=(), count=None, rows=None, table=None) -> tuple[int, int | None, RawJSON, list[int]]:
+    def page(
+        self, ids, checks=(), count=None, rows=None, table=None, window=None
+    ) -> tuple[int, int | None, RawJSON, list[int]]:
         """One page's bounded total and documents, in order, from one statement; and how many rows ``checks`` find.
 
         The documents come as one JSON array, PostgreSQL's text, rendered as it is (its
@@ -150,24 +152,33 @@ class Documents:
         ``ids`` is a query of ``pk``: with ``rows`` (offset, limit), every match up to the
         count's cap, in order, which the page is a slice of and the total the length of;
         else the page itself, and ``count`` a query of the matching records' ``pk`` (up to
-        the cap), counted apart. ``table`` (a quoted name) adds the table's row estimate,
+        the cap), counted apart. With ``window`` (offset, limit, settles), ``ids`` is the page
+        and one row past it: when it finds from 1 to ``settles`` rows the total is the offset
+        plus those rows, and the count is not run (PostgreSQL evaluates a subquery in a
+        ``CASE`` branch not taken never). ``table`` (a quoted name) adds the table's row estimate,
         ``pg_class.reltuples`` (else None). ``checks`` are statements counting something,
         with their parameters. One statement rather than one per part (existence checks,
         count, ids, documents) is one plan, prepared once per connection by psycopg for
         each combination of filters, and one round trip.
         """
         ids_sql, params = ids.sql_with_params()
+        numbered = f"AS MATERIALIZED (SELECT _ids.pk, ROW_NUMBER() OVER () AS _n FROM ({ids_sql}) _ids(pk))"
         if rows is None:
-            pages = f"{PAGE} AS MATERIALIZED (SELECT _ids.pk, ROW_NUMBER() OVER () AS _n FROM ({ids_sql}) _ids(pk))"
             count_sql, count_params = count.sql_with_params()
             total = f"(SELECT COUNT(*) FROM ({count_sql}) _all)"
+            if window is None:
+                pages = f"{PAGE} {numbered}"
+            else:
+                offset, limit, settles = window
+                pages = f"{MATCHES} {numbered}, {PAGE} AS MATERIALIZED (SELECT pk, _n FROM {MATCHES} WHERE _n <= %s)"
+                found_rows = f"(SELECT COUNT(*) FROM {MATCHES})"
+                total = f"CASE WHEN {found_rows} BETWEEN 1 AND %s THEN %s + {found_rows} ELSE {total} END"
+                params += (limit, settles, offset)
             params += count_params
         else:
             offset, limit = rows
-            pages = (
-                f"{MATCHES} AS MATERIALIZED (SELECT _ids.pk, ROW_NUMBER() OVER () AS _n FROM ({ids_sql}) _ids(pk)), "
-                f"{PAGE} AS MATERIALIZED (SELECT pk, _n FROM {MATCHES} WHERE _n > %s AND _n <= %s)"
-            )
+            sliced = f"{PAGE} AS MATERIALIZED (SELECT pk, _n FROM {MATCHES} WHERE _n > %s AND _n <= %s)"
+            pages = f"{MATCHES} {numbered}, {sliced}"
             total = f"(SELECT COUNT(*) FROM {MATCHES})"
             params += (offset, offset + limit)
         columns = [total]
@@ -244,7 +255,7 @@ class Documents:
 
 
 PAGE = "_page"  # the CTE of a page's ids (pk, its position _n) in ``Documents.page``
-MATCHES = "_matches"  # the CTE of every match up to the count's cap, in order, a page is a slice of
+MATCHES = "_matches"  # the CTE of every match up to the count's cap (or of a page and one row past it), in order
 MAX_COMPILED = 256  # shapes x sites; cleared when full (hosts are limited by ALLOWED_HOSTS)
 _COMPILED: dict = {}
 _BY_SHAPE: dict = {}

@@ -90,6 +90,9 @@ class Agreement(SearchableModel, SluggedModel):
         verbose_name = _("agreement")
         verbose_name_plural = _("agreements")
         indexes = [
+            # The list's default ordering, whole: a page at any offset or cursor reads this index alone
+            # (index-only), where the index of signed_on alone needed each row and a sort of its ties.
+            models.Index(fields=["signed_on", "slug", "id"], name="agreement_list_order"),
             timeline_index("authorized_on", "agreement_authorized_timeline"),
             timeline_index("signed_on", "agreement_signed_timeline"),
             timeline_index("entered_into_force_on", "agreement_in_force_timeline"),

@@ -181,6 +181,42 @@ def test_a_page_comes_back_in_its_queries_order_with_its_total(api, corpus):
         assert statistic == cursor.fetchone()[0]
 
 
+@pytest.mark.parametrize("bound", [10_000, 3], ids=["below the bound", "past the bound"])
+def test_offset_pages_at_the_lists_edges_read_the_same_either_way_in_one_query(api, corpus, settings, bound):
+    """An unfiltered page reads one row past itself: a page that is not full, or one past the bound with a
+    record after it, tells the total without counting; the others count. Every case agrees with DRF's path."""
+    settings.API_COUNT_BOUND = bound
+    total, limit = Agreement.objects.count(), 4
+    for offset in (0, 1, total - limit - 1, total - limit, total - 1, total, total + 3):
+        params = {"limit": limit, "offset": offset}
+        with CaptureQueriesContext(connection) as queries:
+            fast = api.get(f"{API}/agreements/", params)
+        statements = [query["sql"] for query in queries.captured_queries if "SAVEPOINT" not in query["sql"]]
+        assert len(statements) == 1, params  # the table's statistics come with the page, the count in it
+        with drf_only():
+            slow = api.get(f"{API}/agreements/", params)
+        assert fast.json() == slow.json(), params
+        body = fast.json()
+        assert (body["next"] is None) == (offset + limit >= total), params
+        if offset + limit >= total or bound > total:
+            assert body["count"] == total and body["count_exact"] is True, params
+
+
+def test_a_page_that_tells_its_total_runs_no_count(api, corpus):
+    """With ``window``, the count is a branch PostgreSQL takes only when the page's rows do not settle it."""
+    documents = documents_of_agreements(api)
+    ids = Agreement.objects.order_by("id").values_list("pk", flat=True)
+    total = ids.count()
+    failing = Agreement.objects.extra(where=["1 / (id - id) = 1"]).values("pk").query  # division by zero if run
+    found, _, page, _ = documents.page(ids[total - 3 : total + 2].query, count=failing, window=(total - 3, 4, 4))
+    assert found == total and [doc["id"] for doc in orjson.loads(page.text)] == list(ids[total - 3 :])
+    found, _, page, _ = documents.page(ids[2:7].query, count=failing, window=(2, 4, 5))  # past the bound: full + 1
+    assert found == 7 and [doc["id"] for doc in orjson.loads(page.text)] == list(ids[2:6])
+    counted = Agreement.objects.values("pk").query
+    assert documents.page(ids[2:7].query, count=counted, window=(2, 4, 4))[0] == total  # full, below the bound
+    assert documents.page(ids[total + 1 : total + 6].query, count=counted, window=(total + 1, 4, 4))[0] == total
+
+
 def test_the_compiled_documents_carry_their_constants_in_the_text(api, corpus):
     """Only a request's own values are parameters: the keys, formats and URLs are literals."""
     documents = documents_of_agreements(api)
