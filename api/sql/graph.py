@@ -300,6 +300,11 @@ def _documents(statement: _Statement, node_types: tuple[str, ...], request) -> s
     return _object(id="n.nid", type=_quoted("n.type"), label=_json("n.label"), url=url)
 
 
+def _placed(level: int) -> str:
+    """The nodes level ``level`` placed (the ``r`` CTEs rank candidates past the bound too)."""
+    return f"(SELECT * FROM r{level} WHERE ord < %(max)s)" if level else "r0"
+
+
 def compile_graph(
     kinds: list[Kind], node_types: tuple[str, ...], depth: int, low: bool, high: bool, request, seed=("", "id")
 ):
@@ -313,12 +318,11 @@ def compile_graph(
     ctes = [
         f"s0 AS (SELECT '{seed[0]}'::text AS type, id FROM {table} WHERE {seed[1]} = %(seed)s)",
         f"r0 AS (SELECT type, id, 0 AS ord, slug, nid, label, parent_id FROM ({scope}) s)",
-        f"n0 AS (SELECT {FRONTIER} FROM r0)",
-        f"all0 AS (SELECT {PLACED} FROM n0)",
+        f"all0 AS (SELECT {PLACED} FROM r0)",
     ]
     truncations = []
     for level in range(1, depth + 1):
-        previous, placed = f"n{level - 1}", f"all{level - 1}"
+        previous, placed = _placed(level - 1), f"all{level - 1}"
         near_types = seed[:1] if level == 1 else node_types
         ctes.append(f"x{level} AS ({_incident(kinds, previous, low, high, near_types)})")
         # Each candidate's earliest key, and whether fewer than the room left rank before it (by key alone):
@@ -335,23 +339,22 @@ def compile_graph(
             f'(ORDER BY c.key, {_type_rank("c")}, c.slug COLLATE "C") AS ord, c.slug, c.nid, c.label, c.parent_id '
             f"FROM ({_records(statement, node_types, candidates)}) c)"
         )
-        ctes.append(
-            f"n{level} AS (SELECT type, id, ord::int AS ord, nid, slug, parent_id FROM r{level} WHERE ord < %(max)s)"
-        )
-        ctes.append(f"all{level} AS (SELECT {PLACED} FROM {placed} UNION ALL SELECT {PLACED} FROM n{level})")
+        ctes.append(f"all{level} AS (SELECT {PLACED} FROM {placed} UNION ALL SELECT {PLACED} FROM {_placed(level)} n)")
         truncations.append(f"(SELECT COUNT(*) FROM c{level}) > {room}")
     placed = f"all{depth}"
     # The edges among the last level: with those met expanding the earlier ones, every edge between placed nodes.
-    # (MATERIALIZED: inlined into its join with the placed nodes, it was planned as a nested loop.)
-    among = _incident(kinds, f"n{depth}", low, high, among=True)
-    ctes.append(f"x{depth + 1} AS MATERIALIZED ({among})")
-    # Each edge once: from its end placed first (an edge within the last level: from its narrow end).
-    join = f"SELECT x.*, p.ord AS ford, p.nid AS fnid FROM x{{}} x JOIN {placed} p ON p.type = x.type AND p.id = x.id"
-    seen = [
-        f"{join.format(level)} WHERE p.ord > x.nord OR (p.ord = x.nord AND x.forward)" for level in range(1, depth + 1)
-    ]
-    seen.append(f"{join.format(depth + 1)} WHERE p.ord >= (SELECT MIN(ord) FROM n{depth})")
-    ctes.append(f"kept AS ({' UNION ALL '.join(seen)})")
+    among = _incident(kinds, _placed(depth), low, high, among=True)
+    ctes.append(f"x{depth + 1} AS ({among})")
+    # Each edge once: from its end placed first (an edge within the last level: from its narrow end). One hash
+    # join of every expansion with the placed nodes finds the far ends' places (each join on its own, the last
+    # one, inlined, was planned as a nested loop over the placed nodes).
+    expanded = " UNION ALL ".join(f"SELECT *, FALSE AS last FROM x{level}" for level in range(1, depth + 1))
+    seen = (
+        f"SELECT x.*, p.ord AS ford, p.nid AS fnid FROM ({expanded} UNION ALL SELECT *, TRUE FROM x{depth + 1}) x "
+        f"JOIN {placed} p ON p.type = x.type AND p.id = x.id WHERE CASE WHEN x.last "
+        f"THEN p.ord >= (SELECT MIN(ord) FROM r{depth}) ELSE p.ord > x.nord OR (p.ord = x.nord AND x.forward) END"
+    )
+    ctes.append(f"kept AS ({seen})")
     ids, documents = [], []
     for kind in kinds:
         rank = EDGE_RANK[kind.name]
