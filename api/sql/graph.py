@@ -16,9 +16,12 @@ labels and URLs in Python. Here the same rules run in SQL, level by level (a dep
   of its kind with fewer edges per node); labels are the records' displays
   (``api.sql.expressions.display``) and URLs the API's detail URLs.
 
-The ranked levels keep each node's document; a placed node's ``(ord, id)`` is found in one
-``jsonb`` map (a join to a CTE would be planned on its poor row estimate). Documents are
-concatenated text, values escaped by ``to_json``: compact, as the renderer writes JSON.
+A level's candidates are ranked by their key first: only those with fewer candidates than the room
+left ranked before them can be placed, so only those are looked up (their slugs break the ties); the
+placed nodes' documents are written once, at the end. The far ends of every expansion's edges are placed
+by one hash join with the placed nodes. A parent edge from a node is a column of its own record: the
+frontier carries it, so it costs no lookup. Documents are concatenated text, values escaped by
+``to_json``: compact, as the renderer writes JSON.
 The statement looks the scope up by its slug itself (no row when it names nothing). It is compiled
 once per shape (scope kind, depth, kinds, period bounds given, language, URL prefixes) and runs
 as a prepared statement (``server_bound_cursor``): one query per request.
@@ -193,6 +196,8 @@ KINDS: dict[str, Kind] = {
     )
 }
 assert list(KINDS) == list(EDGE_RANK)  # the same kinds, in the same rank order
+# The one ``own`` kind's (node type, column): a ranked level's rows carry that column (NULL for other types).
+((OWN_TYPE, OWN_COLUMN),) = {(kind.source[0], kind.target[1]) for kind in KINDS.values() if kind.own}
 
 
 class _Statement:
@@ -267,24 +272,24 @@ def _incident(
     return " UNION ALL ".join(reached) or empty
 
 
-# A frontier's columns: the node, its place, its id's JSON, and what ``own`` edges read from its record.
-FRONTIER = "type, id, ord, nid, slug, parent_id"
+# What the far ends of edges are found by: the node, its place and its id's JSON. (A ranked level's rows also
+# carry the slug, label and ``parent_id`` its documents and ``own`` edges read.)
 PLACED = "type, id, ord, nid"
 
 
 def _records(statement: _Statement, node_types: tuple[str, ...], nodes: str) -> str:
-    """The nodes of ``nodes`` (type, id, ...) with their slugs, labels, ids (JSON) and ``parent_id``s:
+    """The nodes of ``nodes`` (type, id, ...) with their slugs, labels, ids (JSON) and own columns (``parent_id``):
     one index lookup each (the documents are written for the placed nodes only, at the end)."""
     rows = []
     for name in node_types:
         model = NODE_MODELS[name]
         labels = model._default_manager.order_by().annotate(graph_label=display(model, ""))
-        columns = ("id", "slug", "graph_label", *(("parent_id",) if name == "organization" else ()))
+        columns = ("id", "slug", "graph_label", *((OWN_COLUMN,) if name == OWN_TYPE else ()))
         sql = statement.embed(*labels.values(*columns).query.sql_with_params())
-        parent = "r.parent_id" if name == "organization" else "NULL::bigint"
+        own = f"r.{OWN_COLUMN}" if name == OWN_TYPE else "NULL::bigint"
         node_id = _json(f"'{name}:' || r.slug")
         rows.append(
-            f"SELECT c.*, r.slug, r.graph_label AS label, {node_id} AS nid, {parent} AS parent_id "
+            f"SELECT c.*, r.slug, r.graph_label AS label, {node_id} AS nid, {own} AS {OWN_COLUMN} "
             f"FROM {nodes} c JOIN ({sql}) r ON r.id = c.id WHERE c.type = '{name}'"
         )
     return " UNION ALL ".join(rows)
@@ -317,7 +322,7 @@ def compile_graph(
     scope = _records(statement, seed[:1], "s0")
     ctes = [
         f"s0 AS (SELECT '{seed[0]}'::text AS type, id FROM {table} WHERE {seed[1]} = %(seed)s)",
-        f"r0 AS (SELECT type, id, 0 AS ord, slug, nid, label, parent_id FROM ({scope}) s)",
+        f"r0 AS (SELECT type, id, 0 AS ord, slug, nid, label, {OWN_COLUMN} FROM ({scope}) s)",
         f"all0 AS (SELECT {PLACED} FROM r0)",
     ]
     truncations = []
@@ -336,7 +341,7 @@ def compile_graph(
         candidates = f"(SELECT type, id, key FROM c{level} WHERE fits)"
         ctes.append(
             f"r{level} AS (SELECT c.type, c.id, (SELECT COUNT(*) FROM {placed}) - 1 + ROW_NUMBER() OVER "
-            f'(ORDER BY c.key, {_type_rank("c")}, c.slug COLLATE "C") AS ord, c.slug, c.nid, c.label, c.parent_id '
+            f'(ORDER BY c.key, {_type_rank("c")}, c.slug COLLATE "C") AS ord, c.slug, c.nid, c.label, c.{OWN_COLUMN} '
             f"FROM ({_records(statement, node_types, candidates)}) c)"
         )
         ctes.append(f"all{level} AS (SELECT {PLACED} FROM {placed} UNION ALL SELECT {PLACED} FROM {_placed(level)} n)")
