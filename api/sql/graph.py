@@ -239,8 +239,8 @@ def _type_rank(alias: str) -> str:
 def _incident(
     kinds: list[Kind], frontier: str, low: bool, high: bool, near_types=NODE_TYPES, among: bool = False
 ) -> str:
-    """The active edges touching the nodes of CTE ``frontier`` (of ``near_types``): each edge's row, its far end
-    and that end's rank key.
+    """The active edges touching the nodes of ``frontier`` (a ranked level's placed rows) of ``near_types``:
+    each edge's row, its far end and that end's rank key.
 
     ``among``: only from each kind's ``narrow`` end, enough for the edges between two of them (which
     ``kept`` picks out of them). An ``own`` kind's forward edge is the frontier's own row: no lookup.
