@@ -16,9 +16,12 @@ labels and URLs in Python. Here the same rules run in SQL, level by level (a dep
   of its kind with fewer edges per node); labels are the records' displays
   (``api.sql.expressions.display``) and URLs the API's detail URLs.
 
-The ranked levels keep each node's document; a placed node's ``(ord, id)`` is found in one
-``jsonb`` map (a join to a CTE would be planned on its poor row estimate). Documents are
-concatenated text, values escaped by ``to_json``: compact, as the renderer writes JSON.
+A level's candidates are ranked by their key first: only those with fewer candidates than the room
+left ranked before them can be placed, so only those are looked up (their slugs break the ties); the
+placed nodes' documents are written once, at the end. The far ends of every expansion's edges are placed
+by one hash join with the placed nodes. A parent edge from a node is a column of its own record: the
+frontier carries it, so it costs no lookup. Documents are concatenated text, values escaped by
+``to_json``: compact, as the renderer writes JSON.
 The statement looks the scope up by its slug itself (no row when it names nothing). It is compiled
 once per shape (scope kind, depth, kinds, period bounds given, language, URL prefixes) and runs
 as a prepared statement (``server_bound_cursor``): one query per request.
@@ -68,6 +71,7 @@ class Kind:
     joins: str = ""  # the agreements the period reads
     base: str = "TRUE"
     narrow: str = "target"  # the end with fewer edges per node (an agreement has a few parties, an organization many)
+    own: bool = False  # the edge is a column of its source's own record: the frontier carries it (``parent_id``)
 
 
 def _json(value: str) -> str:
@@ -113,6 +117,7 @@ KINDS: dict[str, Kind] = {
             carry={"v1": "t.slug"},
             base="t.parent_id IS NOT NULL",
             narrow="source",
+            own=True,
         ),
         Kind(
             "party",
@@ -191,6 +196,8 @@ KINDS: dict[str, Kind] = {
     )
 }
 assert list(KINDS) == list(EDGE_RANK)  # the same kinds, in the same rank order
+# The one ``own`` kind's (node type, column): a ranked level's rows carry that column (NULL for other types).
+((OWN_TYPE, OWN_COLUMN),) = {(kind.source[0], kind.target[1]) for kind in KINDS.values() if kind.own}
 
 
 class _Statement:
@@ -229,11 +236,14 @@ def _type_rank(alias: str) -> str:
     return f"CASE {alias}.type " + " ".join(f"WHEN '{name}' THEN {TYPE_RANK[name]}" for name in NODE_TYPES) + " END"
 
 
-def _incident(kinds: list[Kind], frontier: str, low: bool, high: bool, among: bool = False) -> str:
-    """The active edges touching the nodes of CTE ``frontier``: each edge's row, its far end and that end's rank key.
+def _incident(
+    kinds: list[Kind], frontier: str, low: bool, high: bool, near_types=NODE_TYPES, among: bool = False
+) -> str:
+    """The active edges touching the nodes of ``frontier`` (a ranked level's placed rows) of ``near_types``:
+    each edge's row, its far end and that end's rank key.
 
     ``among``: only from each kind's ``narrow`` end, enough for the edges between two of them (which
-    ``kept`` picks out of them: a join to the CTE here would be planned on its poor row estimate).
+    ``kept`` picks out of them). An ``own`` kind's forward edge is the frontier's own row: no lookup.
     """
     reached = []
     for kind in kinds:
@@ -244,11 +254,15 @@ def _incident(kinds: list[Kind], frontier: str, low: bool, high: bool, among: bo
         if among:
             ends = ends[:1] if kind.narrow == "source" else ends[1:]
         for near, far in ends:
+            if near[0] not in near_types:
+                continue
+            own = kind.own and near is kind.source
+            f = "t" if own else "f"
+            rows = f"{frontier} t" if own else f"{frontier} f JOIN {kind.table} t ON t.{near[1]} = f.id {joins}"
             reached.append(
                 f"SELECT {rank} AS rank, t.id AS tid, '{far[0]}'::text AS type, t.{far[1]} AS id, "
-                f"f.ord * 8 + {rank} AS key, f.ord AS nord, f.nid AS nnid, {near is kind.source} AS forward, {carried} "
-                f"FROM {frontier} f JOIN {kind.table} t ON t.{near[1]} = f.id {joins} "
-                f"WHERE f.type = '{near[0]}' AND {active}"
+                f"{f}.ord * 8 + {rank} AS key, {f}.ord AS nord, {f}.nid AS nnid, {near is kind.source} AS forward, "
+                f"{carried} FROM {rows} WHERE {f}.type = '{near[0]}' AND {active}"
             )
     carried = ", ".join(f"NULL::{type_} AS {name}" for name, type_ in CARRIED)
     empty = (
@@ -258,25 +272,42 @@ def _incident(kinds: list[Kind], frontier: str, low: bool, high: bool, among: bo
     return " UNION ALL ".join(reached) or empty
 
 
-def _records(statement: _Statement, node_types: tuple[str, ...], nodes: str, request) -> str:
-    """The nodes of CTE ``nodes`` (type, id, ...) with their slugs, ids (JSON) and documents: one index lookup each.
+# What the far ends of edges are found by: the node, its place and its id's JSON. (A ranked level's rows also
+# carry the slug, label and ``parent_id`` its documents and ``own`` edges read.)
+PLACED = "type, id, ord, nid"
 
-    Only the ``r`` CTEs keep the documents; the levels (``n``, ``all``) carry the nodes' keys alone."""
+
+def _records(statement: _Statement, node_types: tuple[str, ...], nodes: str) -> str:
+    """The nodes of ``nodes`` (type, id, ...) with their slugs, labels, ids (JSON) and own columns (``parent_id``):
+    one index lookup each (the documents are written for the placed nodes only, at the end)."""
     rows = []
     for name in node_types:
         model = NODE_MODELS[name]
         labels = model._default_manager.order_by().annotate(graph_label=display(model, ""))
-        sql = statement.embed(*labels.values("id", "slug", "graph_label").query.sql_with_params())
-        prefix = f"prefix_{name}"
-        statement.params[prefix] = list_url(resource_for(model), request)
+        columns = ("id", "slug", "graph_label", *((OWN_COLUMN,) if name == OWN_TYPE else ()))
+        sql = statement.embed(*labels.values(*columns).query.sql_with_params())
+        own = f"r.{OWN_COLUMN}" if name == OWN_TYPE else "NULL::bigint"
         node_id = _json(f"'{name}:' || r.slug")
-        url = _json(f"%({prefix})s::text || r.slug || '/'")
-        document = _object(id=node_id, type=f"'\"{name}\"'", label=_json("r.graph_label"), url=url)
         rows.append(
-            f"SELECT c.*, r.slug, {node_id} AS nid, {document} AS doc "
+            f"SELECT c.*, r.slug, r.graph_label AS label, {node_id} AS nid, {own} AS {OWN_COLUMN} "
             f"FROM {nodes} c JOIN ({sql}) r ON r.id = c.id WHERE c.type = '{name}'"
         )
     return " UNION ALL ".join(rows)
+
+
+def _documents(statement: _Statement, node_types: tuple[str, ...], request) -> str:
+    """A placed node's document (on alias ``n``: type, nid, slug, label): its id, type, label and URL."""
+    prefixes = []
+    for name in node_types:
+        statement.params[f"prefix_{name}"] = list_url(resource_for(NODE_MODELS[name]), request)
+        prefixes.append(f"WHEN '{name}' THEN %(prefix_{name})s::text")
+    url = _json(f"CASE n.type {' '.join(prefixes)} END || n.slug || '/'")
+    return _object(id="n.nid", type=_quoted("n.type"), label=_json("n.label"), url=url)
+
+
+def _placed(level: int) -> str:
+    """The nodes level ``level`` placed (the ``r`` CTEs rank candidates past the bound too)."""
+    return f"(SELECT * FROM r{level} WHERE ord < %(max)s)" if level else "r0"
 
 
 def compile_graph(
@@ -288,76 +319,85 @@ def compile_graph(
     up, and yields no row when it names nothing)."""
     statement = _Statement()
     table = NODE_MODELS[seed[0]]._meta.db_table
+    scope = _records(statement, seed[:1], "s0")
     ctes = [
         f"s0 AS (SELECT '{seed[0]}'::text AS type, id FROM {table} WHERE {seed[1]} = %(seed)s)",
-        f"r0 AS (SELECT type, id, 0 AS ord, slug, nid, doc FROM ({_records(statement, node_types, 's0', request)}) s)",
-        "n0 AS (SELECT type, id, ord, nid FROM r0)",
-        "all0 AS (SELECT * FROM n0)",
+        f"r0 AS (SELECT type, id, 0 AS ord, slug, nid, label, {OWN_COLUMN} FROM ({scope}) s)",
+        f"all0 AS (SELECT {PLACED} FROM r0)",
     ]
     truncations = []
     for level in range(1, depth + 1):
-        previous, placed = f"n{level - 1}", f"all{level - 1}"
-        ctes.append(f"x{level} AS ({_incident(kinds, previous, low, high)})")
+        previous, placed = _placed(level - 1), f"all{level - 1}"
+        near_types = seed[:1] if level == 1 else node_types
+        ctes.append(f"x{level} AS ({_incident(kinds, previous, low, high, near_types)})")
+        # Each candidate's earliest key, and whether fewer than the room left rank before it (by key alone):
+        # only those can be placed, so only those are looked up.
+        room = f"%(max)s - (SELECT COUNT(*) FROM {placed})"
         ctes.append(
-            f"c{level} AS (SELECT x.type, x.id, MIN(x.key) AS key FROM x{level} x "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {placed} p WHERE p.type = x.type AND p.id = x.id) GROUP BY x.type, x.id)"
+            f"c{level} AS (SELECT x.type, x.id, MIN(x.key) AS key, RANK() OVER (ORDER BY MIN(x.key)) <= {room} AS fits "
+            f"FROM x{level} x WHERE NOT EXISTS (SELECT 1 FROM {placed} p WHERE p.type = x.type AND p.id = x.id) "
+            "GROUP BY x.type, x.id)"
         )
+        candidates = f"(SELECT type, id, key FROM c{level} WHERE fits)"
         ctes.append(
             f"r{level} AS (SELECT c.type, c.id, (SELECT COUNT(*) FROM {placed}) - 1 + ROW_NUMBER() OVER "
-            f'(ORDER BY c.key, {_type_rank("c")}, c.slug COLLATE "C") AS ord, c.slug, c.nid, c.doc '
-            f"FROM ({_records(statement, node_types, f'c{level}', request)}) c)"
+            f'(ORDER BY c.key, {_type_rank("c")}, c.slug COLLATE "C") AS ord, c.slug, c.nid, c.label, c.{OWN_COLUMN} '
+            f"FROM ({_records(statement, node_types, candidates)}) c)"
         )
-        ctes.append(f"n{level} AS (SELECT type, id, ord::int AS ord, nid FROM r{level} WHERE ord < %(max)s)")
-        ctes.append(f"all{level} AS (SELECT * FROM {placed} UNION ALL SELECT * FROM n{level})")
-        truncations.append(f"EXISTS (SELECT 1 FROM r{level} WHERE ord >= %(max)s)")
+        ctes.append(f"all{level} AS (SELECT {PLACED} FROM {placed} UNION ALL SELECT {PLACED} FROM {_placed(level)} n)")
+        truncations.append(f"(SELECT COUNT(*) FROM c{level}) > {room}")
     placed = f"all{depth}"
     # The edges among the last level: with those met expanding the earlier ones, every edge between placed nodes.
-    ctes.append(f"x{depth + 1} AS ({_incident(kinds, f'n{depth}', low, high, among=True)})")
-    ctes.append(
-        f"placed AS (SELECT jsonb_object_agg(type || ':' || id, jsonb_build_array(ord, nid)) AS m FROM {placed})"
+    among = _incident(kinds, _placed(depth), low, high, among=True)
+    ctes.append(f"x{depth + 1} AS ({among})")
+    # Each edge once: from its end placed first (an edge within the last level: from its narrow end). One hash
+    # join of every expansion with the placed nodes finds the far ends' places (each join on its own, the last
+    # one, inlined, was planned as a nested loop over the placed nodes).
+    expanded = " UNION ALL ".join(f"SELECT *, FALSE AS last FROM x{level}" for level in range(1, depth + 1))
+    seen = (
+        f"SELECT x.*, p.ord AS ford, p.nid AS fnid FROM ({expanded} UNION ALL SELECT *, TRUE FROM x{depth + 1}) x "
+        f"JOIN {placed} p ON p.type = x.type AND p.id = x.id WHERE CASE WHEN x.last "
+        f"THEN p.ord >= (SELECT MIN(ord) FROM r{depth}) ELSE p.ord > x.nord OR (p.ord = x.nord AND x.forward) END"
     )
-    # Each edge once: from its end placed first (an edge within the last level: from its narrow end).
-    # (OFFSET 0: the far end is looked up once per row, not once per mention.)
-    far = "SELECT x.*, (SELECT m FROM placed) -> (x.type || ':' || x.id) AS far FROM x{} x OFFSET 0"
-    seen = [
-        f"SELECT * FROM ({far.format(level)}) x WHERE (x.far ->> 0)::int > x.nord "
-        "OR ((x.far ->> 0)::int = x.nord AND x.forward)"
-        for level in range(1, depth + 1)
-    ]
-    seen.append(
-        f"SELECT * FROM ({far.format(depth + 1)}) x WHERE (x.far ->> 0)::int >= (SELECT MIN(ord) FROM n{depth})"
-    )
-    ctes.append(f"kept AS ({' UNION ALL '.join(seen)})")
-    edge_rows = []
+    ctes.append(f"kept AS ({seen})")
+    ids, documents = [], []
     for kind in kinds:
+        rank = EDGE_RANK[kind.name]
+        ids.append(f"WHEN {rank} THEN {kind.id}")
         document = _object(
             id=_quoted(kind.id) if kind.id.endswith("k.tid") else _json(kind.id),  # '<collection>:<number>'
-            source="CASE WHEN k.forward THEN k.nnid ELSE k.far ->> 1 END",
-            target="CASE WHEN k.forward THEN k.far ->> 1 ELSE k.nnid END",
+            source="CASE WHEN k.forward THEN k.nnid ELSE k.fnid END",
+            target="CASE WHEN k.forward THEN k.fnid ELSE k.nnid END",
             type=_quoted(kind.type) if kind.type.startswith("'") else _json(kind.type),
             attributes=kind.attributes,
         )
-        edge_rows.append(
-            f"SELECT {kind.id} AS eid, k.rank, k.nord AS a, (k.far ->> 0)::int AS b, {document} AS doc "
-            f"FROM kept k WHERE k.rank = {EDGE_RANK[kind.name]}"
-        )
-    empty = "SELECT NULL::text AS eid, 0 AS rank, 0 AS a, 0 AS b, NULL::text AS doc WHERE FALSE"
-    ctes.append(f"edges AS ({' UNION ALL '.join(edge_rows) or empty})")
-    truncated = " OR ".join(truncations) or "FALSE"
-    documents = " UNION ALL ".join(f"SELECT ord, doc FROM r{level} WHERE ord < %(max)s" for level in range(depth + 1))
-    nodes = f"(SELECT '[' || string_agg(doc, ',' ORDER BY ord) || ']' FROM ({documents}) n)"
+        documents.append(f"WHEN {rank} THEN {document}")
+    edge_rows = (
+        f"SELECT CASE k.rank {' '.join(ids)} END AS eid, k.rank, k.nord AS a, k.ford AS b, "
+        f"CASE k.rank {' '.join(documents)} END AS doc FROM kept k"
+        if kinds
+        else "SELECT NULL::text AS eid, 0 AS rank, 0 AS a, 0 AS b, NULL::text AS doc WHERE FALSE"
+    )
     order = 'LEAST(a, b), GREATEST(a, b), rank, eid COLLATE "C"'
-    edges = f"(SELECT '[' || string_agg(doc, ',' ORDER BY {order}) || ']' FROM edges)"
+    ctes.append(f"edges AS (SELECT string_agg(doc, ',' ORDER BY {order}) AS docs, COUNT(*) AS n FROM ({edge_rows}) e)")
+    placed_rows = " UNION ALL ".join(
+        f"SELECT ord, type, nid, slug, label FROM r{level} WHERE ord < %(max)s" for level in range(depth + 1)
+    )
+    document = _documents(statement, node_types, request)
+    ctes.append(
+        f"nodes AS (SELECT string_agg({document}, ',' ORDER BY n.ord) AS docs, COUNT(*) AS n FROM ({placed_rows}) n)"
+    )
+    truncated = " OR ".join(truncations) or "FALSE"
     document = _object(
         directed="'true'",
         multigraph="'true'",
-        nodes=f"COALESCE({nodes}, '[]')",
-        edges=f"COALESCE({edges}, '[]')",
+        nodes="'[' || COALESCE(nodes.docs, '') || ']'",
+        edges="'[' || COALESCE(edges.docs, '') || ']'",
         truncated=f"CASE WHEN {truncated} THEN 'true' ELSE 'false' END",
-        node_count=f"(SELECT COUNT(*) FROM {placed})::text",
-        edge_count="(SELECT COUNT(*) FROM edges)::text",
+        node_count="nodes.n::text",
+        edge_count="edges.n::text",
     )
-    sql = f"WITH {', '.join(ctes)} SELECT {document} WHERE EXISTS (SELECT 1 FROM s0)"
+    sql = f"WITH {', '.join(ctes)} SELECT {document} FROM nodes, edges WHERE EXISTS (SELECT 1 FROM s0)"
     return sql, statement.params
 
 

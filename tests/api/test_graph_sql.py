@@ -155,3 +155,18 @@ def test_the_statement_finds_the_scope_by_its_slug(api, corpus, rf):
     assert response.json()["errors"] == [
         {"field": "organization", "code": "does_not_exist", "detail": "No organization with slug 'no-such-org'."}
     ]
+
+
+@pytest.mark.parametrize(
+    "scope", ["organization=cnsa&depth=3", "organization=roscosmos&depth=2", "mission=ilrs&depth=3"]
+)
+def test_bounds_that_cut_inside_a_level_match(api, corpus, scope):
+    """The statement looks up only the candidates that can still fit (ranked by the node they are reached from
+    and the edge's kind): bounds that cut a level anywhere, ties included, place the nodes the Python path does."""
+    size = api.get(f"{URL}?{scope}").json()["node_count"]
+    bounds = sorted({1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, size - 1, size} & set(range(1, size + 1)))
+    assert len(bounds) > 5
+    for bound in bounds:
+        for language in ("en", "zh-hans"):
+            fast, slow = both_paths(api, f"{scope}&max_nodes={bound}", language)
+            assert fast.json() == slow.json(), (scope, bound, language)
