@@ -73,6 +73,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 from django.db import connections, models, router
 from django.db.models import Case, Count, F, FloatField, OuterRef, Q, Subquery, TextField, Value, When, Window
@@ -115,7 +116,7 @@ class SearchType:
     label_field: str | None  # the Label foreign key naming this model, if labels name it
     sort: models.Expression  # "then by name"
 
-    @property
+    @cached_property
     def name_fields(self) -> tuple[str, ...]:
         """The model's own searchable fields, slug last (a snippet prefers a real name to a slug)."""
         fields = self.model.search_fields
@@ -197,6 +198,7 @@ def _word_pattern(word: str) -> str:
     return _APOSTROPHES.join(re.escape(char) for char in word)
 
 
+@lru_cache(maxsize=256)
 def text_pattern(query: str) -> str:
     """A regular expression finding the normalised ``query`` in text as written (used case-insensitively).
 
