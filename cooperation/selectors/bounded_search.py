@@ -185,14 +185,28 @@ def parameters(query: str, words: list[str], offset: int, limit: int) -> dict:
     }
 
 
-def bounded_page(request: search.GlobalSearchQuery, alias: str) -> tuple[list[tuple], int, bool]:
-    """The page's hits as (type, record, score), in order; the distinct matches found; whether a way was full."""
+def _statement_for(request: search.GlobalSearchQuery, alias: str) -> tuple[tuple[str, ...], str, dict]:
+    """The searched types (each once, in ranking order), the statement and its parameters."""
     words = request.normalized.split(" ")
     near = len(request.normalized) >= search.NEAR_MISS_MIN_LENGTH
-    connection = connections[alias]
-    types = tuple(name for name in search.TYPE_NAMES if name in request.types)  # each once, in ranking order
+    types = tuple(name for name in search.TYPE_NAMES if name in request.types)
     sql = statement(types, alias, len(words), near)
-    rows = _run(connection, sql, parameters(request.normalized, words, request.offset, request.limit))
+    return types, sql, parameters(request.normalized, words, request.offset, request.limit)
+
+
+def composed(request: search.GlobalSearchQuery, alias: str) -> str:
+    """The statement with its values written in, as a prepared plan of it runs (for ``EXPLAIN``)."""
+    _, sql, params = _statement_for(request, alias)
+    connection = connections[alias]
+    connection.ensure_connection()
+    return connection.ops.compose_sql(sql, params)
+
+
+def bounded_page(request: search.GlobalSearchQuery, alias: str) -> tuple[list[tuple], int, bool]:
+    """The page's hits as (type, record, score), in order; the distinct matches found; whether a way was full."""
+    connection = connections[alias]
+    types, sql, params = _statement_for(request, alias)
+    rows = _run(connection, sql, params)
     total, capped = rows[0][3], rows[0][4]
     found = []
     for row in rows:
