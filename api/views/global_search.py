@@ -44,7 +44,8 @@ COUNT_EXACT_HELP = (
     f"miss) reads at most {selector.MAX_MATCHES} records of each type, so a common word costs the same at any "
     "size. When one of them reaches that cap, `count_exact` is false and `count` is the number of distinct "
     "records found, a lower bound; the results are those records, ranked as always, so a record that way "
-    "did not read may be missing from them. Narrow the query (more words, `type__in`) for an exact answer. "
+    "did not read may be missing from them (once a type's substring way is full, that type's names' words, "
+    "summaries and near misses are not sought). Narrow the query (more words, `type__in`) for an exact answer. "
     "SQLite reads and counts every match."
 )
 SNIPPET_CONTEXT = 60  # characters of context shown either side of a match
@@ -130,7 +131,7 @@ class SearchResultSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, hit: Hit) -> str:
-        """``detail_url``'s URL, the list's part (host checked, script prefix) built once per type and response."""
+        # detail_url's URL; its list part (the host checked, the script prefix) built once per type and response
         model = type(hit.obj)
         found = self._list_urls.get(model)
         if found is None:

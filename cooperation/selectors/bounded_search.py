@@ -18,6 +18,12 @@ shape and reused with the query's values as parameters.
   cost more than the way, and with the default estimate the planner reads the trigram index
   rather than computing ``word_similarity`` on every row.
 
+* Skipped ways: once a type's substring way is full (``MAX_MATCHES`` names contain the query),
+  that type's other ways but the whole name (an index lookup, so a whole name is found
+  whatever the cap) are not run: its names' words, its summaries, its near misses. They would
+  read up to as many rows again (some 40% of a common word's work at 100k agreements), and the
+  records they add rank with or after the ones already found. Until then every way runs, so
+  a result with an exact count is the same with or without this.
 * Planning the statement costs more than running it for all but common words (some 3 ms
   against 0.5 ms for a rare word at 100k agreements), and a generic plan (one for every
   query) reads a common word through bitmaps of all its matches. So a search seen before on
@@ -93,26 +99,27 @@ def _ways(index: int, spec: search.SearchType, alias: str, words: int, near: boo
         return f"GREATEST({score}::float8, {NAMES_TIER})"
 
     substring = f"{search.SUBSTRING_WAY}_{index}"
+    open_ = f"(SELECT COUNT(*) FROM {substring}) < {cap}"  # the substring way is not full: see "Skipped ways"
     ways = [
         f"(SELECT {pk}, {search.EXACT}::float8, {sort}, TRUE, 1 FROM {table} "
         f"WHERE string_to_array(search_text, E'\\n') @> ARRAY[%(query)s]::text[] LIMIT {cap})",
         f"(SELECT {pk}, {scored(search.SUBSTRING)}, {sort}, TRUE, 2 FROM {table} "
-        f"WHERE search_name_words @@ plainto_tsquery('simple'::regconfig, %(query)s) LIMIT {cap})",
+        f"WHERE {open_} AND search_name_words @@ plainto_tsquery('simple'::regconfig, %(query)s) LIMIT {cap})",
     ]
     if spec.text_field:
         text = quote(spec.text_field)
         matches = " AND ".join(f"search_body_plain LIKE %(word_{i})s" for i in range(words))
         ways += [
             f"(SELECT {pk}, {scored(search.TEXT)}, {sort}, {text} ~* %(pattern)s, 3 FROM {table} "
-            f"WHERE {matches} LIMIT {cap})",
+            f"WHERE {open_} AND {matches} LIMIT {cap})",
             f"(SELECT {pk}, {scored(search.TEXT)}, {sort}, TRUE, 4 FROM {table} "
-            f"WHERE search_body_words @@ plainto_tsquery('english'::regconfig, %(query)s) LIMIT {cap})",
+            f"WHERE {open_} AND search_body_words @@ plainto_tsquery('english'::regconfig, %(query)s) LIMIT {cap})",
         ]
     if near:  # (names containing the query are the substring way's, which is not full when this runs)
         ways.append(
             "(SELECT pk, similarity * %(weight)s, sort, similarity >= %(threshold)s, 5 FROM "
             f"(SELECT {pk} AS pk, word_similarity(%(query)s, search_text) AS similarity, {sort} AS sort "
-            f"FROM {table} WHERE (SELECT COUNT(*) FROM {substring}) < {cap} "
+            f"FROM {table} WHERE {open_} "
             f"AND search_text NOT LIKE %(like)s AND (SELECT %(query)s::text) <%% search_text LIMIT {cap}) _near)"
         )
     return (

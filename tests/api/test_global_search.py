@@ -431,3 +431,20 @@ def test_hits_are_represented_as_their_fields_would(rf, shape):
     for hit in page.hits:
         fast = serializer.to_representation(hit)
         assert list(fast.items()) == list(serializers.Serializer.to_representation(serializer, hit).items())
+
+
+@postgres_only
+def test_once_a_types_substring_way_is_full_its_other_ways_are_skipped(api, monkeypatch):
+    for i in range(3):
+        Mission.objects.create(name=f"Common Probe {i}", slug=f"common-probe-{i}", kind="orbiter", status="planned")
+    Mission.objects.create(
+        name="Quiet Lander", slug="quiet-lander", kind="lander", status="planned", description="A probe of the poles."
+    )
+    params = {"q": "probe", "type__in": "mission", "limit": 1000}
+    monkeypatch.setattr(global_search, "MAX_MATCHES", 10)  # below the cap: every way runs
+    body = api.get(URL, params).json()
+    assert body["count_exact"] is True and ("mission", "quiet-lander") in keys(body["results"])
+    monkeypatch.setattr(global_search, "MAX_MATCHES", 3)  # the names containing "probe" fill the cap
+    body = api.get(URL, params).json()
+    assert body["count_exact"] is False and ("mission", "quiet-lander") not in keys(body["results"])
+    assert api.get(URL, {**params, "q": "Common Probe 2"}).json()["results"][0]["score"] == 3.0
