@@ -293,7 +293,10 @@ def _record(name: str, alias: str, connection, row: tuple, types: tuple[str, ...
 @cache
 def _loading(name: str, alias: str, types: tuple[str, ...]) -> tuple[int, list[str], list[tuple[int, list]]]:
     """Where the type's columns start in a row of the statement for ``types``, its fields' attnames, and the
-    converters of each field that has some (as the ORM applies them: the backend's, then the field's)."""
+    converters of each field that has some (as the ORM applies them: the backend's, then the field's).
+
+    PostgreSQL's backend has none, and the fields' take the connection as an argument: they can
+    be kept for every thread's connection to ``alias``."""
     connection = connections[alias]
     fields = shown_fields(search.SEARCH_TYPES[name])
     converters = []
