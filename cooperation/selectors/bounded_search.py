@@ -231,6 +231,7 @@ class _Plans:
         self.prepared: OrderedDict[tuple, str] = OrderedDict()
         self.seen: OrderedDict[tuple, int] = OrderedDict()
         self.names = itertools.count(1)
+        self.failed = False  # a PREPARE batch failed: whether its statement exists is unknown, so prepare no more
 
     @classmethod
     def of(cls, connection) -> _Plans:
@@ -260,15 +261,19 @@ def _run(connection, sql: str, params: dict) -> list[tuple]:
             plans.prepared.move_to_end(key)
             cursor.execute(f"EXECUTE {name}")
             return cursor.fetchall()
-        if not plans.seen_enough(key):
+        if plans.failed or not plans.seen_enough(key):
             cursor.execute(sql, params)
             return cursor.fetchall()
         commands = []
         while len(plans.prepared) >= PLANS_PER_CONNECTION:
             commands.append(f"DEALLOCATE {plans.prepared.popitem(last=False)[1]}")
-        name = f"global_search_{next(plans.names)}"  # never reused: one a failure left behind is no obstacle
+        name = f"global_search_{next(plans.names)}"
         commands += [f"PREPARE {name} AS {connection.ops.compose_sql(sql, params)}", f"EXECUTE {name}"]
-        cursor.execute("; ".join(commands))
+        try:
+            cursor.execute("; ".join(commands))  # one round trip, one statement in the query log
+        except Exception:
+            plans.failed = True  # (at most one plan is left behind on the connection, until it closes)
+            raise
         while cursor.description is None and cursor.nextset():
             pass  # to the EXECUTE's rows
         rows = cursor.fetchall()

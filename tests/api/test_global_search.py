@@ -6,7 +6,7 @@ Every response is also checked against ``openapi.yaml`` by the ``api`` client.
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from cooperation.models import Label, Mission, Organization, Person, Source
@@ -448,3 +448,19 @@ def test_once_a_types_substring_way_is_full_its_other_ways_are_skipped(api, monk
     body = api.get(URL, params).json()
     assert body["count_exact"] is False and ("mission", "quiet-lander") not in keys(body["results"])
     assert api.get(URL, {**params, "q": "Common Probe 2"}).json()["results"][0]["score"] == 3.0
+
+
+@postgres_only
+def test_after_a_failed_prepare_the_connection_runs_searches_unprepared(monkeypatch):
+    connection.ensure_connection()
+    monkeypatch.setattr(connection.connection, "global_search_plans", None, raising=False)  # its own registry
+    query = global_search.GlobalSearchQuery("lunar relay")
+    bounded_search.bounded_page(query, "default")  # seen once: the next run prepares it
+    with monkeypatch.context() as patch:
+        patch.setattr(connection.ops, "compose_sql", lambda sql, params: "SELECT 1 / 0")
+        with pytest.raises(DatabaseError), transaction.atomic():
+            bounded_search.bounded_page(query, "default")
+    expected = bounded_search.bounded_page(query, "default")
+    with CaptureQueriesContext(connection) as ctx:
+        assert bounded_search.bounded_page(query, "default")[1:] == expected[1:]
+    assert [q["sql"] for q in ctx.captured_queries if "PREPARE" in q["sql"] or "EXECUTE" in q["sql"]] == []
