@@ -18,11 +18,27 @@ shape and reused with the query's values as parameters.
   cost more than the way, and with the default estimate the planner reads the trigram index
   rather than computing ``word_similarity`` on every row.
 
+* Skipped ways: once a type's substring way is full (``MAX_MATCHES`` names contain the query),
+  that type's other ways but the whole name (an index lookup, so a whole name is found
+  whatever the cap) are not run: its names' words, its summaries, its near misses. They would
+  read up to as many rows again (some 40% of a common word's work at 100k agreements), and the
+  records they add rank with or after the ones already found. Until then every way runs, so
+  a result with an exact count is the same with or without this.
+* Planning the statement costs more than running it for all but common words (some 3 ms
+  against 0.5 ms for a rare word at 100k agreements), and a generic plan (one for every
+  query) reads a common word through bitmaps of all its matches. So a search seen before on
+  the connection (the same query, types and page) runs a plan PostgreSQL keeps for it
+  (``PREPARE`` with the values written in: the plan the planner would make for them), and
+  only the planning is saved: every request still reads the rows. ``PLANS_PER_CONNECTION``
+  bounds the plans kept (each holds some 2 MB of the server's memory, in the connection's backend).
+
 ``tests/api/test_global_search.py`` checks every way can be an index scan.
 """
 
 from __future__ import annotations
 
+import itertools
+from collections import OrderedDict
 from functools import cache
 
 from django.db import connections
@@ -35,6 +51,9 @@ NAMES_TIER = (  # a record's names tier, from its own names (``search_text``: on
     f"WHEN search_text LIKE %(like)s THEN {search.SUBSTRING}::float8 ELSE 0.0::float8 END"
 )
 PAGE = "_page"
+PREPARE_AFTER = 2  # a search is prepared on a connection the second time it runs there
+PLANS_PER_CONNECTION = 4  # the least recently used one is deallocated past that
+SEEN_PER_CONNECTION = 256  # searches remembered (not prepared) while they are counted
 
 
 def _like(text: str) -> str:
@@ -80,26 +99,27 @@ def _ways(index: int, spec: search.SearchType, alias: str, words: int, near: boo
         return f"GREATEST({score}::float8, {NAMES_TIER})"
 
     substring = f"{search.SUBSTRING_WAY}_{index}"
+    open_ = f"(SELECT COUNT(*) FROM {substring}) < {cap}"  # the substring way is not full: see "Skipped ways"
     ways = [
         f"(SELECT {pk}, {search.EXACT}::float8, {sort}, TRUE, 1 FROM {table} "
         f"WHERE string_to_array(search_text, E'\\n') @> ARRAY[%(query)s]::text[] LIMIT {cap})",
         f"(SELECT {pk}, {scored(search.SUBSTRING)}, {sort}, TRUE, 2 FROM {table} "
-        f"WHERE search_name_words @@ plainto_tsquery('simple'::regconfig, %(query)s) LIMIT {cap})",
+        f"WHERE {open_} AND search_name_words @@ plainto_tsquery('simple'::regconfig, %(query)s) LIMIT {cap})",
     ]
     if spec.text_field:
         text = quote(spec.text_field)
         matches = " AND ".join(f"search_body_plain LIKE %(word_{i})s" for i in range(words))
         ways += [
             f"(SELECT {pk}, {scored(search.TEXT)}, {sort}, {text} ~* %(pattern)s, 3 FROM {table} "
-            f"WHERE {matches} LIMIT {cap})",
+            f"WHERE {open_} AND {matches} LIMIT {cap})",
             f"(SELECT {pk}, {scored(search.TEXT)}, {sort}, TRUE, 4 FROM {table} "
-            f"WHERE search_body_words @@ plainto_tsquery('english'::regconfig, %(query)s) LIMIT {cap})",
+            f"WHERE {open_} AND search_body_words @@ plainto_tsquery('english'::regconfig, %(query)s) LIMIT {cap})",
         ]
     if near:  # (names containing the query are the substring way's, which is not full when this runs)
         ways.append(
             "(SELECT pk, similarity * %(weight)s, sort, similarity >= %(threshold)s, 5 FROM "
             f"(SELECT {pk} AS pk, word_similarity(%(query)s, search_text) AS similarity, {sort} AS sort "
-            f"FROM {table} WHERE (SELECT COUNT(*) FROM {substring}) < {cap} "
+            f"FROM {table} WHERE {open_} "
             f"AND search_text NOT LIKE %(like)s AND (SELECT %(query)s::text) <%% search_text LIMIT {cap}) _near)"
         )
     return (
@@ -123,7 +143,7 @@ def _details(index: int, spec: search.SearchType, alias: str) -> str:
         )
     return (
         f"LEFT JOIN LATERAL (SELECT {', '.join(columns)} FROM {table} "
-        f"WHERE {table}.{pk} = {PAGE}.pk AND {PAGE}.t = {index}) _d{index} ON TRUE"
+        f"WHERE {PAGE}.t = {index} AND {table}.{pk} = {PAGE}.pk OFFSET 0) _d{index} ON TRUE"
     )
 
 
@@ -172,16 +192,28 @@ def parameters(query: str, words: list[str], offset: int, limit: int) -> dict:
     }
 
 
-def bounded_page(request: search.GlobalSearchQuery, alias: str) -> tuple[list[tuple], int, bool]:
-    """The page's hits as (type, record, score), in order; the distinct matches found; whether a way was full."""
+def _statement_for(request: search.GlobalSearchQuery, alias: str) -> tuple[tuple[str, ...], str, dict]:
+    """The searched types (each once, in ranking order), the statement and its parameters."""
     words = request.normalized.split(" ")
     near = len(request.normalized) >= search.NEAR_MISS_MIN_LENGTH
-    connection = connections[alias]
-    types = tuple(name for name in search.TYPE_NAMES if name in request.types)  # each once, in ranking order
+    types = tuple(name for name in search.TYPE_NAMES if name in request.types)
     sql = statement(types, alias, len(words), near)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, parameters(request.normalized, words, request.offset, request.limit))
-        rows = cursor.fetchall()
+    return types, sql, parameters(request.normalized, words, request.offset, request.limit)
+
+
+def composed(request: search.GlobalSearchQuery, alias: str) -> str:
+    """The statement with its values written in, as a prepared plan of it runs (for ``EXPLAIN``)."""
+    _, sql, params = _statement_for(request, alias)
+    connection = connections[alias]
+    connection.ensure_connection()
+    return connection.ops.compose_sql(sql, params)
+
+
+def bounded_page(request: search.GlobalSearchQuery, alias: str) -> tuple[list[tuple], int, bool]:
+    """The page's hits as (type, record, score), in order; the distinct matches found; whether a way was full."""
+    connection = connections[alias]
+    types, sql, params = _statement_for(request, alias)
+    rows = _run(connection, sql, params)
     total, capped = rows[0][3], rows[0][4]
     found = []
     for row in rows:
@@ -192,21 +224,94 @@ def bounded_page(request: search.GlobalSearchQuery, alias: str) -> tuple[list[tu
     return found, total, bool(capped)
 
 
+class _Plans:
+    """The searches prepared on one connection (least recently used first), and those only counted so far."""
+
+    def __init__(self):
+        self.prepared: OrderedDict[tuple, str] = OrderedDict()
+        self.seen: OrderedDict[tuple, int] = OrderedDict()
+        self.names = itertools.count(1)
+        self.failed = False  # a PREPARE batch failed: whether its statement exists is unknown, so prepare no more
+
+    @classmethod
+    def of(cls, connection) -> _Plans:
+        raw = connection.connection  # the driver's connection: prepared statements live and die with it
+        plans = getattr(raw, "global_search_plans", None)
+        if plans is None:
+            plans = raw.global_search_plans = cls()
+        return plans
+
+    def seen_enough(self, key: tuple) -> bool:
+        count = self.seen.pop(key, 0) + 1
+        if count >= PREPARE_AFTER:
+            return True
+        self.seen[key] = count
+        while len(self.seen) > SEEN_PER_CONNECTION:
+            self.seen.popitem(last=False)
+        return False
+
+
+def _run(connection, sql: str, params: dict) -> list[tuple]:
+    """The statement's rows: through the connection's prepared plan of this search if it has one (or makes one)."""
+    with connection.cursor() as cursor:
+        plans = _Plans.of(connection)
+        key = (sql, tuple(params.items()))
+        name = plans.prepared.get(key)
+        if name is not None:
+            plans.prepared.move_to_end(key)
+            cursor.execute(f"EXECUTE {name}")
+            return cursor.fetchall()
+        if plans.failed or not plans.seen_enough(key):
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        commands = []
+        while len(plans.prepared) >= PLANS_PER_CONNECTION:
+            commands.append(f"DEALLOCATE {plans.prepared.popitem(last=False)[1]}")
+        name = f"global_search_{next(plans.names)}"
+        commands += [f"PREPARE {name} AS {connection.ops.compose_sql(sql, params)}", f"EXECUTE {name}"]
+        try:
+            cursor.execute("; ".join(commands))  # one round trip, one statement in the query log
+        except Exception:
+            plans.failed = True  # (at most one plan is left behind on the connection, until it closes)
+            raise
+        while cursor.description is None and cursor.nextset():
+            pass  # to the EXECUTE's rows
+        rows = cursor.fetchall()
+        plans.prepared[key] = name
+        return rows
+
+
 def _record(name: str, alias: str, connection, row: tuple, types: tuple[str, ...]):
     """The hit's record from its columns of the row: only the fields a hit reads are loaded."""
     spec = search.SEARCH_TYPES[name]
-    start = 5 + sum(_width(other) for other in types[: types.index(name)])
-    fields = shown_fields(spec)
-    values = []
-    for field, value in zip(fields, row[start : start + len(fields)], strict=True):
-        column = field.get_col(field.model._meta.db_table)
-        for converter in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
-            value = converter(value, column, connection)
-        values.append(value)
-    record = spec.model.from_db(alias, [field.attname for field in fields], values)
+    start, attnames, converters = _loading(name, alias, types)
+    values = list(row[start : start + len(attnames)])
+    for i, field_converters in converters:
+        for converter, column in field_converters:
+            values[i] = converter(values[i], column, connection)
+    record = spec.model.from_db(alias, attnames, values)
     if spec.label_field:
-        record.search_labels = row[start + len(fields)]
+        record.search_labels = row[start + len(attnames)]
     return record
+
+
+@cache
+def _loading(name: str, alias: str, types: tuple[str, ...]) -> tuple[int, list[str], list[tuple[int, list]]]:
+    """Where the type's columns start in a row of the statement for ``types``, its fields' attnames, and the
+    converters of each field that has some (as the ORM applies them: the backend's, then the field's).
+
+    PostgreSQL's backend has none, and the fields' take the connection as an argument: they can
+    be kept for every thread's connection to ``alias``."""
+    connection = connections[alias]
+    fields = shown_fields(search.SEARCH_TYPES[name])
+    converters = []
+    for i, field in enumerate(fields):
+        column = field.get_col(field.model._meta.db_table)
+        found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        if found:
+            converters.append((i, [(converter, column) for converter in found]))
+    start = 5 + sum(_width(other) for other in types[: types.index(name)])
+    return start, [field.attname for field in fields], converters
 
 
 @cache

@@ -47,14 +47,16 @@ Bounded work (PostgreSQL)
     (trigrams of the text without apostrophes, then ``text_pattern``) and as English word
     forms (full text), a near miss (``<%``: sought only while fewer than ``MAX_MATCHES``
     names contain the query; past that, every near miss ranks below that many real
-    matches). A record's score is the best its ways give it, and its names' tier (whole,
-    start, inside) from ``LIKE`` on its own names. A common word thus costs at most
-    ``MAX_MATCHES`` rows per way and type, at any size. While no way reaches the cap, the
+    matches; likewise, once a type's substring way is full, that type's names' words and
+    summaries are not sought either). A record's score is the best its ways give it, and
+    its names' tier (whole, start, inside) from ``LIKE`` on its own names. A common word
+    thus costs at most ``MAX_MATCHES`` rows per way and type, at any size. While no way reaches the cap, the
     results and ``count`` are exactly those of scoring every match. When one does,
     ``count_exact`` is False, ``count`` is the number of distinct records found (a lower
     bound), and the results are those records, ranked as always: a record the full way
-    did not read may be missing. Synchronized scans are off (``config.settings``), so the
-    records a capped scan reads are the same on every request.
+    did not read, or a skipped way would have found, may be missing. Synchronized scans
+    are off (``config.settings``), so the records a capped scan reads are the same on
+    every request.
     SQLite scores and counts every match (``COUNT(*) OVER ()``); its count is exact.
 
 Snippets
@@ -73,6 +75,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 from django.db import connections, models, router
 from django.db.models import Case, Count, F, FloatField, OuterRef, Q, Subquery, TextField, Value, When, Window
@@ -115,7 +118,7 @@ class SearchType:
     label_field: str | None  # the Label foreign key naming this model, if labels name it
     sort: models.Expression  # "then by name"
 
-    @property
+    @cached_property
     def name_fields(self) -> tuple[str, ...]:
         """The model's own searchable fields, slug last (a snippet prefers a real name to a slug)."""
         fields = self.model.search_fields
@@ -197,6 +200,7 @@ def _word_pattern(word: str) -> str:
     return _APOSTROPHES.join(re.escape(char) for char in word)
 
 
+@lru_cache(maxsize=256)
 def text_pattern(query: str) -> str:
     """A regular expression finding the normalised ``query`` in text as written (used case-insensitively).
 

@@ -6,12 +6,12 @@ Every response is also checked against ``openapi.yaml`` by the ``api`` client.
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from cooperation.models import Label, Mission, Organization, Person, Source
 from cooperation.search_text import normalize
-from cooperation.selectors import global_search
+from cooperation.selectors import bounded_search, global_search
 from cooperation.selectors.global_search import TYPE_NAMES
 
 pytestmark = pytest.mark.usefixtures("seeded")
@@ -365,10 +365,8 @@ def test_the_documented_cap_is_the_cap():
 
 @postgres_only
 def test_every_way_of_matching_is_an_index_scan(api):
-    with CaptureQueriesContext(connection) as ctx:
-        assert api.get(URL, {"q": "lunar station"}).status_code == 200
-    statements = [q["sql"] for q in ctx.captured_queries if "_ways_" in q["sql"]]
-    assert len(statements) == 1
+    assert api.get(URL, {"q": "lunar station"}).status_code == 200
+    statements = [bounded_search.composed(global_search.GlobalSearchQuery("lunar station"), "default")]
     with connection.cursor() as cursor:
         # On tiny test tables the planner would scan anyway; with scans forbidden, the plan
         # shows whether an index can answer each way at all.
@@ -383,3 +381,86 @@ def test_every_way_of_matching_is_an_index_scan(api):
             wanted += [f"{table}_text_fts", f"{table}_text_trgm"]
         assert all(index in plan for index in wanted), (wanted, plan)
         assert "Seq Scan on " + table not in plan, plan
+
+
+@postgres_only
+def test_a_search_repeated_on_a_connection_runs_its_prepared_plan_and_sees_every_write(api):
+    """The plan is kept, not the results: each request reads the rows (one statement either way)."""
+    params = {"q": "lunar", "limit": 1000}
+    first = api.get(URL, params).json()
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as ctx:
+            assert api.get(URL, params).json() == first
+        statements = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"].upper()]
+        assert len(statements) == 1
+    assert statements[0].startswith("EXECUTE global_search_")
+    probe = Mission.objects.create(name="Lunar Probe Z", slug="lunar-probe-z", kind="orbiter", status="planned")
+    created = api.get(URL, params).json()
+    assert created["count"] == first["count"] + 1 and ("mission", "lunar-probe-z") in keys(created["results"])
+    probe.name, probe.slug = "Solar Probe Z", "solar-probe-z"  # (the slug is searched too)
+    probe.save()
+    assert api.get(URL, params).json()["count"] == first["count"]
+    assert ("mission", "solar-probe-z") in keys(results(api, q="solar probe"))
+    probe.delete()
+    assert api.get(URL, params).json() == first
+
+
+@postgres_only
+def test_the_plans_kept_on_a_connection_are_bounded(api, monkeypatch):
+    monkeypatch.setattr(bounded_search, "PLANS_PER_CONNECTION", 2)
+    for q in ["lunar", "station", "deep space", "relay", "lunar"]:
+        for _ in range(bounded_search.PREPARE_AFTER + 1):
+            results(api, q=q)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM pg_prepared_statements WHERE name LIKE 'global\\_search\\_%'")
+        assert cursor.fetchone()[0] == 2
+
+
+@pytest.mark.parametrize("shape", [{}, {"fields": "slug,url,score"}, {"omit": "snippet,display"}])
+def test_hits_are_represented_as_their_fields_would(rf, shape):
+    """The serializer's own ``to_representation`` gives what DRF's fields give, in their order."""
+    from rest_framework import serializers
+    from rest_framework.request import Request
+
+    from api.views.global_search import VALUES, SearchResultSerializer
+
+    assert list(VALUES) == list(SearchResultSerializer().fields)
+    page = global_search.search(global_search.GlobalSearchQuery("a", limit=1000))
+    assert {hit.type for hit in page.hits} == set(TYPE_NAMES)
+    serializer = SearchResultSerializer(context={"request": Request(rf.get(URL, {"q": "a", **shape}))})
+    for hit in page.hits:
+        fast = serializer.to_representation(hit)
+        assert list(fast.items()) == list(serializers.Serializer.to_representation(serializer, hit).items())
+
+
+@postgres_only
+def test_once_a_types_substring_way_is_full_its_other_ways_are_skipped(api, monkeypatch):
+    for i in range(3):
+        Mission.objects.create(name=f"Common Probe {i}", slug=f"common-probe-{i}", kind="orbiter", status="planned")
+    Mission.objects.create(
+        name="Quiet Lander", slug="quiet-lander", kind="lander", status="planned", description="A probe of the poles."
+    )
+    params = {"q": "probe", "type__in": "mission", "limit": 1000}
+    monkeypatch.setattr(global_search, "MAX_MATCHES", 10)  # below the cap: every way runs
+    body = api.get(URL, params).json()
+    assert body["count_exact"] is True and ("mission", "quiet-lander") in keys(body["results"])
+    monkeypatch.setattr(global_search, "MAX_MATCHES", 3)  # the names containing "probe" fill the cap
+    body = api.get(URL, params).json()
+    assert body["count_exact"] is False and ("mission", "quiet-lander") not in keys(body["results"])
+    assert api.get(URL, {**params, "q": "Common Probe 2"}).json()["results"][0]["score"] == 3.0
+
+
+@postgres_only
+def test_after_a_failed_prepare_the_connection_runs_searches_unprepared(monkeypatch):
+    connection.ensure_connection()
+    monkeypatch.setattr(connection.connection, "global_search_plans", None, raising=False)  # its own registry
+    query = global_search.GlobalSearchQuery("lunar relay")
+    bounded_search.bounded_page(query, "default")  # seen once: the next run prepares it
+    with monkeypatch.context() as patch:
+        patch.setattr(connection.ops, "compose_sql", lambda sql, params: "SELECT 1 / 0")
+        with pytest.raises(DatabaseError), transaction.atomic():
+            bounded_search.bounded_page(query, "default")
+    expected = bounded_search.bounded_page(query, "default")
+    with CaptureQueriesContext(connection) as ctx:
+        assert bounded_search.bounded_page(query, "default")[1:] == expected[1:]
+    assert [q["sql"] for q in ctx.captured_queries if "PREPARE" in q["sql"] or "EXECUTE" in q["sql"]] == []
