@@ -75,24 +75,24 @@ def expect_ok(base_url: str, path: str, headers: dict[str, str]) -> None:
 
 
 def side_by_side(
-    wrk: str | None, api_url: str, baseline_url: str, path: str, baseline_page: str, args, rounds: int, headers
+    wrk: str | None, api_url: str, baseline_url: str, paths: list[str], baseline_page: str, args, rounds: int, headers
 ) -> tuple[list, list]:
-    """A scenario of the API and the baseline's page, in ``rounds`` alternating runs each.
+    """A scenario (its URLs in turn) and the baseline's page, in ``rounds`` alternating runs each.
 
     This machine's speed drifts by a third over minutes (other tenants). Timed one after
     the other, a slow spell would fall on one side only; alternating, both share it.
     """
-    sides = ((api_url, path, headers), (baseline_url, baseline_page, {}))
-    for url, page, extra in sides:
-        run_load(wrk, url, [page], duration_s=args.warmup, connections=args.connections, headers=extra)
+    sides = ((api_url, paths, headers), (baseline_url, [baseline_page], {}))
+    for url, pages, extra in sides:
+        run_load(wrk, url, pages, duration_s=args.warmup, connections=args.connections, headers=extra)
     ours, theirs = [], []
     for _ in range(rounds):
-        for (url, page, extra), runs in zip(sides, (ours, theirs), strict=True):
+        for (url, pages, extra), runs in zip(sides, (ours, theirs), strict=True):
             result = run_load(
-                wrk, url, [page], duration_s=args.round_duration, connections=args.connections, headers=extra
+                wrk, url, pages, duration_s=args.round_duration, connections=args.connections, headers=extra
             )
             if result.failed:
-                raise BenchmarkInvalid(f"{url}{page}: errors during the run ({result.error_text()})")
+                raise BenchmarkInvalid(f"{url}{pages[0]}: errors during the run ({result.error_text()})")
             runs.append(result)
     return ours, theirs
 
@@ -130,14 +130,15 @@ def bench_size(agreements: int, args: argparse.Namespace, wrk: str | None, logs:
         log(f"[bench] {agreements}: API and baseline agree on {page} ({result.parity_records} records)")
         token = {"Authorization": f"Token {facts['curator_token']}"}
         for scenario in plan:
-            expect_ok(api.base_url, scenario.path, token if scenario.token else {})
+            for path in scenario.paths:
+                expect_ok(api.base_url, path, token if scenario.token else {})
         baselines = []
         for scenario in plan:
             rounds = ROUNDS if scenario.name == BASELINE_SCENARIO else args.rounds
             log(f"[bench] {agreements}: {scenario.name} ({scenario.what}), {rounds} rounds against the baseline")
             headers = token if scenario.token else {}
             ours, theirs = side_by_side(
-                wrk, api.base_url, baseline.base_url, scenario.path, page, args, rounds, headers
+                wrk, api.base_url, baseline.base_url, scenario.paths, page, args, rounds, headers
             )
             result.loads[scenario.name] = combine(ours)
             result.vs_baseline[scenario.name] = combine(ours).rps / combine(theirs).rps if combine(theirs).rps else 0.0

@@ -109,7 +109,7 @@ def deep_cursor(position: int) -> str:
 
 def main() -> None:
     setup_django()
-    from cooperation.corpus import RU, WORDS
+    from cooperation.corpus import RU, WORDS, ZH
     from cooperation.models import Agreement, Mission
 
     print(
@@ -126,6 +126,7 @@ def main() -> None:
                 "busiest_mission": busiest_mission(),
                 "curator_token": curator_token(),
                 "words": WORDS[:4] + RU[:1],
+                "search_queries": WORDS + RU + ZH,  # every word of the corpus's vocabulary, for a varied rotation
                 "queries_per_list": queries_per_list((10, 100)),
                 "deep_cursor": deep_cursor(Agreement.objects.count() - 101),
             },

@@ -23,6 +23,11 @@ class Scenario:
     path: str
     what: str
     token: bool = False  # needs a curator's token (the change log)
+    rotation: tuple[str, ...] = ()  # several URLs sent in turn instead of ``path`` alone
+
+    @property
+    def paths(self) -> list[str]:
+        return list(self.rotation) or [self.path]
 
 
 def probe(database_url: str) -> dict:
@@ -90,6 +95,12 @@ def scenarios(facts: dict) -> list[Scenario]:
             "date_from=2015, date_to=2020",
         ),
         Scenario("global_search", "/api/v1/search/" + _query(q=word), f"q={word}, every type"),
+        Scenario(
+            "global_search_varied",
+            "/api/v1/search/" + _query(q=facts["search_queries"][0]),
+            f"{len(facts['search_queries'])} queries in turn, so none repeats on a connection soon (no kept plan)",
+            rotation=tuple("/api/v1/search/" + _query(q=query) for query in facts["search_queries"]),
+        ),
         Scenario("graph_depth_1", "/api/v1/graph/" + _query(organization=party, depth="1"), f"{party}, depth 1"),
         Scenario("graph_depth_2", "/api/v1/graph/" + _query(organization=party, depth="2"), f"{party}, depth 2"),
     ]
