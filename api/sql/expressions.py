@@ -293,7 +293,7 @@ def english_display(model, prefix: str):
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def _pieces(template: str) -> list[tuple[bool, str]]:
+def template_pieces(template: str) -> list[tuple[bool, str]]:
     """A template (``"{name} ({short_name})"``) as (is a placeholder, text) pieces."""
     pieces, position = [], 0
     for found in _PLACEHOLDER.finditer(template):
@@ -308,7 +308,7 @@ def _pieces(template: str) -> list[tuple[bool, str]]:
 
 def filled(template: str, **values):
     """``cooperation.localization.fill`` as an expression: the translated template, its parts concatenated."""
-    parts = [values[value] if is_name else text(value) for is_name, value in _pieces(gettext(template))]
+    parts = [values[value] if is_name else text(value) for is_name, value in template_pieces(gettext(template))]
     return parts[0] if len(parts) == 1 else Concat(*parts)
 
 

@@ -30,7 +30,6 @@ from api.sql.expressions import (
     JSONBuildObject,
     RowAfter,
     Unsupported,
-    _pieces,
     at_path,
     choice,
     display,
@@ -43,6 +42,7 @@ from api.sql.expressions import (
     partial_date,
     partial_date_text,
     short_name_text,
+    template_pieces,
     text,
 )
 from cooperation import localization as l10n
@@ -92,7 +92,7 @@ def sql_literal(value: str) -> str:
 
 def _fill_sql(template: str, **values: str) -> str:
     """The translated ``template`` as SQL text: literals and the SQL of ``values`` concatenated."""
-    parts = [values[piece] if is_name else sql_literal(piece) for is_name, piece in _pieces(gettext(template))]
+    parts = [values[piece] if is_name else sql_literal(piece) for is_name, piece in template_pieces(gettext(template))]
     return f"({' || '.join(parts)})"
 
 
