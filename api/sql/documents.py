@@ -28,8 +28,8 @@ from django.db import connection, connections, router
 from api.core.counting import reltuples_sql
 from api.core.resource_urls import list_url, resource_for
 from api.renderers.json import RawJSON
+from api.sql.compiled_cache import CompiledCache
 from api.sql.compiler import Compiler
-from api.sql.expressions import Unsupported
 from cooperation.localization import active_language
 
 
@@ -113,19 +113,7 @@ class Documents:
             list_url(resource_for(serializer.Meta.model), request),
             active_language(),
         )
-        if key in _UNSUPPORTED:
-            return None
-        compiled = _COMPILED.get(key)
-        if compiled is None:
-            try:
-                compiled = cls.compile(serializer, request)
-            except Unsupported:
-                _UNSUPPORTED.add(key)
-                return None
-            if len(_COMPILED) >= MAX_COMPILED:
-                _COMPILED.clear()
-            _COMPILED[key] = compiled
-        return compiled
+        return _COMPILED.get(key, lambda: cls.compile(serializer, request))
 
     @classmethod
     def compile(cls, serializer, request) -> Documents:
@@ -257,10 +245,9 @@ class Documents:
 PAGE = "_page"  # the CTE of a page's ids (pk, its position _n) in ``Documents.page``
 MATCHES = "_matches"  # the CTE of every match up to the count's cap (or of a page and one row past it), in order
 MAX_COMPILED = 256  # shapes x sites; cleared when full (hosts are limited by ALLOWED_HOSTS)
-_COMPILED: dict = {}
+_COMPILED = CompiledCache(MAX_COMPILED)
 _BY_SHAPE: dict = {}
 SHAPE_PARAMETERS = ("fields", "omit", "expand")
-_UNSUPPORTED: set = set()
 
 __all__ = ["Documents"]
 

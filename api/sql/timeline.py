@@ -23,6 +23,7 @@ from django.db.models.functions import Cast
 
 from api.core.resource_urls import list_url, resource_for
 from api.renderers.json import RawJSON
+from api.sql.compiled_cache import CompiledCache
 from api.sql.documents import server_bound_cursor
 from api.sql.expressions import Concat, Unsupported
 from api.sql.timeline_events import Outer, SameAs, Writer, sql_literal
@@ -101,19 +102,7 @@ class TimelineDocuments:
             return None
         fields = tuple(fields)
         key = (fields, list_url(resource_for(Agreement), request), l10n.active_language(), using)
-        if key in _UNSUPPORTED:
-            return None
-        compiled = _COMPILED.get(key)
-        if compiled is None:
-            try:
-                compiled = cls(*_branches(request, fields))
-            except Unsupported:
-                _UNSUPPORTED.add(key)
-                return None
-            if len(_COMPILED) >= MAX_COMPILED:
-                _COMPILED.clear()
-            _COMPILED[key] = compiled
-        return compiled
+        return _COMPILED.get(key, lambda: cls(*_branches(request, fields)))
 
     def counted_page(self, rows, offset: int, limit: int, count_bound: int) -> tuple[int, bool, RawJSON]:
         """``Timeline.counted_page`` (``rows``: its ``EventRows``), the events written as JSON: the total (counted
@@ -181,7 +170,6 @@ def _inlined(sql: str, params: tuple) -> str:
 _END = object()
 _PLACEHOLDERS = re.compile(r"%%|%s")
 MAX_COMPILED = 256
-_COMPILED: dict = {}
-_UNSUPPORTED: set = set()
+_COMPILED = CompiledCache(MAX_COMPILED)
 
 __all__ = ["TimelineDocuments"]
