@@ -56,7 +56,7 @@ class ListPagination(LimitOffsetPagination):
             return super().paginate_documents(queryset, request, documents, references)
         terms, self.cursor = mode
         self.request, self.limit, self.count, self.count_exact = request, self.get_limit(request), None, False
-        ids = beyond(queryset, terms, self.cursor, self.limit + 1).values_list("pk", *(term.name for term in terms))
+        ids = beyond(queryset, terms, self.cursor, self.limit + 1, ("pk", *(term.name for term in terms)))
         checks = [reference.count_sql() for reference in references]
         rows, results, found, first, last = documents.keyset_page(
             ids.query, self.limit, len(terms), checks, backward=self.cursor.backward
