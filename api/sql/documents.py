@@ -20,39 +20,15 @@ same output, record for record, for every resource. SQLite always takes DRF's pa
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-import psycopg
-from django.db import connection, connections, router
+from django.db import connection
 
 from api.core.counting import reltuples_sql
 from api.core.resource_urls import list_url, resource_for
 from api.renderers.json import RawJSON
 from api.sql.compiled_cache import CompiledCache
 from api.sql.compiler import Compiler
+from cooperation.compiled_queries import server_bound_cursor
 from cooperation.localization import active_language
-
-
-@contextmanager
-def server_bound_cursor(model, cursor_class=psycopg.Cursor):
-    """A cursor that sends parameters separately (Django's sends them inlined in the SQL text).
-
-    The statement is long and only its ids change, so after a few executions psycopg
-    prepares it on the connection (``prepare_threshold``): PostgreSQL then skips parsing
-    and planning it, which took longer than running it. Queries are logged as usual.
-    On the database reads of ``model`` are routed to (a hub's replica, say). ``psycopg.RawCursor``
-    takes ``$1`` placeholders as they are: psycopg parses ``%s`` placeholders out of a statement
-    longer than 4 kB on every execution (it caches only shorter ones).
-    """
-    connection = connections[router.db_for_read(model)]
-    connection.close_if_health_check_failed()  # as Django's cursors do: a connection dead since then is replaced
-    connection.ensure_connection()
-    raw = cursor_class(connection.connection)
-    cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
-    try:
-        yield cursor
-    finally:
-        cursor.close()
 
 
 class Documents:

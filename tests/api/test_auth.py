@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.utils import timezone
 
+from api.core.authentication import find_token
 from api.models import ApiToken, hash_key
 from cooperation.models import Organization
 
@@ -16,6 +17,19 @@ NEW_ORG = {"slug": "esa", "name": "European Space Agency", "short_name": "ESA", 
 @pytest.fixture
 def user(db):
     return User.objects.create_user("someone", password="unused-password-1")
+
+
+def test_a_token_is_found_with_its_user_as_select_related_finds_them(user):
+    token, key = ApiToken.issue(user, days=3)
+    ApiToken.objects.filter(pk=token.pk).update(last_used=timezone.now() - timedelta(hours=2))
+    found = find_token(hash_key(key))
+    expected = ApiToken.objects.select_related("user").get(pk=token.pk)
+    fields = [field.attname for field in ApiToken._meta.concrete_fields]
+    assert [getattr(found, name) for name in fields] == [getattr(expected, name) for name in fields]
+    user_fields = [field.attname for field in User._meta.concrete_fields]
+    assert [getattr(found.user, name) for name in user_fields] == [getattr(expected.user, name) for name in user_fields]
+    assert found.state == expected.state == "active" and not found._state.adding
+    assert find_token(hash_key(key + "x")) is None
 
 
 def test_keys_are_stored_hashed(user):
