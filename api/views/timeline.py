@@ -33,6 +33,7 @@ from api.views.timeline_events import EventWriter
 from cooperation.models import Agreement, Milestone, Mission, Organization, Source
 from cooperation.selectors.timeline import MERGE_RULE, ORDER_RULE, RECORD_TYPES, EventKind, TimelineQuery, timeline
 from cooperation.selectors.timeline_load import PageRecords
+from cooperation.selectors.timeline_rows import event_kinds
 
 
 def invalid_parameter(param: str, detail: str) -> ApiError:
@@ -380,7 +381,9 @@ class TimelineView(ContractMixin, APIView):
             response["Content-Disposition"] = 'attachment; filename="timeline.csv"'
             return response
         paginator = self.pagination_class()
-        paginator.documents = TimelineDocuments.for_request(request, writer.fields, events.rows.using)
+        paginator.documents = TimelineDocuments.for_request(
+            request, writer.fields, events.rows.using, event_kinds(events.rows.query)
+        )
         page = paginator.paginate_queryset(events, request, view=self)
         return paginator.get_paginated_response(writer.write_all(page) if paginator.documents is None else page)
 

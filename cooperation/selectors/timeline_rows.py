@@ -144,6 +144,13 @@ def _branches(query) -> tuple[list[QuerySet], dict[int, QuerySet]]:
     return branches, counted
 
 
+@lru_cache(maxsize=512)
+def event_kinds(query) -> frozenset[str]:
+    """The kinds of the events ``query`` can match: those of its union's branches (the rest never have rows)."""
+    branches, _ = _branches(query)
+    return frozenset(EventKind.values[branch.query.annotations["ev_rank"].value] for branch in branches)
+
+
 def _compiled(queryset: QuerySet, using: str) -> tuple[str, list]:
     sql, params = queryset.query.get_compiler(using=using).as_sql()
     return sql, list(params)
@@ -289,4 +296,4 @@ def _date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
-__all__ = ["EventRow", "EventRows", "event_rows"]
+__all__ = ["EventRow", "EventRows", "event_kinds", "event_rows"]
