@@ -117,7 +117,9 @@ class TimelineDocuments:
         """``Timeline.counted_page`` (``rows``: its ``EventRows``), the events written as JSON: the total (counted
         up to ``count_bound`` or the page's end), whether it is exact, and the page, from one statement."""
         at_most = max(count_bound, offset + limit)
-        statement = rows.page_sql(offset, offset + limit)
+        # The first page's bounds as numbers, for a plan made for them (see ``page_sql``); a later page's as
+        # parameters, so that each offset is not a statement of its own to plan.
+        statement = rows.page_sql(offset, offset + limit, literal_bounds=offset == 0)
         counted = bounded_count_statement(rows.query, rows.using, "postgresql")
         if statement is None or counted is None:
             return 0, True, RawJSON("[]")
