@@ -32,6 +32,7 @@ from cooperation.models import Agreement, AgreementParty, Milestone, PersonRole
 from cooperation.selectors.timeline_kinds import AGREEMENT_DATES, KIND_RANK, ROLE_DATES, EventKind
 from cooperation.selectors.timeline_rows import COLUMNS, LARGEST_LIMIT, bounded_count_statement
 
+ALL_KINDS = frozenset(EventKind.values)
 ROWS = "_rows"  # the CTE of the page's rows: the union's columns and the position ``_n``
 
 
@@ -74,16 +75,24 @@ def _branch(model, rank: int, pairs: dict, fields: tuple[str, ...]) -> tuple[str
     return f"SELECT _b._n, JSON_BUILD_OBJECT({document}) FROM ({sql} OFFSET 0) _b({names})", tuple(params)
 
 
-def _branches(request, fields: tuple[str, ...]) -> tuple[str, tuple]:
-    """Every kind's branch, as one UNION ALL of ``(_n, _document)``."""
+def _branches(request, fields: tuple[str, ...], kinds: frozenset[str]) -> tuple[str, tuple]:
+    """The branch of each of ``kinds``, as one UNION ALL of ``(_n, _document)``.
+
+    Only the kinds the query can match: PostgreSQL initializes every branch of the plan on each execution,
+    rows or not, and a branch costs about as much to set up as a few events to write.
+    """
     writer = Writer(request)
     found = []
     for kind, stem in AGREEMENT_DATES.items():
-        found.append(_branch(Agreement, KIND_RANK[kind], writer.agreement(kind, stem), fields))
-    found.append(_branch(AgreementParty, KIND_RANK[EventKind.WITHDRAWN], writer.withdrawal(), fields))
+        if kind in kinds:
+            found.append(_branch(Agreement, KIND_RANK[kind], writer.agreement(kind, stem), fields))
+    if EventKind.WITHDRAWN in kinds:
+        found.append(_branch(AgreementParty, KIND_RANK[EventKind.WITHDRAWN], writer.withdrawal(), fields))
     for kind, stem in ROLE_DATES.items():
-        found.append(_branch(PersonRole, KIND_RANK[kind], writer.role(kind, stem), fields))
-    found.append(_branch(Milestone, KIND_RANK[EventKind.MILESTONE], writer.milestone(), fields))
+        if kind in kinds:
+            found.append(_branch(PersonRole, KIND_RANK[kind], writer.role(kind, stem), fields))
+    if EventKind.MILESTONE in kinds:
+        found.append(_branch(Milestone, KIND_RANK[EventKind.MILESTONE], writer.milestone(), fields))
     return " UNION ALL ".join(f"({sql})" for sql, _ in found), tuple(p for _, params in found for p in params)
 
 
@@ -95,20 +104,22 @@ class TimelineDocuments:
         self._statements: dict[tuple[str, str], str] = {}  # by the page's and the count's SQL: the whole, numbered
 
     @classmethod
-    def for_request(cls, request, fields, using: str) -> TimelineDocuments | None:
-        """The writer of this request's events (``fields``: the serializer's, after ``fields``/``omit``);
-        None off PostgreSQL."""
+    def for_request(cls, request, fields, using: str, kinds=ALL_KINDS) -> TimelineDocuments | None:
+        """The writer of this request's events (``fields``: the serializer's, after ``fields``/``omit``;
+        ``kinds``: those the query can match, ``event_kinds``); None off PostgreSQL."""
         if connections[using].vendor != "postgresql":
             return None
-        fields = tuple(fields)
-        key = (fields, list_url(resource_for(Agreement), request), l10n.active_language(), using)
-        return _COMPILED.get(key, lambda: cls(*_branches(request, fields)))
+        fields, kinds = tuple(fields), frozenset(kinds)
+        key = (fields, kinds, list_url(resource_for(Agreement), request), l10n.active_language(), using)
+        return _COMPILED.get(key, lambda: cls(*_branches(request, fields, kinds)))
 
     def counted_page(self, rows, offset: int, limit: int, count_bound: int) -> tuple[int, bool, RawJSON]:
         """``Timeline.counted_page`` (``rows``: its ``EventRows``), the events written as JSON: the total (counted
         up to ``count_bound`` or the page's end), whether it is exact, and the page, from one statement."""
         at_most = max(count_bound, offset + limit)
-        statement = rows.page_sql(offset, offset + limit)
+        # The first page's bounds as numbers, for a plan made for them (see ``page_sql``); a later page's as
+        # parameters, so that each offset is not a statement of its own to plan.
+        statement = rows.page_sql(offset, offset + limit, literal_bounds=offset == 0)
         counted = bounded_count_statement(rows.query, rows.using, "postgresql")
         if statement is None or counted is None:
             return 0, True, RawJSON("[]")

@@ -290,14 +290,29 @@ class Writer:
 
     def milestone(self) -> dict:
         claims = _merged_claims()
-        current = Exists(claims.filter(is_current_claim("")))
-        achieved = Q(equals("status", Milestone.Status.ACHIEVED))
-        status = Case(
-            When(achieved, then=text(Milestone.ClaimStatus.ACHIEVED)),
-            When(current, then=text(Milestone.ClaimStatus.PLANNED)),
-            default=text(Milestone.ClaimStatus.SUPERSEDED),
-            output_field=TextField(),
+        # Whether the event is current: one column (a correlated test, four more nested in it) that the status,
+        # the title and ``is_current`` all read, rather than a copy of the test in each.
+        current = Case(
+            When(Exists(claims.filter(is_current_claim(""))), then=TRUE),
+            default=FALSE,
+            output_field=models.BooleanField(),
         )
+        achieved = Case(
+            When(equals("status", Milestone.Status.ACHIEVED), then=TRUE),
+            default=FALSE,
+            output_field=models.BooleanField(),
+        )
+
+        def by_status(c: dict, achieved: str, planned: str, superseded: str) -> str:
+            """The value for the event's status (as ``status`` decides it), from the SQL of each."""
+            return (
+                f"(CASE WHEN {c['_achieved']} THEN {achieved} WHEN {c['_current']} THEN {planned} "
+                f"ELSE {superseded} END)"
+            )
+
+        claim = Milestone.ClaimStatus
+        statuses = [sql_literal(status) + "::text" for status in (claim.ACHIEVED, claim.PLANNED, claim.SUPERSEDED)]
+        status = Outer(lambda c: by_status(c, *statuses), _achieved=achieved, _current=current)
         mission = localized_name_text(Mission, "mission")
         label = choice("kind", Milestone.Kind, False)
         when = Case(
@@ -305,11 +320,13 @@ class Writer:
             default=Concat(partial_date_text("date"), text("\N{EN DASH}"), partial_date_text("window_end")),
             output_field=TextField(),
         )
-        title = Case(
-            When(achieved, then=filled(tl.MILESTONE_ACHIEVED, mission=mission, milestone=label)),
-            When(current, then=filled(tl.MILESTONE_PLANNED, mission=mission, milestone=label, when=when)),
-            default=filled(tl.MILESTONE_SUPERSEDED, mission=mission, milestone=label, when=when),
-            output_field=TextField(),
+        title = Outer(
+            lambda c: by_status(c, c["_title_achieved"], c["_title_planned"], c["_title_superseded"]),
+            _achieved=achieved,
+            _current=current,
+            _title_achieved=filled(tl.MILESTONE_ACHIEVED, mission=mission, milestone=label),
+            _title_planned=filled(tl.MILESTONE_PLANNED, mission=mission, milestone=label, when=when),
+            _title_superseded=filled(tl.MILESTONE_SUPERSEDED, mission=mission, milestone=label, when=when),
         )
         lead_first = [Case(When(pk=OuterRef("pk"), then=Value(0)), default=Value(1)), F("pk")]
         citation = JSONBuildObject(
@@ -326,7 +343,7 @@ class Writer:
             "organizations": self.organizations(_organizations(mission=OuterRef(OuterRef("mission_id")))),
             "status": status,
             "milestone_kind": F("kind"),
-            "is_current": Case(When(current, then=TRUE), default=FALSE, output_field=models.BooleanField()),
+            "is_current": Outer(lambda c: c["_current"], _current=current),
             "window_end": partial_date("window_end"),
             "claims": _json_list(claims, self.record(Milestone), lead_first),
             "citations": _json_list(claims, citation, lead_first),

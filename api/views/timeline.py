@@ -6,10 +6,12 @@ this module parses the query (a ``QueryForm``), paginates, and documents the eve
 
 from __future__ import annotations
 
+import functools
+
 from django import forms
 from django.conf import settings
 from django.db import router
-from django.http import StreamingHttpResponse
+from django.http import QueryDict, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -33,6 +35,7 @@ from api.views.timeline_events import EventWriter
 from cooperation.models import Agreement, Milestone, Mission, Organization, Source
 from cooperation.selectors.timeline import MERGE_RULE, ORDER_RULE, RECORD_TYPES, EventKind, TimelineQuery, timeline
 from cooperation.selectors.timeline_load import PageRecords
+from cooperation.selectors.timeline_rows import event_kinds
 
 
 def invalid_parameter(param: str, detail: str) -> ApiError:
@@ -380,7 +383,9 @@ class TimelineView(ContractMixin, APIView):
             response["Content-Disposition"] = 'attachment; filename="timeline.csv"'
             return response
         paginator = self.pagination_class()
-        paginator.documents = TimelineDocuments.for_request(request, writer.fields, events.rows.using)
+        paginator.documents = TimelineDocuments.for_request(
+            request, writer.fields, events.rows.using, event_kinds(events.rows.query)
+        )
         page = paginator.paginate_queryset(events, request, view=self)
         return paginator.get_paginated_response(writer.write_all(page) if paginator.documents is None else page)
 
@@ -394,24 +399,41 @@ class TimelineView(ContractMixin, APIView):
     @staticmethod
     def parse_query(request) -> TimelineQuery:
         """The query parameters as a ``TimelineQuery``; a malformed value is a 400 naming its parameter."""
-        data = TimelineQueryForm.parse(request)
-        ordering = request.query_params.get("ordering", "").strip() or "date"
+        params = request.query_params
+        if any(name in params for name in TimelineQueryForm.base_fields):
+            selection = _selection(TimelineQueryForm.parse(request))
+        else:
+            selection = _unfiltered()
+        ordering = params.get("ordering", "").strip() or "date"
         if ordering not in ORDERINGS:
             detail = _("Cannot order by {terms}. Allowed: {allowed}.").format(
                 terms=repr(ordering), allowed=", ".join(ORDERINGS)
             )
             raise invalid_parameter("ordering", detail)
+        return TimelineQuery(**selection, descending=ordering == "-date")
 
-        def ids(name: str) -> frozenset[int]:
-            return data[name] or frozenset()
 
-        return TimelineQuery(
-            kinds=data["kind__in"],
-            organization_ids=ids("organization"),
-            mission_ids=ids("mission"),
-            agreement_ids=ids("agreement"),
-            date_from=data["date_from"],
-            date_to=data["date_to"],
-            include_superseded=data["include_superseded"],
-            descending=ordering == "-date",
-        )
+def _selection(data: dict) -> dict:
+    """The ``TimelineQuery`` fields of a ``TimelineQueryForm``'s cleaned data (all but the order)."""
+
+    def ids(name: str) -> frozenset[int]:
+        return data[name] or frozenset()
+
+    return {
+        "kinds": data["kind__in"],
+        "organization_ids": ids("organization"),
+        "mission_ids": ids("mission"),
+        "agreement_ids": ids("agreement"),
+        "date_from": data["date_from"],
+        "date_to": data["date_to"],
+        "include_superseded": data["include_superseded"],
+    }
+
+
+@functools.cache
+def _unfiltered() -> dict:
+    """What the form makes of none of its parameters, made once (a form costs about 0.3 ms to build)."""
+    form = TimelineQueryForm(QueryDict())
+    if not form.is_valid():
+        raise form.error()
+    return _selection(form.cleaned_data)

@@ -11,6 +11,7 @@ filters, orders and cuts the page (LIMIT/OFFSET) on the date indexes of each tab
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -144,6 +145,13 @@ def _branches(query) -> tuple[list[QuerySet], dict[int, QuerySet]]:
     return branches, counted
 
 
+@lru_cache(maxsize=512)
+def event_kinds(query) -> frozenset[str]:
+    """The kinds of the events ``query`` can match: those of its union's branches (the rest never have rows)."""
+    branches, _ = _branches(query)
+    return frozenset(EventKind.values[branch.query.annotations["ev_rank"].value] for branch in branches)
+
+
 def _compiled(queryset: QuerySet, using: str) -> tuple[str, list]:
     sql, params = queryset.query.get_compiler(using=using).as_sql()
     return sql, list(params)
@@ -271,17 +279,48 @@ class EventRows:
             for start_day, end_day, rank, pk in self._execute(sql, params)
         ]
 
-    def page_sql(self, start: int, stop: int) -> tuple[str, tuple] | None:
+    def page_sql(self, start: int, stop: int, literal_bounds: bool = False) -> tuple[str, tuple] | None:
         """The statement of the rows from ``start`` to ``stop``, in order, and its parameters; None when it
-        has none (its four columns: ``COLUMNS``)."""
+        has none (its four columns: ``COLUMNS``).
+
+        ``literal_bounds``: the LIMITs and the OFFSET written into the SQL as numbers, not parameters. A
+        prepared statement's generic plan cannot see a LIMIT parameter's value: it plans for a tenth of
+        each branch's rows, and may then filter and sort every row of a branch (the milestone leads, a
+        correlated test each) where an index scan in order would stop after ``stop`` of them.
+        """
         statement = page_statement(self.query, self.using, connections[self.using].vendor, True)
         if statement is None or stop <= start:
             return None
         sql, params = statement
-        return sql, (*(stop if param is _STOP else param for param in params), stop - start, start)
+        params = (*(stop if param is _STOP else param for param in params), stop - start, start)
+        if not literal_bounds:
+            return sql, params
+        bounds = {index for index, param in enumerate(statement[1]) if param is _STOP}
+        bounds |= {len(params) - 2, len(params) - 1}
+        return _with_literals(sql, params, bounds)
 
     def _all_sql(self) -> tuple[str, tuple] | None:
         return page_statement(self.query, self.using, connections[self.using].vendor, False)
+
+
+def _with_literals(sql: str, params: tuple, literal: set[int]) -> tuple[str, tuple]:
+    """``sql`` with the parameters at the indexes ``literal`` (integers) written in, and the others kept."""
+    values = iter(enumerate(params))
+    kept = []
+
+    def placeholder(found) -> str:
+        if found.group() == "%%":
+            return "%%"
+        index, value = next(values)
+        if index in literal:
+            return str(int(value))
+        kept.append(value)
+        return "%s"
+
+    return _PLACEHOLDERS.sub(placeholder, sql), tuple(kept)
+
+
+_PLACEHOLDERS = re.compile(r"%%|%s")
 
 
 def _date(value) -> dt.date:
@@ -289,4 +328,4 @@ def _date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
-__all__ = ["EventRow", "EventRows", "event_rows"]
+__all__ = ["EventRow", "EventRows", "event_kinds", "event_rows"]

@@ -335,3 +335,27 @@ def test_queries_do_not_grow_with_the_page_or_the_registry(api, query, in_python
     more_of_everything(10)
     assert count_queries(api, f"{URL}?limit=500&{query}") == expected
     assert count_queries(api, f"{URL}?limit=1000&{query}") == expected
+
+
+@pytest.mark.parametrize("params", [{}, {"lang": "ru", "limit": "5"}, {"ordering": "-date"}], ids=str)
+def test_a_query_without_filters_is_what_the_form_makes_of_it(params):
+    """Without any of the form's parameters the view skips the form (its answer is made once): the same query."""
+    from django.test import RequestFactory
+    from rest_framework.request import Request
+
+    from api.views.timeline import TimelineQueryForm, TimelineView
+    from cooperation.selectors.timeline import TimelineQuery
+
+    request = Request(RequestFactory().get(URL, params))
+    data = TimelineQueryForm.parse(request)
+    expected = TimelineQuery(
+        kinds=data["kind__in"],
+        organization_ids=data["organization"] or frozenset(),
+        mission_ids=data["mission"] or frozenset(),
+        agreement_ids=data["agreement"] or frozenset(),
+        date_from=data["date_from"],
+        date_to=data["date_to"],
+        include_superseded=data["include_superseded"],
+        descending=params.get("ordering") == "-date",
+    )
+    assert TimelineView.parse_query(request) == expected

@@ -193,3 +193,49 @@ def test_the_count_stops_at_its_bound_and_says_so(api, registry, settings):
     assert api.get(URL, {"limit": 3, "offset": total + 5}).json()["results"] == []
     settings.API_COUNT_BOUND = 10**6
     assert api.get(URL, {"limit": 2}).json()["count_exact"] is True
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"include_superseded": True, "descending": True},
+        {"kinds": frozenset({"milestone", "signed"})},
+        {"date_from": "2019-03-15", "date_to": "2020-06"},
+    ],
+    ids=str,
+)
+def test_literal_bounds_read_the_same_rows(registry, query):
+    """``page_sql(literal_bounds=True)`` (the first page's LIMITs and OFFSET written into the SQL) reads
+    exactly the rows of the statement with them as parameters."""
+    from cooperation.partial_dates import PartialDate
+    from cooperation.selectors.timeline import TimelineQuery
+    from cooperation.selectors.timeline_rows import event_rows
+
+    dates = {key: PartialDate.parse(value) for key, value in query.items() if key.startswith("date")}
+    rows = event_rows(TimelineQuery(**{**query, **dates}))
+    for start, stop in ((0, 1), (0, 7), (3, 9), (0, 1000)):
+        sql, params = rows.page_sql(start, stop)
+        literal_sql, literal_params = rows.page_sql(start, stop, literal_bounds=True)
+        assert f"LIMIT {stop - start} OFFSET {start}" in literal_sql
+        assert len(literal_params) < len(params)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            expected = cursor.fetchall()
+            cursor.execute(literal_sql, literal_params)
+            assert cursor.fetchall() == expected
+        assert expected
+
+
+def test_event_kinds_are_those_of_the_union_branches(db):
+    from cooperation.selectors.timeline import TimelineQuery
+    from cooperation.selectors.timeline_kinds import AGREEMENT_DATES, ROLE_DATES
+    from cooperation.selectors.timeline_rows import event_kinds
+
+    assert event_kinds(TimelineQuery()) == frozenset(EventKind.values)
+    assert event_kinds(TimelineQuery(mission_ids=frozenset({1}))) == {EventKind.MILESTONE}
+    assert event_kinds(TimelineQuery(agreement_ids=frozenset({1}))) == {*AGREEMENT_DATES, EventKind.WITHDRAWN}
+    assert event_kinds(TimelineQuery(organization_ids=frozenset({1}))) == frozenset(EventKind.values)
+    kinds = frozenset({EventKind.SIGNED, *ROLE_DATES})
+    assert event_kinds(TimelineQuery(kinds=kinds)) == kinds
+    assert event_kinds(TimelineQuery(kinds=kinds, mission_ids=frozenset({1}))) == frozenset()
