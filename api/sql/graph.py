@@ -140,10 +140,7 @@ KINDS: dict[str, Kind] = {
             id="'signatories:' || k.tid",
             type="'signed'",
             attributes=_object(
-                # A placed organization's id is its node's (most are); another's, one lookup.
-                on_behalf_of="COALESCE((SELECT map FROM organizations) ->> k.v6::text, "
-                + _json(f"'organization:' || (SELECT o.slug FROM {ORGANIZATION} o WHERE o.id = k.v6)")
-                + ")",
+                on_behalf_of=_json(f"'organization:' || (SELECT o.slug FROM {ORGANIZATION} o WHERE o.id = k.v6)"),
                 title=_json("k.v1"),
             ),
             carry={"v1": "t.title", "v6": "t.on_behalf_of_id"},
@@ -363,11 +360,6 @@ def compile_graph(
         f"THEN p.ord >= (SELECT MIN(ord) FROM r{depth}) ELSE p.ord > x.nord OR (p.ord = x.nord AND x.forward) END"
     )
     ctes.append(f"kept AS ({seen})")
-    # The placed organizations' node ids by id, as a map: an edge naming one reads its id there (a join with
-    # the placed nodes was planned as a nested loop over them, row estimates of CTEs being what they are).
-    ctes.append(
-        f"organizations AS (SELECT jsonb_object_agg(id::text, nid) AS map FROM {placed} WHERE type = 'organization')"
-    )
     ids, documents = [], []
     for kind in kinds:
         rank = EDGE_RANK[kind.name]
