@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from html import escape
 from urllib.parse import quote
 
 from django import forms
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -22,7 +22,7 @@ from api.core.resource_urls import list_url, resource_for
 from api.filtersets.base import invalid
 from api.serializers.base import csv_param, unknown_fields_detail
 from api.views.base import ContractMixin
-from cooperation.localization import display
+from cooperation.localization import active_language, display
 from cooperation.selectors import global_search as selector
 from cooperation.selectors.global_search import MAX_QUERY_LENGTH, TYPE_NAMES, GlobalSearchQuery, Hit, Snippet, search
 
@@ -53,7 +53,9 @@ ELLIPSIS = "…"
 
 
 def snippet_html(snippet: Snippet, context: int = SNIPPET_CONTEXT) -> str:
-    """The text around its first span, HTML-escaped, spans in ``<mark>``; cuts at word boundaries, shown by …."""
+    """The text around its first span, HTML-escaped, spans in ``<mark>``; cuts at word boundaries, shown by ….
+
+    (``html.escape``: what ``django.utils.html.escape`` returns, without its lazy-string and safe-string wrapping.)"""
     text, spans = snippet.text, snippet.spans
     if not spans:
         end = min(len(text), 2 * context)
@@ -125,6 +127,7 @@ class SearchResultSerializer(serializers.Serializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._list_urls: dict = {}
+        self._language: str | None = None
         request = self.context.get("request")
         if request is not None:
             self._apply_shape(request)
@@ -139,6 +142,12 @@ class SearchResultSerializer(serializers.Serializer):
             found = self._list_urls[model] = (list_url(resource, self.context.get("request")), resource.has_slug)
         prefix, has_slug = found
         return f"{prefix}{quote(str(hit.obj.slug if has_slug else hit.obj.pk))}/"
+
+    def language(self) -> str:
+        """The active language, read once per response."""
+        if self._language is None:
+            self._language = active_language()
+        return self._language
 
     def to_representation(self, hit: Hit) -> dict:
         """What DRF's fields give (``VALUES``), without their per-field machinery: 50 hits a page."""
@@ -167,7 +176,7 @@ VALUES = {
     "id": lambda serializer, hit: int(hit.obj.pk),
     "url": SearchResultSerializer.get_url,
     "slug": lambda serializer, hit: str(hit.obj.slug),
-    "display": lambda serializer, hit: display(hit.obj),
+    "display": lambda serializer, hit: display(hit.obj, serializer.language()),
     "score": lambda serializer, hit: float(hit.score),
     "snippet": lambda serializer, hit: snippet_html(hit.snippet),
 }

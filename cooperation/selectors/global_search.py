@@ -276,12 +276,16 @@ def search(request: GlobalSearchQuery) -> SearchPage:
     """One page of ranked results: on PostgreSQL one statement for every type (``bounded_search``); on
     SQLite one query per type, each returning at most ``offset + limit`` rows, merged here."""
     query, offset, limit = request.normalized, request.offset, request.limit
+    reader = active_language()
     alias = router.db_for_read(SEARCH_TYPES[request.types[0]].model) if request.types else "default"
     if connections[alias].vendor == "postgresql":
         from cooperation.selectors.bounded_search import bounded_page  # (it builds on this module)
 
         found, count, capped = bounded_page(request, alias)
-        hits = [Hit(name, obj, round(score, 3), snippet(SEARCH_TYPES[name], obj, query)) for name, obj, score in found]
+        hits = [
+            Hit(name, obj, round(score, 3), snippet(SEARCH_TYPES[name], obj, query, reader))
+            for name, obj, score in found
+        ]
         return SearchPage(count, hits, not capped)
     rows = []
     count = 0
@@ -292,7 +296,7 @@ def search(request: GlobalSearchQuery) -> SearchPage:
         rows += [(-obj.search_score, TYPE_NAMES.index(name), index, spec, obj) for index, obj in enumerate(found)]
     rows.sort(key=lambda row: row[:3])
     hits = [
-        Hit(spec.name, obj, round(obj.search_score, 3), snippet(spec, obj, query))
+        Hit(spec.name, obj, round(obj.search_score, 3), snippet(spec, obj, query, reader))
         for _, _, _, spec, obj in rows[offset : offset + limit]
     ]
     return SearchPage(count, hits, True)
@@ -303,7 +307,10 @@ def search(request: GlobalSearchQuery) -> SearchPage:
 
 def _clean(text: str) -> str:
     """The text as shown in a snippet: NFKC, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", text or "").split())
+    text = text or ""
+    if text.isascii():  # (NFKC leaves ASCII as it is)
+        return " ".join(text.split())
+    return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
 def _phrase_spans(text: str, query: str) -> list[tuple[int, int]]:
@@ -340,14 +347,23 @@ def _name_terms(spec: SearchType, obj: models.Model) -> list[tuple[str, str]]:
     """The record's names as written, each with its language: its own name fields (English),
     its labels, its slug last (no language)."""
     own = [(getattr(obj, field), "" if field == "slug" else CANONICAL) for field in spec.name_fields]
-    lines = sorted(set((getattr(obj, "search_labels", None) or "").split("\n")))
-    labels = [(text, language) for language, _, text in (line.partition("\t") for line in lines)]
+    labels = _labels(getattr(obj, "search_labels", None) or "")
     terms = [*own[:-1], *labels, own[-1]] if spec.name_fields[-1] == "slug" else [*own, *labels]
     cleaned = [(_clean(term), language) for term, language in terms if term]
     return [(term, language) for term, language in cleaned if term]
 
 
-def _term_rank(term: str, query: str) -> float:
+def _labels(lines: str) -> list[tuple[str, str]]:
+    """``search_labels`` (``language<TAB>text`` lines) as (text, language), each once, in the lines' order."""
+    return [(text, language) for language, _, text in (line.partition("\t") for line in sorted(set(lines.split("\n"))))]
+
+
+def _term_rank(term: str, query: str, words: list[str] | None = None) -> float:
+    if words is not None and term.isascii() and not _HAS_APOSTROPHE(term):
+        # (an ASCII term without apostrophes holds a query word as normalised iff its lowercase does)
+        lower = term.lower()
+        if not all(word in lower for word in words):
+            return 0.0
     normal = normalize(term)
     if normal == query:
         return EXACT
@@ -360,19 +376,26 @@ def _term_rank(term: str, query: str) -> float:
     return 0.0
 
 
-def snippet(spec: SearchType, obj: models.Model, query: str) -> Snippet:
-    """Where ``query`` (normalised) matched ``obj``: see the module docstring."""
+_HAS_APOSTROPHE = re.compile(f"[{APOSTROPHES}]").search
+
+
+def snippet(spec: SearchType, obj: models.Model, query: str, reader: str | None = None) -> Snippet:
+    """Where ``query`` (normalised) matched ``obj`` for a reader of ``reader`` (default: the active
+    language): see the module docstring."""
     named = _name_terms(spec, obj)
-    terms = [term for term, _ in named]
-    slug = len(terms) - 1 if spec.name_fields[-1] == "slug" else -1
+    slug = len(named) - 1 if spec.name_fields[-1] == "slug" else -1
     # The best match; of those, one in the reader's language, a name rather than the slug, then the shortest.
-    reader = active_language()
-    ranked = [
-        (_term_rank(term, query), language == reader, i != slug, -len(term), -i, term)
-        for i, (term, language) in enumerate(named)
-    ]
-    rank, *_, term = max(ranked, default=(0.0, False, False, 0, 0, ""))
-    if rank > 0:
+    reader = reader or active_language()
+    words = query.split(" ") if query.isascii() else None
+    best = None
+    for i, (term, language) in enumerate(named):
+        rank = _term_rank(term, query, words) if words is not None or not term.isascii() else 0.0
+        if rank:
+            key = (rank, language == reader, i != slug, -len(term), -i)
+            if best is None or key > best[0]:
+                best = (key, term)
+    if best is not None:
+        rank, term = best[0][0], best[1]
         spans = _phrase_spans(term, query) if rank >= SUBSTRING else _word_spans(term, query)
         if spans:
             return Snippet(term, spans)
@@ -384,7 +407,7 @@ def snippet(spec: SearchType, obj: models.Model, query: str) -> Snippet:
         spans = _phrase_spans(text, query) or _word_spans(text, query, stems=True)
         if spans:
             return Snippet(text, spans)
-    near = _near_miss(terms, query)
+    near = _near_miss([term for term, _ in named], query)
     if near is not None:
         return Snippet(*near)
     return Snippet(_clean(display(obj)), [])
