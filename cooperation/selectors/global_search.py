@@ -94,6 +94,7 @@ NEAR_MISS_MIN_LENGTH = 4  # shorter queries share trigrams with too many names
 MAX_QUERY_LENGTH = 200
 MAX_MATCHES = 200  # PostgreSQL: rows read per way of matching and type (see "Bounded work")
 SUBSTRING_WAY = "_substring"  # the statement's CTE of the names containing the query
+NAMES_KEPT = 4096  # records whose names, normalised for snippets, a process keeps (a few MB)
 APOSTROPHES = "'\u2019\u02bc`\u00b4"  # dropped inside words by normalize(); migration 0007 indexes text without them
 
 
@@ -343,28 +344,33 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _name_terms(spec: SearchType, obj: models.Model) -> list[tuple[str, str]]:
-    """The record's names as written, each with its language: its own name fields (English),
-    its labels, its slug last (no language)."""
-    own = [(getattr(obj, field), "" if field == "slug" else CANONICAL) for field in spec.name_fields]
-    labels = _labels(getattr(obj, "search_labels", None) or "")
-    terms = [*own[:-1], *labels, own[-1]] if spec.name_fields[-1] == "slug" else [*own, *labels]
+def _name_terms(spec: SearchType, obj: models.Model) -> tuple[tuple[str, str, str], ...]:
+    """The record's names as a snippet shows them (``_clean``), each normalised and with its language:
+    its own name fields (English), its labels, its slug last (no language)."""
+    own = tuple(getattr(obj, field) for field in spec.name_fields)
+    return _names(own, spec.name_fields[-1] == "slug", getattr(obj, "search_labels", None) or "")
+
+
+@lru_cache(maxsize=NAMES_KEPT)
+def _names(own: tuple[str, ...], slug_last: bool, labels: str) -> tuple[tuple[str, str, str], ...]:
+    """``_name_terms`` of a record's own name fields and ``search_labels`` (``language<TAB>text`` lines).
+
+    Kept per process (a pure function of its arguments): a page's snippets then normalise only the
+    names of records no recent page showed."""
+    lines = sorted(set(labels.split("\n")))
+    labelled = [(text, language) for language, _, text in (line.partition("\t") for line in lines)]
+    fields = [(term, CANONICAL) for term in own]
+    if slug_last:
+        fields[-1] = (own[-1], "")
+        terms = [*fields[:-1], *labelled, fields[-1]]
+    else:
+        terms = [*fields, *labelled]
     cleaned = [(_clean(term), language) for term, language in terms if term]
-    return [(term, language) for term, language in cleaned if term]
+    return tuple((term, normalize(term), language) for term, language in cleaned if term)
 
 
-def _labels(lines: str) -> list[tuple[str, str]]:
-    """``search_labels`` (``language<TAB>text`` lines) as (text, language), each once, in the lines' order."""
-    return [(text, language) for language, _, text in (line.partition("\t") for line in sorted(set(lines.split("\n"))))]
-
-
-def _term_rank(term: str, query: str, words: list[str] | None = None) -> float:
-    if words is not None and term.isascii() and not _HAS_APOSTROPHE(term):
-        # (an ASCII term without apostrophes holds a query word as normalised iff its lowercase does)
-        lower = term.lower()
-        if not all(word in lower for word in words):
-            return 0.0
-    normal = normalize(term)
+def _term_rank(normal: str, query: str) -> float:
+    """How a name, normalised, matches the query."""
     if normal == query:
         return EXACT
     if normal.startswith(query):
@@ -376,9 +382,6 @@ def _term_rank(term: str, query: str, words: list[str] | None = None) -> float:
     return 0.0
 
 
-_HAS_APOSTROPHE = re.compile(f"[{APOSTROPHES}]").search
-
-
 def snippet(spec: SearchType, obj: models.Model, query: str, reader: str | None = None) -> Snippet:
     """Where ``query`` (normalised) matched ``obj`` for a reader of ``reader`` (default: the active
     language): see the module docstring."""
@@ -386,10 +389,9 @@ def snippet(spec: SearchType, obj: models.Model, query: str, reader: str | None 
     slug = len(named) - 1 if spec.name_fields[-1] == "slug" else -1
     # The best match; of those, one in the reader's language, a name rather than the slug, then the shortest.
     reader = reader or active_language()
-    words = query.split(" ") if query.isascii() else None
     best = None
-    for i, (term, language) in enumerate(named):
-        rank = _term_rank(term, query, words) if words is not None or not term.isascii() else 0.0
+    for i, (term, normal, language) in enumerate(named):
+        rank = _term_rank(normal, query)
         if rank:
             key = (rank, language == reader, i != slug, -len(term), -i)
             if best is None or key > best[0]:
@@ -407,7 +409,7 @@ def snippet(spec: SearchType, obj: models.Model, query: str, reader: str | None 
         spans = _phrase_spans(text, query) or _word_spans(text, query, stems=True)
         if spans:
             return Snippet(text, spans)
-    near = _near_miss([term for term, _ in named], query)
+    near = _near_miss([term for term, _, _ in named], query)
     if near is not None:
         return Snippet(*near)
     return Snippet(_clean(display(obj)), [])
