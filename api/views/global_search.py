@@ -128,6 +128,7 @@ class SearchResultSerializer(serializers.Serializer):
         super().__init__(*args, **kwargs)
         self._list_urls: dict = {}
         self._language: str | None = None
+        self._shown = list(self._declared_fields)  # the fields' names, without deep-copying the fields
         request = self.context.get("request")
         if request is not None:
             self._apply_shape(request)
@@ -151,10 +152,10 @@ class SearchResultSerializer(serializers.Serializer):
 
     def to_representation(self, hit: Hit) -> dict:
         """What DRF's fields give (``VALUES``), without their per-field machinery: 50 hits a page."""
-        return {name: VALUES[name](self, hit) for name in self.fields}
+        return {name: VALUES[name](self, hit) for name in self._shown}
 
     def _apply_shape(self, request) -> None:
-        names = set(self.fields)
+        names = set(self._shown)
         expand = csv_param(request, "expand")
         if expand:
             self._reject("expand", _("Nothing to expand in search results: {fields}.").format(fields=", ".join(expand)))
@@ -162,8 +163,10 @@ class SearchResultSerializer(serializers.Serializer):
         for param, wanted in (("fields", only), ("omit", omit)):
             if wanted - names:
                 self._reject(param, unknown_fields_detail(param, wanted - names, ", ".join(sorted(names))))
-        for name in (names - only if only else set()) | (omit & names):
+        dropped = (names - only if only else set()) | (omit & names)
+        for name in dropped:
             self.fields.pop(name)
+        self._shown = [name for name in self._shown if name not in dropped]
 
     @staticmethod
     def _reject(param: str, detail: str) -> None:
@@ -247,8 +250,8 @@ class SearchView(ContractMixin, APIView):
         data = SearchQueryForm.parse(request)
         paginator = self.pagination_class()
         limit, offset = paginator.get_limit(request), paginator.get_offset(request)
-        serializer = SearchResultSerializer(many=True, context={"request": request, "view": self})
+        serializer = SearchResultSerializer(context={"request": request, "view": self})  # (one, for every hit)
         page = search(GlobalSearchQuery(data["q"], data["type__in"] or TYPE_NAMES, offset, limit))
         paginator.request, paginator.limit, paginator.offset = request, limit, offset
         paginator.count, paginator.count_exact = page.count, page.count_exact
-        return paginator.get_paginated_response(serializer.to_representation(page.hits))
+        return paginator.get_paginated_response([serializer.to_representation(hit) for hit in page.hits])
