@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 from urllib.parse import quote
 
@@ -48,6 +49,7 @@ COUNT_EXACT_HELP = (
     "summaries and near misses are not sought). Narrow the query (more words, `type__in`) for an exact answer. "
     "SQLite reads and counts every match."
 )
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~/-]*").fullmatch  # what ``quote`` leaves as it is
 SNIPPET_CONTEXT = 60  # characters of context shown either side of a match
 ELLIPSIS = "…"
 
@@ -142,7 +144,8 @@ class SearchResultSerializer(serializers.Serializer):
             resource = resource_for(model)
             found = self._list_urls[model] = (list_url(resource, self.context.get("request")), resource.has_slug)
         prefix, has_slug = found
-        return f"{prefix}{quote(str(hit.obj.slug if has_slug else hit.obj.pk))}/"
+        key = str(hit.obj.slug if has_slug else hit.obj.pk)
+        return f"{prefix}{key if _URL_SAFE(key) else quote(key)}/"
 
     def language(self) -> str:
         """The active language, read once per response."""

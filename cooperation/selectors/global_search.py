@@ -369,19 +369,6 @@ def _names(own: tuple[str, ...], slug_last: bool, labels: str) -> tuple[tuple[st
     return tuple((term, normalize(term), language) for term, language in cleaned if term)
 
 
-def _term_rank(normal: str, query: str) -> float:
-    """How a name, normalised, matches the query."""
-    if normal == query:
-        return EXACT
-    if normal.startswith(query):
-        return PREFIX
-    if query in normal:
-        return SUBSTRING
-    if all(word in normal for word in query.split(" ")):
-        return TEXT  # every word, in another order (PostgreSQL full-text over the names)
-    return 0.0
-
-
 def snippet(spec: SearchType, obj: models.Model, query: str, reader: str | None = None) -> Snippet:
     """Where ``query`` (normalised) matched ``obj`` for a reader of ``reader`` (default: the active
     language): see the module docstring."""
@@ -389,13 +376,21 @@ def snippet(spec: SearchType, obj: models.Model, query: str, reader: str | None 
     slug = len(named) - 1 if spec.name_fields[-1] == "slug" else -1
     # The best match; of those, one in the reader's language, a name rather than the slug, then the shortest.
     reader = reader or active_language()
+    words = query.split(" ")
+    several = len(words) > 1  # (one word is in a name exactly when the query is)
     best = None
     for i, (term, normal, language) in enumerate(named):
-        rank = _term_rank(normal, query)
-        if rank:
-            key = (rank, language == reader, i != slug, -len(term), -i)
-            if best is None or key > best[0]:
-                best = (key, term)
+        # The name's tier: equal to the query, starting with it, containing it, or (PostgreSQL
+        # full-text over the names) holding every word of it in another order.
+        if query in normal:
+            rank = EXACT if normal == query else PREFIX if normal.startswith(query) else SUBSTRING
+        elif several and all(word in normal for word in words):
+            rank = TEXT
+        else:
+            continue
+        key = (rank, language == reader, i != slug, -len(term), -i)
+        if best is None or key > best[0]:
+            best = (key, term)
     if best is not None:
         rank, term = best[0][0], best[1]
         spans = _phrase_spans(term, query) if rank >= SUBSTRING else _word_spans(term, query)
