@@ -203,12 +203,18 @@ def _statement_for(request: search.GlobalSearchQuery, alias: str) -> tuple[tuple
     return types, sql, parameters(request.normalized, words, request.offset, request.limit)
 
 
+def statement_and_parameters(request: search.GlobalSearchQuery, alias: str) -> tuple[str, dict]:
+    """The statement for the request (with ``%(name)s`` placeholders) and its parameters."""
+    _, sql, params = _statement_for(request, alias)
+    return sql, params
+
+
 def composed(request: search.GlobalSearchQuery, alias: str) -> str:
     """The statement with its values written in, as it runs (for ``EXPLAIN``)."""
     _, sql, params = _statement_for(request, alias)
     connection = connections[alias]
     connection.ensure_connection()
-    return _compose(connection, sql, params)
+    return compose(connection, sql, params)
 
 
 _PLACEHOLDER = re.compile(r"%(?:%|\((\w+)\)s)")
@@ -231,7 +237,7 @@ def _pieces(sql: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(texts), tuple(names)
 
 
-def _compose(connection, sql: str, params: dict) -> str:
+def compose(connection, sql: str, params: dict) -> str:
     """The statement with its values written in as psycopg writes them (``compose_sql``), without
     psycopg parsing the statement's 13 kB on every request (it keeps only statements up to 4 kB parsed)."""
     texts, names = _pieces(sql)
@@ -295,7 +301,7 @@ def _run(connection, sql: str, params: dict) -> list[tuple]:
             plans.prepared.move_to_end(key)
             cursor.execute(f"EXECUTE {name}")
             return cursor.fetchall()
-        text = _compose(connection, sql, params)  # (run without parameters: psycopg sends it as it is)
+        text = compose(connection, sql, params)  # (run without parameters: psycopg sends it as it is)
         if plans.failed or not plans.seen_enough(key):
             cursor.execute(text)
             return cursor.fetchall()

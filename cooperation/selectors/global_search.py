@@ -369,6 +369,11 @@ def _names(own: tuple[str, ...], slug_last: bool, labels: str) -> tuple[tuple[st
     return tuple((term, normalize(term), language) for term, language in cleaned if term)
 
 
+def forget_names() -> None:
+    """Empty the names kept for snippets (tests)."""
+    _names.cache_clear()
+
+
 def snippet(spec: SearchType, obj: models.Model, query: str, reader: str | None = None) -> Snippet:
     """Where ``query`` (normalised) matched ``obj`` for a reader of ``reader`` (default: the active
     language): see the module docstring."""
