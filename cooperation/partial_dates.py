@@ -33,6 +33,7 @@ class Precision(models.TextChoices):
     YEAR = "year", _("year")
 
 
+PRECISIONS = tuple(Precision.values)  # (a tuple: ``in`` compares members and strings by value)
 _ISO = re.compile(r"(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2}))?)?")
 
 
@@ -44,7 +45,7 @@ class PartialDate:
     precision: str
 
     def __post_init__(self) -> None:
-        if self.precision not in Precision.values:
+        if self.precision not in PRECISIONS:
             raise ValueError(f"unknown precision {self.precision!r}; use day, month or year")
         if self.precision in (Precision.MONTH, Precision.YEAR) and self.start.day != 1:
             raise ValueError(f"a {self.precision}-precision date must start on day 1, got {self.start}")
@@ -93,7 +94,7 @@ class PartialDate:
 
 def end_of(start: dt.date | None, precision: str) -> dt.date | None:
     """The last covered day for a stored start and precision, or None if incomplete."""
-    if start is None or precision not in Precision.values:
+    if start is None or precision not in PRECISIONS:
         return None
     try:
         return PartialDate(start, precision).end

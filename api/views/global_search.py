@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from html import escape
 from urllib.parse import quote
 
 from django import forms
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -22,7 +23,7 @@ from api.core.resource_urls import list_url, resource_for
 from api.filtersets.base import invalid
 from api.serializers.base import csv_param, unknown_fields_detail
 from api.views.base import ContractMixin
-from cooperation.localization import display
+from cooperation.localization import active_language, display
 from cooperation.selectors import global_search as selector
 from cooperation.selectors.global_search import MAX_QUERY_LENGTH, TYPE_NAMES, GlobalSearchQuery, Hit, Snippet, search
 
@@ -48,12 +49,15 @@ COUNT_EXACT_HELP = (
     "summaries and near misses are not sought). Narrow the query (more words, `type__in`) for an exact answer. "
     "SQLite reads and counts every match."
 )
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~/-]*").fullmatch  # what ``quote`` leaves as it is
 SNIPPET_CONTEXT = 60  # characters of context shown either side of a match
 ELLIPSIS = "…"
 
 
 def snippet_html(snippet: Snippet, context: int = SNIPPET_CONTEXT) -> str:
-    """The text around its first span, HTML-escaped, spans in ``<mark>``; cuts at word boundaries, shown by …."""
+    """The text around its first span, HTML-escaped, spans in ``<mark>``; cuts at word boundaries, shown by ….
+
+    (``html.escape``: what ``django.utils.html.escape`` returns, without its lazy-string and safe-string wrapping.)"""
     text, spans = snippet.text, snippet.spans
     if not spans:
         end = min(len(text), 2 * context)
@@ -125,6 +129,8 @@ class SearchResultSerializer(serializers.Serializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._list_urls: dict = {}
+        self._language: str | None = None
+        self._shown = list(self._declared_fields)  # the fields' names, without deep-copying the fields
         request = self.context.get("request")
         if request is not None:
             self._apply_shape(request)
@@ -138,14 +144,21 @@ class SearchResultSerializer(serializers.Serializer):
             resource = resource_for(model)
             found = self._list_urls[model] = (list_url(resource, self.context.get("request")), resource.has_slug)
         prefix, has_slug = found
-        return f"{prefix}{quote(str(hit.obj.slug if has_slug else hit.obj.pk))}/"
+        key = str(hit.obj.slug if has_slug else hit.obj.pk)
+        return f"{prefix}{key if _URL_SAFE(key) else quote(key)}/"
+
+    def language(self) -> str:
+        """The active language, read once per response."""
+        if self._language is None:
+            self._language = active_language()
+        return self._language
 
     def to_representation(self, hit: Hit) -> dict:
         """What DRF's fields give (``VALUES``), without their per-field machinery: 50 hits a page."""
-        return {name: VALUES[name](self, hit) for name in self.fields}
+        return {name: VALUES[name](self, hit) for name in self._shown}
 
     def _apply_shape(self, request) -> None:
-        names = set(self.fields)
+        names = set(self._shown)
         expand = csv_param(request, "expand")
         if expand:
             self._reject("expand", _("Nothing to expand in search results: {fields}.").format(fields=", ".join(expand)))
@@ -153,8 +166,10 @@ class SearchResultSerializer(serializers.Serializer):
         for param, wanted in (("fields", only), ("omit", omit)):
             if wanted - names:
                 self._reject(param, unknown_fields_detail(param, wanted - names, ", ".join(sorted(names))))
-        for name in (names - only if only else set()) | (omit & names):
+        dropped = (names - only if only else set()) | (omit & names)
+        for name in dropped:
             self.fields.pop(name)
+        self._shown = [name for name in self._shown if name not in dropped]
 
     @staticmethod
     def _reject(param: str, detail: str) -> None:
@@ -167,7 +182,7 @@ VALUES = {
     "id": lambda serializer, hit: int(hit.obj.pk),
     "url": SearchResultSerializer.get_url,
     "slug": lambda serializer, hit: str(hit.obj.slug),
-    "display": lambda serializer, hit: display(hit.obj),
+    "display": lambda serializer, hit: display(hit.obj, serializer.language()),
     "score": lambda serializer, hit: float(hit.score),
     "snippet": lambda serializer, hit: snippet_html(hit.snippet),
 }
@@ -238,8 +253,8 @@ class SearchView(ContractMixin, APIView):
         data = SearchQueryForm.parse(request)
         paginator = self.pagination_class()
         limit, offset = paginator.get_limit(request), paginator.get_offset(request)
-        serializer = SearchResultSerializer(many=True, context={"request": request, "view": self})
+        serializer = SearchResultSerializer(context={"request": request, "view": self})  # (one, for every hit)
         page = search(GlobalSearchQuery(data["q"], data["type__in"] or TYPE_NAMES, offset, limit))
         paginator.request, paginator.limit, paginator.offset = request, limit, offset
         paginator.count, paginator.count_exact = page.count, page.count_exact
-        return paginator.get_paginated_response(serializer.to_representation(page.hits))
+        return paginator.get_paginated_response([serializer.to_representation(hit) for hit in page.hits])

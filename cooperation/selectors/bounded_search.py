@@ -30,7 +30,9 @@ shape and reused with the query's values as parameters.
   the connection (the same query, types and page) runs a plan PostgreSQL keeps for it
   (``PREPARE`` with the values written in: the plan the planner would make for them), and
   only the planning is saved: every request still reads the rows. ``PLANS_PER_CONNECTION``
-  bounds the plans kept (each holds some 2 MB of the server's memory, in the connection's backend).
+  bounds the plans kept: each holds some 2.1 MB of the server's memory in the connection's backend
+  (``pg_backend_memory_contexts``: 0.5 MB its source, 0.5 MB its query, 1 MB the plan), so 32 cost
+  up to some 67 MB per connection (three gunicorn workers: some 200 MB).
 
 ``tests/api/test_global_search.py`` checks every way can be an index scan.
 """
@@ -38,10 +40,12 @@ shape and reused with the query's values as parameters.
 from __future__ import annotations
 
 import itertools
+import re
 from collections import OrderedDict
 from functools import cache
 
 from django.db import connections
+from psycopg import sql as psycopg_sql
 
 from cooperation.selectors import global_search as search
 
@@ -52,7 +56,7 @@ NAMES_TIER = (  # a record's names tier, from its own names (``search_text``: on
 )
 PAGE = "_page"
 PREPARE_AFTER = 2  # a search is prepared on a connection the second time it runs there
-PLANS_PER_CONNECTION = 4  # the least recently used one is deallocated past that
+PLANS_PER_CONNECTION = 32  # the least recently used one is deallocated past that
 SEEN_PER_CONNECTION = 256  # searches remembered (not prepared) while they are counted
 
 
@@ -201,12 +205,50 @@ def _statement_for(request: search.GlobalSearchQuery, alias: str) -> tuple[tuple
     return types, sql, parameters(request.normalized, words, request.offset, request.limit)
 
 
+def statement_and_parameters(request: search.GlobalSearchQuery, alias: str) -> tuple[str, dict]:
+    """The statement for the request (with ``%(name)s`` placeholders) and its parameters."""
+    _, sql, params = _statement_for(request, alias)
+    return sql, params
+
+
 def composed(request: search.GlobalSearchQuery, alias: str) -> str:
-    """The statement with its values written in, as a prepared plan of it runs (for ``EXPLAIN``)."""
+    """The statement with its values written in, as it runs (for ``EXPLAIN``)."""
     _, sql, params = _statement_for(request, alias)
     connection = connections[alias]
     connection.ensure_connection()
-    return connection.ops.compose_sql(sql, params)
+    return compose(connection, sql, params)
+
+
+_PLACEHOLDER = re.compile(r"%(?:%|\((\w+)\)s)")
+
+
+@cache
+def _pieces(sql: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The statement's text around its ``%(name)s`` parameters (``%%`` read as ``%``), and their names."""
+    texts, names, piece, at = [], [], [], 0
+    for found in _PLACEHOLDER.finditer(sql):
+        piece.append(sql[at : found.start()])
+        at = found.end()
+        if found.group(1) is None:
+            piece.append("%")
+        else:
+            texts.append("".join(piece))
+            names.append(found.group(1))
+            piece = []
+    texts.append("".join(piece) + sql[at:])
+    return tuple(texts), tuple(names)
+
+
+def compose(connection, sql: str, params: dict) -> str:
+    """The statement with its values written in as psycopg writes them (``compose_sql``), without
+    psycopg parsing the statement's 13 kB on every request (it keeps only statements up to 4 kB parsed)."""
+    texts, names = _pieces(sql)
+    raw = connection.connection
+    literals = {name: psycopg_sql.Literal(value).as_string(raw) for name, value in params.items()}
+    out = [texts[0]]
+    for name, text in zip(names, texts[1:], strict=True):
+        out += [literals[name], text]
+    return "".join(out)
 
 
 def bounded_page(request: search.GlobalSearchQuery, alias: str) -> tuple[list[tuple], int, bool]:
@@ -261,14 +303,15 @@ def _run(connection, sql: str, params: dict) -> list[tuple]:
             plans.prepared.move_to_end(key)
             cursor.execute(f"EXECUTE {name}")
             return cursor.fetchall()
+        text = compose(connection, sql, params)  # (run without parameters: psycopg sends it as it is)
         if plans.failed or not plans.seen_enough(key):
-            cursor.execute(sql, params)
+            cursor.execute(text)
             return cursor.fetchall()
         commands = []
         while len(plans.prepared) >= PLANS_PER_CONNECTION:
             commands.append(f"DEALLOCATE {plans.prepared.popitem(last=False)[1]}")
         name = f"global_search_{next(plans.names)}"
-        commands += [f"PREPARE {name} AS {connection.ops.compose_sql(sql, params)}", f"EXECUTE {name}"]
+        commands += [f"PREPARE {name} AS {text}", f"EXECUTE {name}"]
         try:
             cursor.execute("; ".join(commands))  # one round trip, one statement in the query log
         except Exception:

@@ -94,6 +94,7 @@ NEAR_MISS_MIN_LENGTH = 4  # shorter queries share trigrams with too many names
 MAX_QUERY_LENGTH = 200
 MAX_MATCHES = 200  # PostgreSQL: rows read per way of matching and type (see "Bounded work")
 SUBSTRING_WAY = "_substring"  # the statement's CTE of the names containing the query
+NAMES_KEPT = 4096  # records whose names, normalised for snippets, a process keeps (a few MB)
 APOSTROPHES = "'\u2019\u02bc`\u00b4"  # dropped inside words by normalize(); migration 0007 indexes text without them
 
 
@@ -276,12 +277,16 @@ def search(request: GlobalSearchQuery) -> SearchPage:
     """One page of ranked results: on PostgreSQL one statement for every type (``bounded_search``); on
     SQLite one query per type, each returning at most ``offset + limit`` rows, merged here."""
     query, offset, limit = request.normalized, request.offset, request.limit
+    reader = active_language()
     alias = router.db_for_read(SEARCH_TYPES[request.types[0]].model) if request.types else "default"
     if connections[alias].vendor == "postgresql":
         from cooperation.selectors.bounded_search import bounded_page  # (it builds on this module)
 
         found, count, capped = bounded_page(request, alias)
-        hits = [Hit(name, obj, round(score, 3), snippet(SEARCH_TYPES[name], obj, query)) for name, obj, score in found]
+        hits = [
+            Hit(name, obj, round(score, 3), snippet(SEARCH_TYPES[name], obj, query, reader))
+            for name, obj, score in found
+        ]
         return SearchPage(count, hits, not capped)
     rows = []
     count = 0
@@ -292,7 +297,7 @@ def search(request: GlobalSearchQuery) -> SearchPage:
         rows += [(-obj.search_score, TYPE_NAMES.index(name), index, spec, obj) for index, obj in enumerate(found)]
     rows.sort(key=lambda row: row[:3])
     hits = [
-        Hit(spec.name, obj, round(obj.search_score, 3), snippet(spec, obj, query))
+        Hit(spec.name, obj, round(obj.search_score, 3), snippet(spec, obj, query, reader))
         for _, _, _, spec, obj in rows[offset : offset + limit]
     ]
     return SearchPage(count, hits, True)
@@ -303,7 +308,10 @@ def search(request: GlobalSearchQuery) -> SearchPage:
 
 def _clean(text: str) -> str:
     """The text as shown in a snippet: NFKC, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", text or "").split())
+    text = text or ""
+    if text.isascii():  # (NFKC leaves ASCII as it is)
+        return " ".join(text.split())
+    return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
 def _phrase_spans(text: str, query: str) -> list[tuple[int, int]]:
@@ -336,43 +344,60 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _name_terms(spec: SearchType, obj: models.Model) -> list[tuple[str, str]]:
-    """The record's names as written, each with its language: its own name fields (English),
-    its labels, its slug last (no language)."""
-    own = [(getattr(obj, field), "" if field == "slug" else CANONICAL) for field in spec.name_fields]
-    lines = sorted(set((getattr(obj, "search_labels", None) or "").split("\n")))
-    labels = [(text, language) for language, _, text in (line.partition("\t") for line in lines)]
-    terms = [*own[:-1], *labels, own[-1]] if spec.name_fields[-1] == "slug" else [*own, *labels]
+def _name_terms(spec: SearchType, obj: models.Model) -> tuple[tuple[str, str, str], ...]:
+    """The record's names as a snippet shows them (``_clean``), each normalised and with its language:
+    its own name fields (English), its labels, its slug last (no language)."""
+    own = tuple(getattr(obj, field) for field in spec.name_fields)
+    return _names(own, spec.name_fields[-1] == "slug", getattr(obj, "search_labels", None) or "")
+
+
+@lru_cache(maxsize=NAMES_KEPT)
+def _names(own: tuple[str, ...], slug_last: bool, labels: str) -> tuple[tuple[str, str, str], ...]:
+    """``_name_terms`` of a record's own name fields and ``search_labels`` (``language<TAB>text`` lines).
+
+    Kept per process (a pure function of its arguments): a page's snippets then normalise only the
+    names of records no recent page showed."""
+    lines = sorted(set(labels.split("\n")))
+    labelled = [(text, language) for language, _, text in (line.partition("\t") for line in lines)]
+    fields = [(term, CANONICAL) for term in own]
+    if slug_last:
+        fields[-1] = (own[-1], "")
+        terms = [*fields[:-1], *labelled, fields[-1]]
+    else:
+        terms = [*fields, *labelled]
     cleaned = [(_clean(term), language) for term, language in terms if term]
-    return [(term, language) for term, language in cleaned if term]
+    return tuple((term, normalize(term), language) for term, language in cleaned if term)
 
 
-def _term_rank(term: str, query: str) -> float:
-    normal = normalize(term)
-    if normal == query:
-        return EXACT
-    if normal.startswith(query):
-        return PREFIX
-    if query in normal:
-        return SUBSTRING
-    if all(word in normal for word in query.split(" ")):
-        return TEXT  # every word, in another order (PostgreSQL full-text over the names)
-    return 0.0
+def forget_names() -> None:
+    """Empty the names kept for snippets (tests)."""
+    _names.cache_clear()
 
 
-def snippet(spec: SearchType, obj: models.Model, query: str) -> Snippet:
-    """Where ``query`` (normalised) matched ``obj``: see the module docstring."""
+def snippet(spec: SearchType, obj: models.Model, query: str, reader: str | None = None) -> Snippet:
+    """Where ``query`` (normalised) matched ``obj`` for a reader of ``reader`` (default: the active
+    language): see the module docstring."""
     named = _name_terms(spec, obj)
-    terms = [term for term, _ in named]
-    slug = len(terms) - 1 if spec.name_fields[-1] == "slug" else -1
+    slug = len(named) - 1 if spec.name_fields[-1] == "slug" else -1
     # The best match; of those, one in the reader's language, a name rather than the slug, then the shortest.
-    reader = active_language()
-    ranked = [
-        (_term_rank(term, query), language == reader, i != slug, -len(term), -i, term)
-        for i, (term, language) in enumerate(named)
-    ]
-    rank, *_, term = max(ranked, default=(0.0, False, False, 0, 0, ""))
-    if rank > 0:
+    reader = reader or active_language()
+    words = query.split(" ")
+    several = len(words) > 1  # (one word is in a name exactly when the query is)
+    best = None
+    for i, (term, normal, language) in enumerate(named):
+        # The name's tier: equal to the query, starting with it, containing it, or (PostgreSQL
+        # full-text over the names) holding every word of it in another order.
+        if query in normal:
+            rank = EXACT if normal == query else PREFIX if normal.startswith(query) else SUBSTRING
+        elif several and all(word in normal for word in words):
+            rank = TEXT
+        else:
+            continue
+        key = (rank, language == reader, i != slug, -len(term), -i)
+        if best is None or key > best[0]:
+            best = (key, term)
+    if best is not None:
+        rank, term = best[0][0], best[1]
         spans = _phrase_spans(term, query) if rank >= SUBSTRING else _word_spans(term, query)
         if spans:
             return Snippet(term, spans)
@@ -384,7 +409,7 @@ def snippet(spec: SearchType, obj: models.Model, query: str) -> Snippet:
         spans = _phrase_spans(text, query) or _word_spans(text, query, stems=True)
         if spans:
             return Snippet(text, spans)
-    near = _near_miss(terms, query)
+    near = _near_miss([term for term, _, _ in named], query)
     if near is not None:
         return Snippet(*near)
     return Snippet(_clean(display(obj)), [])

@@ -457,10 +457,29 @@ def test_after_a_failed_prepare_the_connection_runs_searches_unprepared(monkeypa
     query = global_search.GlobalSearchQuery("lunar relay")
     bounded_search.bounded_page(query, "default")  # seen once: the next run prepares it
     with monkeypatch.context() as patch:
-        patch.setattr(connection.ops, "compose_sql", lambda sql, params: "SELECT 1 / 0")
+        patch.setattr(bounded_search, "compose", lambda connection, sql, params: "SELECT 1 / 0")
         with pytest.raises(DatabaseError), transaction.atomic():
             bounded_search.bounded_page(query, "default")
     expected = bounded_search.bounded_page(query, "default")
     with CaptureQueriesContext(connection) as ctx:
         assert bounded_search.bounded_page(query, "default")[1:] == expected[1:]
     assert [q["sql"] for q in ctx.captured_queries if "PREPARE" in q["sql"] or "EXECUTE" in q["sql"]] == []
+
+
+@postgres_only
+@pytest.mark.parametrize("q", ["lunar", "Chang'e 7", "100% back\\slash", "50%_x", "Рогозин", "深空", "o'neil d'arcy"])
+@pytest.mark.parametrize("types", [TYPE_NAMES, ("agreement",), ("person", "source")])
+def test_the_statement_is_written_as_psycopg_writes_it(q, types):
+    """``compose`` (pieces kept per statement) gives the text psycopg's ``compose_sql`` gives."""
+    connection.ensure_connection()
+    for offset, limit in ((0, 50), (40, 1000)):
+        request = global_search.GlobalSearchQuery(q, types, offset, limit)
+        sql, params = bounded_search.statement_and_parameters(request, "default")
+        assert bounded_search.compose(connection, sql, params) == connection.ops.compose_sql(sql, params)
+
+
+def test_snippets_are_the_same_whether_a_records_names_are_kept_or_not(api):
+    """Names kept per process (``_names``'s LRU) give the snippets computed afresh."""
+    first = api.get(URL, {"q": "lunar", "limit": 1000}).content
+    global_search.forget_names()
+    assert api.get(URL, {"q": "lunar", "limit": 1000}).content == first
