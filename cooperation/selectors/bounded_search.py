@@ -30,9 +30,7 @@ shape and reused with the query's values as parameters.
   the connection (the same query, types and page) runs a plan PostgreSQL keeps for it
   (``PREPARE`` with the values written in: the plan the planner would make for them), and
   only the planning is saved: every request still reads the rows. ``PLANS_PER_CONNECTION``
-  bounds the plans kept: each holds some 2.1 MB of the server's memory in the connection's backend
-  (``pg_backend_memory_contexts``: 0.5 MB its source, 0.5 MB its query, 1 MB the plan), so 32 cost
-  up to some 67 MB per connection (three gunicorn workers: some 200 MB).
+  bounds the plans kept (each holds some 2 MB of the server's memory, in the connection's backend).
 
 ``tests/api/test_global_search.py`` checks every way can be an index scan.
 """
@@ -56,7 +54,7 @@ NAMES_TIER = (  # a record's names tier, from its own names (``search_text``: on
 )
 PAGE = "_page"
 PREPARE_AFTER = 2  # a search is prepared on a connection the second time it runs there
-PLANS_PER_CONNECTION = 32  # the least recently used one is deallocated past that
+PLANS_PER_CONNECTION = 4  # the least recently used one is deallocated past that
 SEEN_PER_CONNECTION = 256  # searches remembered (not prepared) while they are counted
 
 
