@@ -10,6 +10,11 @@ so the lines table only finds candidates; the rank stays what ``search_text`` sa
 
 Only for a search that is the list's one filter, in the ranked order: with other filters,
 the one ordered scan of the matches (``LimitOffsetPagination.paginate_documents``) is kept.
+
+The query is written into the statements as a quoted literal, not a parameter: the page's
+statement is prepared after a few runs, and a generic plan, not knowing how common the
+query is, sorts every substring match (and rechecks every word that starts with it);
+with the literal, each query's plan is its own.
 """
 
 from __future__ import annotations
@@ -23,18 +28,21 @@ RANK = "-search_rank"
 BEYOND = "\U0010ffff"  # after any character of a normalised line (a noncharacter, never kept by ``normalize``)
 
 
-class TieredIds:
-    """A query of the page's ``pk``s (and one row past it), in ranked order, as ``Documents.page`` takes ``ids``."""
+class Statement:
+    """SQL without parameters, as ``Documents.page`` takes its ``ids`` and ``count`` queries."""
 
-    def __init__(self, model, sql: str, params: tuple):
-        self.model, self.sql, self.params = model, sql, params
+    def __init__(self, model, sql: str):
+        self.model, self.sql = model, sql
 
     def sql_with_params(self) -> tuple[str, tuple]:
-        return self.sql, self.params
+        return self.sql, ()
 
 
-def tiered_ids(queryset: QuerySet, query: str, offset: int, rows: int) -> TieredIds | None:
-    """The ``rows`` ranked matches of ``query`` from ``offset``, read tier by tier; None where that does not apply."""
+def tiered_page(
+    queryset: QuerySet, query: str, offset: int, rows: int, most: int
+) -> tuple[Statement, Statement] | None:
+    """The ``rows`` ranked matches of ``query`` from ``offset``, read tier by tier, and the matches up to ``most`` + 1
+    in no order (to count); None where that does not apply."""
     connection = connections[queryset.db]
     lines, record = NAME_LINES.get(queryset.model._meta.db_table, (None, None))
     ordering = list(queryset.query.order_by)
@@ -56,12 +64,20 @@ def tiered_ids(queryset: QuerySet, query: str, offset: int, rows: int) -> Tiered
         .extra(where=[among.format("line >= %s AND line < %s")], params=[query, query + BEYOND]),
         base.exclude(search_text__contains=f"\n{query}"),
     ]
-    parts, params = [], ()
+    parts = []
     for rank, tier in enumerate(tiers):
-        sql, tier_params = tier.values_list("pk", flat=True)[: offset + rows].query.sql_with_params()
+        sql = literal(tier.values_list("pk", flat=True)[: offset + rows])
         parts.append(
             f"SELECT {rank} AS _tier, _n, _t.pk FROM (SELECT pk, ROW_NUMBER() OVER () AS _n FROM ({sql}) _r(pk)) _t"
         )
-        params += tuple(tier_params)
-    sql = f"SELECT _u.pk FROM ({' UNION ALL '.join(parts)}) _u ORDER BY _u._tier, _u._n LIMIT %s OFFSET %s"
-    return TieredIds(queryset.model, sql, (*params, rows, offset))
+    ids = (
+        f"SELECT _u.pk FROM ({' UNION ALL '.join(parts)}) _u ORDER BY _u._tier, _u._n LIMIT {rows:d} OFFSET {offset:d}"
+    )
+    count = literal(queryset.values("pk").order_by()[: most + 1])
+    return Statement(queryset.model, ids), Statement(queryset.model, count)
+
+
+def literal(queryset: QuerySet) -> str:
+    """The queryset's SQL with its parameters quoted in, ``%`` doubled (the statement has parameters of its own)."""
+    sql, params = queryset.query.sql_with_params()
+    return connections[queryset.db].ops.compose_sql(sql, params).replace("%", "%%")
