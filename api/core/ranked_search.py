@@ -6,7 +6,8 @@ match (some 23,000 agreements for a common word at 100,000). Here each tier is r
 own, in the list's order, and stops after the page: the exact and prefix tiers through the
 narrow table of name lines (``cooperation.search_text.NAME_LINES``: one btree range), the
 substring tier, the rest, in the list's order. Each tier also tests ``search_text`` itself,
-so the lines table only finds candidates; the rank stays what ``search_text`` says.
+so the lines table only finds candidates; the rank stays what ``search_text`` says. The
+count, up to its cap in no order, reads the narrow copy of ``search_text``.
 
 Only for a search that is the list's one filter, in the ranked order: with other filters,
 the one ordered scan of the matches (``LimitOffsetPagination.paginate_documents``) is kept.
@@ -44,7 +45,7 @@ def tiered_page(
     """The ``rows`` ranked matches of ``query`` from ``offset``, read tier by tier, and the matches up to ``most`` + 1
     in no order (to count); None where that does not apply."""
     connection = connections[queryset.db]
-    lines, record = NAME_LINES.get(queryset.model._meta.db_table, (None, None))
+    lines, names, record = NAME_LINES.get(queryset.model._meta.db_table, (None, None, None))
     ordering = list(queryset.query.order_by)
     if connection.vendor != "postgresql" or lines is None or not ordering or ordering[0] != RANK:
         return None
@@ -73,7 +74,10 @@ def tiered_page(
     ids = (
         f"SELECT _u.pk FROM ({' UNION ALL '.join(parts)}) _u ORDER BY _u._tier, _u._n LIMIT {rows:d} OFFSET {offset:d}"
     )
-    count = literal(queryset.values("pk").order_by()[: most + 1])
+    pattern = f"%{connection.ops.prep_for_like_query(query)}%"
+    count = connection.ops.compose_sql(
+        f"SELECT {quote(record)} FROM {quote(names)} WHERE search_text LIKE %s LIMIT %s", [pattern, most + 1]
+    ).replace("%", "%%")
     return Statement(queryset.model, ids), Statement(queryset.model, count)
 
 
