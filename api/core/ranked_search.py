@@ -45,43 +45,66 @@ def tiered_page(
     """The ``rows`` ranked matches of ``query`` from ``offset``, read tier by tier, and the matches up to ``most`` + 1
     in no order (to count); None where that does not apply."""
     connection = connections[queryset.db]
-    lines, names, record = NAME_LINES.get(queryset.model._meta.db_table, (None, None, None))
-    ordering = list(queryset.query.order_by)
-    if connection.vendor != "postgresql" or lines is None or not ordering or ordering[0] != RANK:
+    tables = NAME_LINES.get(queryset.model._meta.db_table)
+    ordering = tuple(queryset.query.order_by)
+    if connection.vendor != "postgresql" or tables is None or not ordering or ordering[0] != RANK:
         return None
-    if len(queryset.query.where.children) != 1 or queryset.query.distinct:  # q filters alone
+    if not searched_alone(queryset) or any(term.lstrip("-") == RANK[1:] for term in ordering[1:]):
         return None
-    rest = ordering[1:]
-    if any(term.lstrip("-") == RANK[1:] for term in rest):
+    if connection.ops.prep_for_like_query(query) != query:  # (never, normalised: it goes into patterns as it is)
         return None
-    quote = connection.ops.quote_name
-    pk = f"{quote(queryset.model._meta.db_table)}.{quote(queryset.model._meta.pk.column)}"
-    among = f"{pk} IN (SELECT {quote(record)} FROM {quote(lines)} WHERE {{}})"
-    base = queryset.order_by(*rest)
-    tiers = [
-        base.filter(search_text__contains=f"\n{query}\n").extra(where=[among.format("line = %s")], params=[query]),
-        base.filter(search_text__contains=f"\n{query}")
-        .exclude(search_text__contains=f"\n{query}\n")
-        .extra(where=[among.format("line >= %s AND line < %s")], params=[query, query + BEYOND]),
-        base.exclude(search_text__contains=f"\n{query}"),
-    ]
+    key = (queryset.db, queryset.model, ordering)
+    if key not in _TEMPLATES:
+        if len(_TEMPLATES) >= MAX_TEMPLATES:
+            _TEMPLATES.clear()
+        _TEMPLATES[key] = templates(queryset.model, tables, ordering[1:], connection)
+    tiers, count = _TEMPLATES[key]
+    compose = connection.ops.compose_sql
     parts = []
-    for rank, tier in enumerate(tiers):
-        sql = literal(tier.values_list("pk", flat=True)[: offset + rows])
+    for rank, (sql, params) in enumerate(tiers):
+        params = [param.replace(SENTINEL, query) if isinstance(param, str) else param for param in params]
+        sql = compose(f"{sql} LIMIT %s", [*params, offset + rows]).replace("%", "%%")
         parts.append(
             f"SELECT {rank} AS _tier, _n, _t.pk FROM (SELECT pk, ROW_NUMBER() OVER () AS _n FROM ({sql}) _r(pk)) _t"
         )
     ids = (
         f"SELECT _u.pk FROM ({' UNION ALL '.join(parts)}) _u ORDER BY _u._tier, _u._n LIMIT {rows:d} OFFSET {offset:d}"
     )
-    pattern = f"%{connection.ops.prep_for_like_query(query)}%"
-    count = connection.ops.compose_sql(
-        f"SELECT {quote(record)} FROM {quote(names)} WHERE search_text LIKE %s LIMIT %s", [pattern, most + 1]
-    ).replace("%", "%%")
+    count = compose(count, [f"%{query}%", most + 1]).replace("%", "%%")
     return Statement(queryset.model, ids), Statement(queryset.model, count)
 
 
-def literal(queryset: QuerySet) -> str:
-    """The queryset's SQL with its parameters quoted in, ``%`` doubled (the statement has parameters of its own)."""
-    sql, params = queryset.query.sql_with_params()
-    return connections[queryset.db].ops.compose_sql(sql, params).replace("%", "%%")
+def searched_alone(queryset: QuerySet) -> bool:
+    """Whether the list's one filter is ``SearchBackend``'s (``search_text`` contains the query)."""
+    where = queryset.query.where
+    if len(where.children) != 1 or where.negated or queryset.query.distinct:
+        return False
+    lookup = where.children[0]
+    return getattr(lookup, "lookup_name", None) == "contains" and getattr(lookup.lhs, "target", None) == (
+        queryset.model._meta.get_field("search_text")
+    )
+
+
+def templates(model, tables: tuple[str, str, str], ordering: tuple[str, ...], connection):
+    """Each tier's SQL (its parameters hold ``SENTINEL`` where the query goes) and the count's, built once per
+    list order: building them with the ORM costs more than running them."""
+    lines, names, record = tables
+    quote = connection.ops.quote_name
+    pk = f"{quote(model._meta.db_table)}.{quote(model._meta.pk.column)}"
+    among = f"{pk} IN (SELECT {quote(record)} FROM {quote(lines)} WHERE {{}})"
+    base = model._base_manager.filter(search_text__contains=SENTINEL).order_by(*ordering)
+    exact, start = f"\n{SENTINEL}\n", f"\n{SENTINEL}"
+    tiers = [
+        base.filter(search_text__contains=exact).extra(where=[among.format("line = %s")], params=[SENTINEL]),
+        base.filter(search_text__contains=start)
+        .exclude(search_text__contains=exact)
+        .extra(where=[among.format("line >= %s AND line < %s")], params=[SENTINEL, SENTINEL + BEYOND]),
+        base.exclude(search_text__contains=start),
+    ]
+    tiers = [tier.values_list("pk", flat=True).query.sql_with_params() for tier in tiers]
+    return tiers, f"SELECT {quote(record)} FROM {quote(names)} WHERE search_text LIKE %s LIMIT %s"
+
+
+SENTINEL = "rankedsearchquery"  # stands for the query in the cached SQL (letters only: escaped as it is)
+MAX_TEMPLATES = 64  # models x orderings; cleared when full
+_TEMPLATES: dict = {}
