@@ -5,9 +5,10 @@ it, else 1, then orders by the list's order. Sorting every match by that reads e
 match (some 23,000 agreements for a common word at 100,000). Here each tier is read on its
 own, in the list's order, and stops after the page: the exact and prefix tiers through the
 narrow table of name lines (``cooperation.search_text.NAME_LINES``: one btree range), the
-substring tier, the rest, in the list's order. Each tier also tests ``search_text`` itself,
-so the lines table only finds candidates; the rank stays what ``search_text`` says. The
-count, up to its cap in no order, reads the narrow copy of ``search_text``.
+substring tier, the rest, in the list's order. The exact and prefix tiers read the lines
+alone (index-only: a prefix shared by 10,000 agreements never reads their rows), and the
+count, up to its cap in no order, reads the narrow copy of ``search_text``: both are kept
+by triggers in the same transaction as ``search_text`` (migration 0014).
 
 Only for a search that is the list's one filter, in the ranked order: with other filters,
 the one ordered scan of the matches (``LimitOffsetPagination.paginate_documents``) is kept.
@@ -92,14 +93,14 @@ def templates(model, tables: tuple[str, str, str], ordering: tuple[str, ...], co
     quote = connection.ops.quote_name
     pk = f"{quote(model._meta.db_table)}.{quote(model._meta.pk.column)}"
     among = f"{pk} IN (SELECT {quote(record)} FROM {quote(lines)} WHERE {{}})"
-    base = model._base_manager.filter(search_text__contains=SENTINEL).order_by(*ordering)
-    exact, start = f"\n{SENTINEL}\n", f"\n{SENTINEL}"
+    records = model._base_manager.order_by(*ordering)  # the exact and prefix tiers: from the lines alone
+    exact, prefix = among.format("line = %s"), among.format("line >= %s AND line < %s")
     tiers = [
-        base.filter(search_text__contains=exact).extra(where=[among.format("line = %s")], params=[SENTINEL]),
-        base.filter(search_text__contains=start)
-        .exclude(search_text__contains=exact)
-        .extra(where=[among.format("line >= %s AND line < %s")], params=[SENTINEL, SENTINEL + BEYOND]),
-        base.exclude(search_text__contains=start),
+        records.extra(where=[exact], params=[SENTINEL]),
+        records.extra(where=[prefix, f"NOT ({exact})"], params=[SENTINEL, SENTINEL + BEYOND, SENTINEL]),
+        model._base_manager.filter(search_text__contains=SENTINEL)
+        .exclude(search_text__contains=f"\n{SENTINEL}")
+        .order_by(*ordering),
     ]
     tiers = [tier.values_list("pk", flat=True).query.sql_with_params() for tier in tiers]
     return tiers, f"SELECT {quote(record)} FROM {quote(names)} WHERE search_text LIKE %s LIMIT %s"
