@@ -17,6 +17,13 @@ from django.utils.translation import gettext_lazy as _
 
 from cooperation.localized_names import LocalizedNamesModel
 
+# PostgreSQL only (migration 0014), by the table of the records: the narrow table of their name lines
+# (``search_text`` split at its newlines, one row a line), the narrow copy of their ``search_text``, and
+# the column of the record's id in both. Triggers keep them in the same transaction as ``search_text``.
+NAME_LINES = {
+    "cooperation_agreement": ("cooperation_agreement_name_line", "cooperation_agreement_names", "agreement_id")
+}
+
 _APOSTROPHES = re.compile("['\u2019\u02bc`\u00b4]")  # apostrophe, right single quote, modifier apostrophe, grave, acute
 _SEPARATORS = re.compile(r"[\W_]+", re.UNICODE)
 

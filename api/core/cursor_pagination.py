@@ -50,10 +50,10 @@ class ListPagination(LimitOffsetPagination):
         page = rows[: self.limit]
         return page[::-1] if self.cursor.backward else page
 
-    def paginate_documents(self, queryset, request, documents, references=()) -> RawJSON | None:
+    def paginate_documents(self, queryset, request, documents, references=(), search=None) -> RawJSON | None:
         mode = self.position(request, queryset)
         if mode is None:
-            return super().paginate_documents(queryset, request, documents, references)
+            return super().paginate_documents(queryset, request, documents, references, search)
         terms, self.cursor = mode
         self.request, self.limit, self.count, self.count_exact = request, self.get_limit(request), None, False
         ids = beyond(queryset, terms, self.cursor, self.limit + 1, ("pk", *(term.name for term in terms)))

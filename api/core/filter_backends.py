@@ -62,6 +62,7 @@ class SearchBackend(BaseFilterBackend):
         if not query:
             detail = _("q must contain at least one letter or digit.")
             raise ApiError(400, "invalid_parameter", detail, [{"field": "q", "code": "invalid", "detail": detail}])
+        view.search_query = query  # (a ranked page may read tier by tier: ``api.core.ranked_search``)
         return queryset.filter(search_text__contains=query).annotate(
             search_rank=Case(
                 When(search_text__contains=f"\n{query}\n", then=Value(3.0)),

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from api.core import counting
 from api.core.exceptions import ApiError
+from api.core.ranked_search import tiered_page
 from api.renderers.json import RawJSON
 
 # offset + limit must fit a bigint: PostgreSQL refuses a larger OFFSET or LIMIT (a 500, not an empty page).
@@ -55,7 +56,7 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
             return []
         return list(queryset[self.offset : self.offset + self.limit])
 
-    def paginate_documents(self, queryset, request, documents, references=()) -> RawJSON | None:
+    def paginate_documents(self, queryset, request, documents, references=(), search=None) -> RawJSON | None:
         """The page's records, as ``documents`` renders them, with the bounded total: one statement.
 
         Filtered lists count the page's own scan: every match up to the cap, in order, of
@@ -66,6 +67,9 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         ``window``). Past the cap a filtered list asks the planner for its estimate: a
         second statement, only then (``api.core.counting``).
 
+        A ranked search (``search``, the normalised ``q``) that is the list's one filter reads
+        its page tier by tier and stops there (``api.core.ranked_search``), counted apart.
+
         The existence of the related records the filters name (``references``) is checked
         in the same statement; None when one of them does not exist.
         """
@@ -74,20 +78,22 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         most = counting.cap(self.offset, self.limit)
         table = counting.whole_table(queryset)
         window = None
-        if queryset.query.distinct or table is not None:
+        tiered = tiered_page(queryset, search, self.offset, self.limit + 1, most) if search else None
+        if tiered is not None or queryset.query.distinct or table is not None:
             # One row past the page: a page that is not full tells the total (offset + its rows), and so
             # does a full one past the bound with a record after it (offset + limit + 1, the cap + 1):
             # then nothing is counted, and a deep page reads the ordering's index once, not also the count's.
-            ids = queryset.values_list("pk", flat=True)[self.offset : self.offset + self.limit + 1]
+            ids = queryset.values_list("pk", flat=True)[self.offset : self.offset + self.limit + 1].query
             count = queryset.values("pk").order_by()[: most + 1].query
+            ids, count = tiered or (ids, count)
             settles = self.limit + 1 if self.offset + self.limit >= most else self.limit
             rows, window = None, (self.offset, self.limit, settles)
         else:
-            ids = queryset.values_list("pk", flat=True)[: most + 1]
+            ids = queryset.values_list("pk", flat=True)[: most + 1].query
             count, rows = None, (self.offset, self.limit)
         checks = [reference.count_sql() for reference in references]
         total, statistic, results, found = documents.page(
-            ids.query, checks, count=count, rows=rows, table=table, window=window
+            ids, checks, count=count, rows=rows, table=table, window=window
         )
         if found != [reference.expected for reference in references]:
             return None

@@ -142,7 +142,9 @@ class ReadOnlyResourceViewSet(
             return super().list(request, *args, **kwargs)
         self.defer_existence = True  # checked in the page's statement, not a query each (FilterBackend)
         queryset = self.filter_queryset(self.queryset.all())
-        results = self.paginator.paginate_documents(queryset, request, documents, self.deferred_references)
+        results = self.paginator.paginate_documents(
+            queryset, request, documents, self.deferred_references, getattr(self, "search_query", None)
+        )
         if results is None:  # a named record does not exist: the checked filters say which (400)
             self.defer_existence = False
             return super().list(request, *args, **kwargs)
