@@ -40,9 +40,11 @@ from __future__ import annotations
 import itertools
 import re
 from collections import OrderedDict
+from contextlib import nullcontext
 from functools import cache
 
-from django.db import connections
+from django.db import ProgrammingError, connections, transaction
+from psycopg import errors
 from psycopg import sql as psycopg_sql
 
 from cooperation.selectors import global_search as search
@@ -299,8 +301,16 @@ def _run(connection, sql: str, params: dict) -> list[tuple]:
         name = plans.prepared.get(key)
         if name is not None:
             plans.prepared.move_to_end(key)
-            cursor.execute(f"EXECUTE {name}")
-            return cursor.fetchall()
+            try:
+                with transaction.atomic(using=connection.alias) if connection.in_atomic_block else nullcontext():
+                    cursor.execute(f"EXECUTE {name}")
+                return cursor.fetchall()
+            except ProgrammingError as exc:
+                if not isinstance(exc.__cause__, errors.InvalidSqlStatementName):
+                    raise
+                # Gone from the session: psycopg sends DEALLOCATE ALL for its own prepared statements after a
+                # ROLLBACK, DROP or ALTER on the connection, which takes every plan kept here with them.
+                plans.prepared.clear()
         text = compose(connection, sql, params)  # (run without parameters: psycopg sends it as it is)
         if plans.failed or not plans.seen_enough(key):
             cursor.execute(text)

@@ -6,7 +6,7 @@ Every response is also checked against ``openapi.yaml`` by the ``api`` client.
 from pathlib import Path
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from cooperation.models import Label, Mission, Organization, Person, Source
@@ -403,6 +403,31 @@ def test_a_search_repeated_on_a_connection_runs_its_prepared_plan_and_sees_every
     assert ("mission", "solar-probe-z") in keys(results(api, q="solar probe"))
     probe.delete()
     assert api.get(URL, params).json() == first
+
+
+@postgres_only
+@pytest.mark.parametrize("how", ["DEALLOCATE ALL", "ROLLBACK"])
+def test_plans_the_driver_deallocated_are_made_again(api, how):
+    """psycopg deallocates every prepared statement of a session after a ROLLBACK (or DROP, ALTER): the kept plans
+    go with them, and the next search runs unprepared, then is prepared again, with the same answer."""
+    params = {"q": "lunar", "limit": 1000}
+    first = api.get(URL, params).json()
+    for _ in range(bounded_search.PREPARE_AFTER):
+        assert api.get(URL, params).json() == first
+    if how == "ROLLBACK":
+        connection.ensure_connection()
+        with connection.connection.cursor() as raw:
+            raw.execute("SELECT 1", prepare=True)  # psycopg holds a prepared statement, so it clears on ROLLBACK
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Mission.objects.create(name="Duplicate", slug="lunar-probe-y", kind="orbiter", status="planned")
+            Mission.objects.create(name="Duplicate", slug="lunar-probe-y", kind="orbiter", status="planned")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")
+    for _ in range(bounded_search.PREPARE_AFTER + 1):
+        with CaptureQueriesContext(connection) as ctx:
+            assert api.get(URL, params).json() == first
+    assert any(q["sql"].startswith("EXECUTE global_search_") for q in ctx.captured_queries)
 
 
 @postgres_only
