@@ -321,9 +321,17 @@ def _run(connection, sql: str, params: dict) -> list[tuple]:
         name = f"global_search_{next(plans.names)}"
         commands += [f"PREPARE {name} AS {text}", f"EXECUTE {name}"]
         try:
-            cursor.execute("; ".join(commands))  # one round trip, one statement in the query log
+            with transaction.atomic(using=connection.alias) if connection.in_atomic_block else nullcontext():
+                cursor.execute("; ".join(commands))  # one round trip, one statement in the query log
+        except ProgrammingError as exc:
+            if not isinstance(exc.__cause__, errors.InvalidSqlStatementName):
+                plans.failed = True  # (at most one plan is left behind on the connection, until it closes)
+                raise
+            plans.prepared.clear()  # the oldest plan went with psycopg's DEALLOCATE ALL: the others too
+            cursor.execute(text)
+            return cursor.fetchall()
         except Exception:
-            plans.failed = True  # (at most one plan is left behind on the connection, until it closes)
+            plans.failed = True
             raise
         while cursor.description is None and cursor.nextset():
             pass  # to the EXECUTE's rows
