@@ -34,6 +34,7 @@ from django.db.models import Func, Q, Value
 
 from api.core.exceptions import ApiError
 from api.core.fields import MAX_ID
+from api.sql.expressions import RowAfter
 
 PARAM = "cursor"
 START, END = "start", "end"
@@ -257,32 +258,10 @@ def _after_rest(terms: list[Term], key: tuple, backward: bool, connection) -> Q:
     return condition
 
 
-class RowBeyond(Func):
-    """``ROW(columns) > ROW(values)`` (``<`` travelling down): rows strictly beyond a key on every term at once.
-
-    For terms of one direction and no NULLs this is the nested ``a > x OR (a = x AND (b > y OR ...))``
-    in one condition, which PostgreSQL's btree serves as it is, and the ORM builds in one step.
-    """
-
-    output_field = models.BooleanField()
-
-    def __init__(self, columns: list, values: list, down: bool):
-        self.width, self.operator = len(columns), "<" if down else ">"
-        super().__init__(*columns, *values)
-
-    def as_sql(self, compiler, connection, **extra):
-        parts, params = [], []
-        for expression in self.source_expressions:
-            sql, found = compiler.compile(expression)
-            parts.append(sql)
-            params += found
-        left, right = ", ".join(parts[: self.width]), ", ".join(parts[self.width :])
-        return f"(ROW({left}) {self.operator} ROW({right}))", params
-
-
 def _row_beyond(terms: list[Term], key: tuple, backward: bool, connection) -> Q | None:
-    """``RowBeyond`` for the key, where it means what ``_after_rest`` writes: on PostgreSQL, with every term in
-    the lead's direction, no value of the key NULL and no term after the lead nullable; else None."""
+    """``ROW(columns) > ROW(values)`` (``<`` travelling down) for the key, where it means what ``_after_rest``
+    writes: on PostgreSQL, with every term in the lead's direction, no value of the key NULL and no term after
+    the lead nullable; else None. PostgreSQL's btree serves the row comparison as its index condition."""
     lead = terms[0]
     if connection.vendor != "postgresql" or any(value is None for value in key):
         return None
@@ -290,7 +269,7 @@ def _row_beyond(terms: list[Term], key: tuple, backward: bool, connection) -> Q 
         return None
     columns = [models.F(term.name) for term in terms]
     values = [_value(term, value, connection) for term, value in zip(terms, key, strict=True)]
-    return Q(RowBeyond(columns, values, down=lead.descending != backward))
+    return Q(RowAfter(columns, values, before=lead.descending != backward))
 
 
 def _or(a: Q | None, b: Q | None) -> Q | None:

@@ -392,12 +392,15 @@ def country_codes(path: str) -> Case:
 
 
 class RowAfter(Func):
-    """``ROW(left...) > ROW(right...)``: Python's tuple comparison, as ``max(..., key=...)`` ranks."""
+    """``ROW(left...) > ROW(right...)``: Python's tuple comparison, as ``max(..., key=...)`` ranks.
+
+    ``before=True`` writes ``<`` instead: rows strictly before on every term at once.
+    """
 
     output_field = models.BooleanField()
 
-    def __init__(self, left: list, right: list):
-        self.width = len(left)
+    def __init__(self, left: list, right: list, before: bool = False):
+        self.width, self.operator = len(left), "<" if before else ">"
         super().__init__(*left, *right)
 
     def as_sql(self, compiler, connection, **extra):
@@ -407,7 +410,7 @@ class RowAfter(Func):
             parts.append(sql)
             params += found
         left, right = ", ".join(parts[: self.width]), ", ".join(parts[self.width :])
-        return f"(ROW({left}) > ROW({right}))", params
+        return f"(ROW({left}) {self.operator} ROW({right}))", params
 
 
 def _precision_rank(expression) -> Func:
