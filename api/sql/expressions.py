@@ -50,10 +50,9 @@ class ToChar(Func):
 class Timestamp(Func):
     """A timestamp as DRF writes it: ISO 8601 in UTC, microseconds only when non-zero, then ``Z``."""
 
+    # One TO_CHAR with the microseconds, which are dropped when zero: ``.000000Z`` can only be the end.
     template = (
-        "TO_CHAR((%(expressions)s AT TIME ZONE 'UTC'), 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
-        "CASE WHEN TO_CHAR((%(expressions)s AT TIME ZONE 'UTC'), 'US') = '000000' THEN '' "
-        "ELSE '.' || TO_CHAR((%(expressions)s AT TIME ZONE 'UTC'), 'US') END || 'Z'"
+        "REPLACE(TO_CHAR((%(expressions)s AT TIME ZONE 'UTC'), 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '.000000Z', 'Z')"
     )
     output_field = TextField()
 

@@ -436,3 +436,19 @@ def test_the_change_log_keeps_its_permission_on_the_fast_path(changes, api):
     for url in (f"{API}/changes/", f"{API}/changes/{change.pk}/"):
         assert api.get(url).status_code == 401
         assert no_role.get(url).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["2024-02-29T23:59:59+00:00", "2024-03-01T00:00:00.000001+00:00", "1999-12-31T21:30:00.5+03:00"],
+)
+def test_timestamps_read_the_same_either_way(api, corpus, moment):
+    """Microseconds written only when non-zero, in UTC, as DRF does: whole seconds and one microsecond too."""
+    agreement = Agreement.objects.order_by("pk").first()
+    Agreement.objects.filter(pk=agreement.pk).update(created=moment, last_updated=moment)
+    fast, slow = both_ways(api, f"{API}/agreements/{agreement.slug}/")
+    assert fast.json()["created"] == slow.json()["created"]
+    assert fast.json() == slow.json()
+    listed, drf_listed = both_ways(api, f"{API}/agreements/", {"ordering": "last_updated", "limit": 1})
+    assert listed.json() == drf_listed.json()
+    assert listed.json()["results"][0]["slug"] == agreement.slug
