@@ -118,9 +118,17 @@ TEMPLATES = [
 # streaming replica (DATABASE_REPLICA_URL) for reads: see config/hubs and the README's "Hubs".
 
 
+POSTGRESQL = "config.postgresql"
+# Seconds since a connection's last request during which it is not health-checked again (0: always).
+DB_HEALTH_CHECK_DELAY = float(env_str("DB_HEALTH_CHECK_DELAY", "0.5"))
+
+
 def _database(url: str) -> dict:
     db = dj_database_url.parse(url, conn_max_age=int(env_str("DB_CONN_MAX_AGE", "60")), conn_health_checks=True)
     if db["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, but a connection that answered under half a second ago skips the
+        # health check's round trip (config/postgresql/base.py).
+        db["ENGINE"] = POSTGRESQL
         options = db.setdefault("OPTIONS", {})
         # While the server is unreachable, requests fail fast (503, api.core.errors) instead of hanging.
         # The URL may set another value (?connect_timeout=10).
@@ -154,7 +162,7 @@ if _replica_url:
     DATABASES["replica"] = _database(_replica_url)
     # Reads only: nothing to roll back, and the health probes must not open a transaction here.
     DATABASES["replica"]["ATOMIC_REQUESTS"] = False
-    if {db["ENGINE"] for db in DATABASES.values()} != {"django.db.backends.postgresql"}:
+    if {db["ENGINE"] for db in DATABASES.values()} != {POSTGRESQL}:
         raise ImproperlyConfigured("DATABASE_REPLICA_URL needs PostgreSQL, for DATABASE_URL and the replica alike.")
 DATABASE_ROUTERS = ["config.hubs.routing.HubRouter"]
 
