@@ -120,13 +120,13 @@ TEMPLATES = [
 
 POSTGRESQL = "config.postgresql"
 # Seconds since a connection's last request during which it is not health-checked again (0: always).
-DB_HEALTH_CHECK_DELAY = float(env_str("DB_HEALTH_CHECK_DELAY", "0.5"))
+DB_HEALTH_CHECK_DELAY = float(env_str("DB_HEALTH_CHECK_DELAY", "0.25"))
 
 
 def _database(url: str) -> dict:
     db = dj_database_url.parse(url, conn_max_age=int(env_str("DB_CONN_MAX_AGE", "60")), conn_health_checks=True)
     if db["ENGINE"] == "django.db.backends.postgresql":
-        # Django's backend, but a connection that answered under half a second ago skips the
+        # Django's backend, but a connection that answered under a quarter second ago skips the
         # health check's round trip (config/postgresql/base.py).
         db["ENGINE"] = POSTGRESQL
         options = db.setdefault("OPTIONS", {})
