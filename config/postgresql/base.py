@@ -4,8 +4,8 @@ With ``CONN_HEALTH_CHECKS`` Django sends ``SELECT 1`` before each request's firs
 persistent connection the server dropped (a restart, say) is replaced instead of failing the request.
 That is one round trip more than a detail's one statement, about a quarter of its time. As
 PgBouncer's ``server_check_delay`` does, the check is skipped while the connection's previous
-request ended without a database error less than ``HEALTH_CHECK_DELAY`` seconds ago
-(``DB_HEALTH_CHECK_DELAY``, default 0.25; 0 checks before every request, as Django does). So the
+request ended without a database error less than ``settings.DB_HEALTH_CHECK_DELAY`` seconds ago
+(the environment's ``DB_HEALTH_CHECK_DELAY``, default 0.25; 0 checks before every request, as Django does). So the
 check is skipped only under sustained traffic, where it costs. A server restarted within that
 quarter second would cost one request a 503 (``api.core.errors``), and the connection is then replaced
 as before; the quickest restart ``bench/outage`` measures (an idle cluster: stop 0.12 s, start 0.18 s)
