@@ -8,6 +8,12 @@ the titles' templates translated at compile time) and runs it over the page's ro
 (``EventRows.page_sql``) as a CTE: the rows, their events and the number of rows come back together,
 from one snapshot. Python wraps the envelope. The CSV export and SQLite keep the Python path;
 ``tests/api/test_timeline_writer.py`` holds both paths to the serializer's output.
+
+PostgreSQL sets up every branch of a statement on each execution, rows or not: the eight kinds' branches
+cost about as much as the page's fifty events. So when the query can match several kinds, a first, short
+statement reads which kinds the page holds, and the page is written by the branches of those only
+(``TimelinePages``); that statement still reads its rows, count and events from one snapshot, and one
+whose page has a kind it has no branch for (the registry changed in between) gives way to all of them.
 """
 
 from __future__ import annotations
@@ -97,29 +103,34 @@ def _branches(request, fields: tuple[str, ...], kinds: frozenset[str]) -> tuple[
 
 
 class TimelineDocuments:
-    """Writes timeline pages for one shape, site and language (compiled once, kept)."""
+    """Writes timeline pages of some kinds for one shape, site and language (compiled once, kept)."""
 
-    def __init__(self, sql: str, params: tuple):
+    def __init__(self, sql: str, params: tuple, kinds: frozenset[str]):
         self.sql = _inlined(sql, params)  # constants only: a hundred parameters cost more to send than to plan
+        self.ranks = ", ".join(str(KIND_RANK[kind]) for kind in sorted(kinds, key=KIND_RANK.get))
         self._statements: dict[tuple[str, str], str] = {}  # by the page's and the count's SQL: the whole, numbered
 
     @classmethod
-    def for_request(cls, request, fields, using: str, kinds=ALL_KINDS) -> TimelineDocuments | None:
+    def for_request(cls, request, fields, using: str, kinds=ALL_KINDS) -> TimelinePages | None:
         """The writer of this request's events (``fields``: the serializer's, after ``fields``/``omit``;
         ``kinds``: those the query can match, ``event_kinds``); None off PostgreSQL."""
         if connections[using].vendor != "postgresql":
             return None
         fields, kinds = tuple(fields), frozenset(kinds)
-        key = (fields, kinds, list_url(resource_for(Agreement), request), l10n.active_language(), using)
-        return _COMPILED.get(key, lambda: cls(*_branches(request, fields, kinds)))
+        site = (list_url(resource_for(Agreement), request), l10n.active_language(), using)
 
-    def counted_page(self, rows, offset: int, limit: int, count_bound: int) -> tuple[int, bool, RawJSON]:
-        """``Timeline.counted_page`` (``rows``: its ``EventRows``), the events written as JSON: the total (counted
-        up to ``count_bound`` or the page's end), whether it is exact, and the page, from one statement."""
+        def compiled(some: frozenset[str]) -> TimelineDocuments | None:
+            return _COMPILED.get((fields, some, *site), lambda: cls(*_branches(request, fields, some), some))
+
+        return None if compiled(kinds) is None else TimelinePages(compiled, kinds)
+
+    def counted_page(
+        self, rows, offset: int, limit: int, count_bound: int, statement
+    ) -> tuple[int, bool, RawJSON] | None:
+        """``Timeline.counted_page`` (``rows``: its ``EventRows``; ``statement``: ``_page_statement``), the events
+        written as JSON: the total (counted up to ``count_bound`` or the page's end), whether it is exact, and the
+        page, from one statement; None when the page holds a kind this writer has no branch for."""
         at_most = max(count_bound, offset + limit)
-        # The first page's bounds as numbers, for a plan made for them (see ``page_sql``); a later page's as
-        # parameters, so that each offset is not a statement of its own to plan.
-        statement = rows.page_sql(offset, offset + limit, literal_bounds=offset == 0)
         counted = bounded_count_statement(rows.query, rows.using, "postgresql")
         if statement is None or counted is None:
             return 0, True, RawJSON("[]")
@@ -132,7 +143,8 @@ class TimelineDocuments:
             sql = _numbered(
                 f"WITH {ROWS} AS MATERIALIZED (SELECT ev.*, ROW_NUMBER() OVER ({order}) AS _n FROM ({page_sql}) ev) "
                 f"SELECT (SELECT COUNT(*) FROM {ROWS}), ({count_sql}), "
-                f"(SELECT JSON_AGG(_d._document ORDER BY _d._n)::text FROM ({self.sql}) _d(_n, _document))"
+                f"(SELECT JSON_AGG(_d._document ORDER BY _d._n)::text FROM ({self.sql}) _d(_n, _document)), "
+                f"(SELECT COUNT(*) FROM {ROWS} WHERE ev_rank NOT IN ({self.ranks}))"
             )
             if len(self._statements) >= MAX_COMPILED:
                 self._statements.clear()
@@ -140,10 +152,47 @@ class TimelineDocuments:
         params = (*page_params, *count_params, min(at_most + 1, LARGEST_LIMIT))
         with server_bound_cursor(Agreement, psycopg.RawCursor) as cursor:
             cursor.execute(sql, params)
-            found, total, documents = cursor.fetchone()
+            found, total, documents, unwritten = cursor.fetchone()
+        if unwritten:
+            return None
         if offset == 0 and found < limit:
             return found, True, RawJSON(documents or "[]")  # the whole feed is on the page
         return total, total <= at_most, RawJSON(documents or "[]")
+
+
+class TimelinePages:
+    """A request's page writer: ``TimelineDocuments`` of the kinds its page holds (``compiled(kinds)``), when
+    the query can match more (see the module's docstring)."""
+
+    def __init__(self, compiled, kinds: frozenset[str]):
+        self.compiled, self.kinds = compiled, kinds
+
+    def counted_page(self, rows, offset: int, limit: int, count_bound: int) -> tuple[int, bool, RawJSON]:
+        """``TimelineDocuments.counted_page``, by the branches of the page's kinds where it has fewer."""
+        # The first page's bounds as numbers, for a plan made for them (see ``page_sql``); a later page's as
+        # parameters, so that each offset is not a statement of its own to plan.
+        statement = rows.page_sql(offset, offset + limit, literal_bounds=offset == 0)
+        if len(self.kinds) > 1 and statement is not None:
+            held = _page_kinds(*statement)
+            if held and held < self.kinds:
+                fewer = self.compiled(held)
+                page = fewer.counted_page(rows, offset, limit, count_bound, statement) if fewer else None
+                if page is not None:
+                    return page
+        return self.compiled(self.kinds).counted_page(rows, offset, limit, count_bound, statement)
+
+
+def _page_kinds(sql: str, params: tuple) -> frozenset[str]:
+    """The kinds of the events of a page (``EventRows.page_sql``); none for an empty page."""
+    numbered = _KINDS_STATEMENTS.get(sql)
+    if numbered is None:
+        if len(_KINDS_STATEMENTS) >= MAX_COMPILED:
+            _KINDS_STATEMENTS.clear()
+        numbered = _KINDS_STATEMENTS[sql] = _numbered(f"SELECT ARRAY_AGG(DISTINCT ev.ev_rank) FROM ({sql}) ev")
+    with server_bound_cursor(Agreement, psycopg.RawCursor) as cursor:
+        cursor.execute(numbered, params)
+        (ranks,) = cursor.fetchone()
+    return frozenset(EventKind.values[rank] for rank in ranks or ())
 
 
 def _numbered(sql: str) -> str:
@@ -182,5 +231,6 @@ _END = object()
 _PLACEHOLDERS = re.compile(r"%%|%s")
 MAX_COMPILED = 256
 _COMPILED = CompiledCache(MAX_COMPILED)
+_KINDS_STATEMENTS: dict[str, str] = {}  # the page's SQL -> its kinds' statement, numbered
 
-__all__ = ["TimelineDocuments"]
+__all__ = ["TimelineDocuments", "TimelinePages"]

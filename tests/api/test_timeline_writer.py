@@ -100,13 +100,65 @@ def test_csv_matches_the_serializer(api):
 def test_postgresql_writes_a_page_in_one_statement(api):
     more_of_everything(3)
     query = {"include_superseded": "true", "lang": "ru"}
-    # Savepoint, release, and the page's rows with their events and their count, full page or not.
-    assert count_queries(api, URL, {**query, "limit": 1000}) == 3
-    assert count_queries(api, URL, {**query, "limit": 5}) == 3
-    assert count_queries(api, URL, {**query, "limit": 5, "offset": 10**6}) == 3
-    assert count_queries(api, URL, {**query, "organization": "roscosmos", "limit": 1000}) == 4  # + the slug
+    # Savepoint, release, the kinds on the page, and the page's rows with their events and their count, full
+    # page or not; a query of one kind needs no kinds.
+    assert count_queries(api, URL, {**query, "limit": 1000}) == 4
+    assert count_queries(api, URL, {**query, "limit": 5}) == 4
+    assert count_queries(api, URL, {**query, "limit": 5, "offset": 10**6}) == 4
+    assert count_queries(api, URL, {**query, "organization": "roscosmos", "limit": 1000}) == 5  # + the slug
+    assert count_queries(api, URL, {**query, "kind__in": "signed", "limit": 5}) == 3
     request = Request(RequestFactory().get(URL))
     assert TimelineDocuments.for_request(request, ["id", "title"], "default") is not None
+
+
+@pytest.fixture
+def statements(monkeypatch) -> list[tuple[set[str], bool]]:
+    """Each page statement run: the kinds it has branches for, and whether it wrote the page."""
+    run = []
+    original = TimelineDocuments.counted_page
+
+    def counted_page(self, *args):
+        page = original(self, *args)
+        run.append(({EventKind.values[int(rank)] for rank in self.ranks.split(", ")}, page is not None))
+        return page
+
+    monkeypatch.setattr(TimelineDocuments, "counted_page", counted_page)
+    return run
+
+
+def assert_written_as_drf(response, query: dict) -> set[str]:
+    """The response's events are the serializer's; their kinds."""
+    assert response.status_code == 200, response.content
+    results = orjson.loads(response.content)["results"]
+    expected = drf_results(query, "en")
+    assert results and JSONRenderer().render(results) == JSONRenderer().render(expected)
+    return {event["kind"] for event in expected}
+
+
+@ON_POSTGRESQL
+def test_a_page_of_fewer_kinds_is_written_by_their_branches_alone(api, statements):
+    more_of_everything(3)
+    query = {"include_superseded": "true", "limit": "2", "offset": "3"}
+    kinds = assert_written_as_drf(api.get(URL, query), query)
+    assert len(kinds) < len(EventKind.values)
+    assert statements == [(kinds, True)]
+    query["limit"] = "1000"
+    assert_written_as_drf(api.get(URL, query), query)
+    assert statements[1:] == [(set(EventKind.values), True)]
+
+
+@ON_POSTGRESQL
+def test_a_page_whose_kinds_changed_is_written_by_every_branch(api, statements, monkeypatch):
+    """The registry may change between the two statements: a page holding a kind the narrower statement has no
+    branch for is written again, by all the query's branches."""
+    more_of_everything(3)
+    query = {"include_superseded": "true", "limit": "2", "offset": "3"}
+    page_kinds = assert_written_as_drf(api.get(URL, query), query)
+    stale = frozenset(set(EventKind.values) - page_kinds)
+    monkeypatch.setattr("api.sql.timeline._page_kinds", lambda *args: stale)
+    statements.clear()
+    assert_written_as_drf(api.get(URL, query), query)
+    assert statements == [(set(stale), False), (set(EventKind.values), True)]
 
 
 def test_pages_past_the_end_and_empty_pages(api, writer):
