@@ -46,6 +46,9 @@ from cooperation import models as m
 from cooperation.localization import active_language
 from cooperation.selectors.graph import EDGE_RANK, NODE_MODELS, NODE_TYPES, TYPE_RANK, GraphQuery
 
+# The linking kinds' edges from both ends (migration ``cooperation.0015_graph_adjacency``, PostgreSQL): near_type,
+# near_id, rank (``EDGE_RANK``), far_type, far_id, tid, forward and the ``CARRIED`` columns ``Kind.carry`` reads.
+ADJACENCY = "cooperation_graph_adjacency"
 # What an edge's row carries out of its table, for its document: (name, type) of each column.
 CARRIED = (("v1", "text"), ("v2", "date"), ("v3", "text"), ("v4", "date"), ("v5", "text"), ("v6", "bigint"))
 
@@ -246,6 +249,9 @@ def _incident(
     ``kept`` picks out of them). An ``own`` kind's forward edge is the frontier's own row: no lookup.
     """
     reached = []
+    if not (low or high):  # every edge of the linking kinds is active: one index range of the adjacency per node
+        reached.append(_adjacent([kind for kind in kinds if not kind.own], frontier, near_types, among))
+        kinds = [kind for kind in kinds if kind.own]
     for kind in kinds:
         rank = EDGE_RANK[kind.name]
         active, joins = _active(kind, low, high), _joins(kind, high)
@@ -269,7 +275,30 @@ def _incident(
         "SELECT 0 AS rank, NULL::bigint AS tid, NULL::text AS type, NULL::bigint AS id, 0 AS key, "
         f"0 AS nord, NULL::text AS nnid, TRUE AS forward, {carried} WHERE FALSE"
     )
-    return " UNION ALL ".join(reached) or empty
+    return " UNION ALL ".join(part for part in reached if part) or empty
+
+
+def _adjacent(kinds: list[Kind], frontier: str, near_types, among: bool) -> str:
+    """``_incident``'s rows of ``kinds`` (none ``own``) from ``ADJACENCY``: the edges from either end, as
+    ``(rank, forward)`` pairs (``among``: from their ``narrow`` end only), from the frontier's nodes of the types
+    they start at."""
+    pairs, nears = [], set()
+    for kind in kinds:
+        for forward in (True, False):
+            near = kind.source if forward else kind.target
+            if near[0] in near_types and not (among and (kind.narrow == "source") != forward):
+                pairs.append(f"({EDGE_RANK[kind.name]}, {forward})")
+                nears.add(near[0])
+    if not pairs:
+        return ""
+    types = ", ".join(f"'{name}'" for name in NODE_TYPES if name in nears)
+    carried = ", ".join(f"a.{name}" for name, _type in CARRIED)
+    return (
+        f"SELECT a.rank::int AS rank, a.tid, a.far_type AS type, a.far_id AS id, f.ord * 8 + a.rank AS key, "
+        f"f.ord AS nord, f.nid AS nnid, a.forward, {carried} FROM {frontier} f "
+        f"JOIN {ADJACENCY} a ON a.near_id = f.id AND a.near_type = f.type "
+        f"WHERE f.type IN ({types}) AND (a.rank, a.forward) IN ({', '.join(pairs)})"
+    )
 
 
 # What the far ends of edges are found by: the node, its place and its id's JSON. (A ranked level's rows also
