@@ -182,7 +182,7 @@ VALUES = {
     "id": lambda serializer, hit: int(hit.obj.pk),
     "url": SearchResultSerializer.get_url,
     "slug": lambda serializer, hit: str(hit.obj.slug),
-    "display": lambda serializer, hit: display(hit.obj, serializer.language()),
+    "display": lambda serializer, hit: display(hit.obj, serializer.language()) if hit.display is None else hit.display,
     "score": lambda serializer, hit: float(hit.score),
     "snippet": lambda serializer, hit: snippet_html(hit.snippet),
 }

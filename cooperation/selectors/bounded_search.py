@@ -41,12 +41,14 @@ import itertools
 import re
 from collections import OrderedDict
 from contextlib import nullcontext
-from functools import cache
+from functools import cache, lru_cache
 
 from django.db import ProgrammingError, connections, transaction
+from django.utils import translation
 from psycopg import errors
 from psycopg import sql as psycopg_sql
 
+from cooperation.localization import display, language_of_locale
 from cooperation.selectors import global_search as search
 
 NAMES_TIER = (  # a record's names tier, from its own names (``search_text``: one normalised name per line)
@@ -252,18 +254,42 @@ def compose(connection, sql: str, params: dict) -> str:
 
 
 def bounded_page(request: search.GlobalSearchQuery, alias: str) -> tuple[list[tuple], int, bool]:
-    """The page's hits as (type, record, score), in order; the distinct matches found; whether a way was full."""
+    """The page's hits as (type, record, score, snippet, display), in order; the distinct matches found; whether
+    a way was full. The snippet is ``search.snippet``'s and the display ``display``'s in the active language."""
     connection = connections[alias]
     types, sql, params = _statement_for(request, alias)
     rows = _run(connection, sql, params)
     total, capped = rows[0][3], rows[0][4]
     found = []
+    language = translation.get_language()
     for row in rows:
         if row[0] is None:
             continue  # the empty page's one row
         name = search.TYPE_NAMES[row[0]]
-        found.append((name, _record(name, alias, connection, row, types), row[2]))
+        start, end = _span(name, types)
+        shown = _shown(name, alias, row[start:end], request.normalized, language)
+        found.append((name, shown[0], row[2], shown[1], shown[2]))
     return found, total, bool(capped)
+
+
+@lru_cache(maxsize=search.NAMES_KEPT)
+def _shown(name: str, alias: str, columns: tuple, query: str, language: str | None) -> tuple:
+    """The hit's record (built from its ``columns`` of a row), snippet and display, in ``language``.
+
+    Kept per process by content: the key holds every column the three read (``shown_fields`` and the
+    labels), so a record that changed is a new key, never a stale answer; a search run again (or a
+    record other searches show) skips loading the record, its snippet and its display. (``language``:
+    Django's, whose catalogue the display's templates come from; ``reader`` is derived from it.)
+    The record is shared by the requests that show it: callers read it, never change it."""
+    record = _record(name, alias, connections[alias], columns)
+    spec = search.SEARCH_TYPES[name]
+    reader = language_of_locale(language)
+    return record, search.snippet(spec, record, query, reader), display(record, reader)
+
+
+def forget_shown() -> None:
+    """Empty the hits kept by content (tests)."""
+    _shown.cache_clear()
 
 
 class _Plans:
@@ -340,24 +366,24 @@ def _run(connection, sql: str, params: dict) -> list[tuple]:
         return rows
 
 
-def _record(name: str, alias: str, connection, row: tuple, types: tuple[str, ...]):
-    """The hit's record from its columns of the row: only the fields a hit reads are loaded."""
+def _record(name: str, alias: str, connection, columns: tuple):
+    """The hit's record from its columns (``shown_fields``, then its labels): only the fields a hit reads are loaded."""
     spec = search.SEARCH_TYPES[name]
-    start, attnames, converters = _loading(name, alias, types)
-    values = list(row[start : start + len(attnames)])
+    attnames, converters = _loading(name, alias)
+    values = list(columns[: len(attnames)])
     for i, field_converters in converters:
         for converter, column in field_converters:
             values[i] = converter(values[i], column, connection)
     record = spec.model.from_db(alias, attnames, values)
     if spec.label_field:
-        record.search_labels = row[start + len(attnames)]
+        record.search_labels = columns[len(attnames)]
     return record
 
 
 @cache
-def _loading(name: str, alias: str, types: tuple[str, ...]) -> tuple[int, list[str], list[tuple[int, list]]]:
-    """Where the type's columns start in a row of the statement for ``types``, its fields' attnames, and the
-    converters of each field that has some (as the ORM applies them: the backend's, then the field's).
+def _loading(name: str, alias: str) -> tuple[list[str], list[tuple[int, list]]]:
+    """The type's fields' attnames, and the converters of each field that has some (as the ORM applies
+    them: the backend's, then the field's).
 
     PostgreSQL's backend has none, and the fields' take the connection as an argument: they can
     be kept for every thread's connection to ``alias``."""
@@ -369,8 +395,14 @@ def _loading(name: str, alias: str, types: tuple[str, ...]) -> tuple[int, list[s
         found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
         if found:
             converters.append((i, [(converter, column) for converter in found]))
+    return [field.attname for field in fields], converters
+
+
+@cache
+def _span(name: str, types: tuple[str, ...]) -> tuple[int, int]:
+    """Where the type's columns (its shown fields, then its labels) are in a row of the statement for ``types``."""
     start = 5 + sum(_width(other) for other in types[: types.index(name)])
-    return start, [field.attname for field in fields], converters
+    return start, start + _width(name)
 
 
 @cache
