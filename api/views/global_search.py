@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html import escape
 from urllib.parse import quote
 
@@ -80,6 +81,12 @@ def snippet_html(snippet: Snippet, context: int = SNIPPET_CONTEXT) -> str:
     if end < len(text):
         out.append(ELLIPSIS)
     return "".join(out).strip()
+
+
+@lru_cache(maxsize=selector.NAMES_KEPT)
+def _kept_html(text: str, spans: tuple[tuple[int, int], ...]) -> str:
+    """``snippet_html`` of a snippet, kept per process by its content (search hits repeat across requests)."""
+    return snippet_html(Snippet(text, list(spans)))
 
 
 class SnippetField(serializers.CharField):
@@ -184,7 +191,7 @@ VALUES = {
     "slug": lambda serializer, hit: str(hit.obj.slug),
     "display": lambda serializer, hit: display(hit.obj, serializer.language()) if hit.display is None else hit.display,
     "score": lambda serializer, hit: float(hit.score),
-    "snippet": lambda serializer, hit: snippet_html(hit.snippet),
+    "snippet": lambda serializer, hit: _kept_html(hit.snippet.text, tuple(hit.snippet.spans)),
 }
 
 
