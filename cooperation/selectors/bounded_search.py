@@ -7,8 +7,12 @@ shape and reused with the query's values as parameters.
 
 * Each way computes, for the rows it reads, the record's score (its own, or its names' tier
   if better: the same for every way of a record) and its sort key, so ranking needs no join;
-  the page alone joins its records, with only the columns a hit shows (id, slug, names, the
-  summary or description, what its display reads) and its labels.
+  the page alone reads its records, with only the columns a hit shows (id, slug, names, the
+  summary or description, what its display reads) and its labels, as one JSON array per hit.
+* Hits are kept per process by content (``_shown``): that JSON text, the query and the
+  language are the key of the record, snippet and display made from them, so a page shown
+  before (or a record other pages showed) costs no Python but the lookup, and a record that
+  changed is a new key: never a stale answer.
 * The ways over words and over summaries read the stored columns of migration 0012
   (``search_name_words``, ``search_body_words``, ``search_body_plain``), indexed there: a
   common word's sequential scan then stops at the cap without computing ``to_tsvector`` or
