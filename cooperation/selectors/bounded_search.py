@@ -34,7 +34,7 @@ shape and reused with the query's values as parameters.
   the connection (the same query, types and page) runs a plan PostgreSQL keeps for it
   (``PREPARE`` with the values written in: the plan the planner would make for them), and
   only the planning is saved: every request still reads the rows. ``PLANS_PER_CONNECTION``
-  bounds the plans kept (each holds some 2 MB of the server's memory, in the connection's backend).
+  bounds the plans kept (each holds some 1.3 MB of the server's memory, in the connection's backend).
 
 ``tests/api/test_global_search.py`` checks every way can be an index scan.
 """
