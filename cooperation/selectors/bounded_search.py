@@ -5,8 +5,10 @@ them as SQL: one statement for every searched type, whose text depends only on t
 the number of words of the query and whether near misses are sought, so it is built once per
 shape and reused with the query's values as parameters.
 
-* Each way computes, for the rows it reads, the record's score (its own, or its names' tier
-  if better: the same for every way of a record) and its sort key, so ranking needs no join;
+* Each way computes, for the rows it reads, the record's score and its sort key, so ranking
+  needs no join. The substring way scores its names' tier; the others, their own score: a
+  record's best is the same, since those others run only while the substring way holds every
+  record whose names contain the query (the whole-name way scores 3.0, the best tier);
   the page alone reads its records, with only the columns a hit shows (id, slug, names, the
   summary or description, what its display reads) and its labels, as one JSON array per hit.
 * Hits are kept per process by content (``_shown``): that JSON text, the query and the
@@ -108,24 +110,21 @@ def _ways(index: int, spec: search.SearchType, alias: str, words: int, near: boo
     table, pk, sort = quote(spec.model._meta.db_table), quote(spec.model._meta.pk.column), _sort(spec, alias)
     cap = "%(cap)s"
 
-    def scored(score: float) -> str:
-        return f"GREATEST({score}::float8, {NAMES_TIER})"
-
     substring = f"{search.SUBSTRING_WAY}_{index}"
     open_ = f"(SELECT COUNT(*) FROM {substring}) < {cap}"  # the substring way is not full: see "Skipped ways"
     ways = [
         f"(SELECT {pk}, {search.EXACT}::float8, {sort}, TRUE, 1 FROM {table} "
         f"WHERE string_to_array(search_text, E'\\n') @> ARRAY[%(query)s]::text[] LIMIT {cap})",
-        f"(SELECT {pk}, {scored(search.SUBSTRING)}, {sort}, TRUE, 2 FROM {table} "
+        f"(SELECT {pk}, {search.SUBSTRING}::float8, {sort}, TRUE, 2 FROM {table} "
         f"WHERE {open_} AND search_name_words @@ plainto_tsquery('simple'::regconfig, %(query)s) LIMIT {cap})",
     ]
     if spec.text_field:
         text = quote(spec.text_field)
         matches = " AND ".join(f"search_body_plain LIKE %(word_{i})s" for i in range(words))
         ways += [
-            f"(SELECT {pk}, {scored(search.TEXT)}, {sort}, {text} ~* %(pattern)s, 3 FROM {table} "
+            f"(SELECT {pk}, {search.TEXT}::float8, {sort}, {text} ~* %(pattern)s, 3 FROM {table} "
             f"WHERE {open_} AND {matches} LIMIT {cap})",
-            f"(SELECT {pk}, {scored(search.TEXT)}, {sort}, TRUE, 4 FROM {table} "
+            f"(SELECT {pk}, {search.TEXT}::float8, {sort}, TRUE, 4 FROM {table} "
             f"WHERE {open_} AND search_body_words @@ plainto_tsquery('english'::regconfig, %(query)s) LIMIT {cap})",
         ]
     if near:  # (names containing the query are the substring way's, which is not full when this runs)
@@ -136,8 +135,8 @@ def _ways(index: int, spec: search.SearchType, alias: str, words: int, near: boo
             f"AND search_text NOT LIKE %(like)s AND (SELECT %(query)s::text) <%% search_text LIMIT {cap}) _near)"
         )
     return (
-        f"{substring} AS MATERIALIZED (SELECT {pk} AS pk, {scored(search.SUBSTRING)} AS score, {sort} AS sort, "
-        f"TRUE AS ok, 0 AS way FROM {table} WHERE search_text LIKE %(like)s LIMIT {cap}), "
+        f"{substring} AS MATERIALIZED (SELECT {pk} AS pk, GREATEST({search.SUBSTRING}::float8, {NAMES_TIER}) AS score, "
+        f"{sort} AS sort, TRUE AS ok, 0 AS way FROM {table} WHERE search_text LIKE %(like)s LIMIT {cap}), "
         f"_ways_{index} AS MATERIALIZED (SELECT {index} AS t, * FROM (SELECT * FROM {substring} "
         f"UNION ALL {' UNION ALL '.join(ways)}) _all)"
     )
