@@ -60,10 +60,9 @@ from psycopg import sql as psycopg_sql
 from cooperation.localization import display, language_of_locale
 from cooperation.selectors import global_search as search
 
-NAMES_TIER = (  # a record's names tier, from its own names (``search_text``: one normalised name per line)
+NAMES_TIER = (  # the names tier of a record whose names contain the query (``search_text``: one name per line)
     f"CASE WHEN search_text LIKE %(exact)s THEN {search.EXACT}::float8 "
-    f"WHEN search_text LIKE %(prefix)s THEN {search.PREFIX}::float8 "
-    f"WHEN search_text LIKE %(like)s THEN {search.SUBSTRING}::float8 ELSE 0.0::float8 END"
+    f"WHEN search_text LIKE %(prefix)s THEN {search.PREFIX}::float8 ELSE {search.SUBSTRING}::float8 END"
 )
 PAGE = "_page"
 PREPARE_AFTER = 2  # a search is prepared on a connection the second time it runs there
@@ -135,7 +134,7 @@ def _ways(index: int, spec: search.SearchType, alias: str, words: int, near: boo
             f"AND search_text NOT LIKE %(like)s AND (SELECT %(query)s::text) <%% search_text LIMIT {cap}) _near)"
         )
     return (
-        f"{substring} AS MATERIALIZED (SELECT {pk} AS pk, GREATEST({search.SUBSTRING}::float8, {NAMES_TIER}) AS score, "
+        f"{substring} AS MATERIALIZED (SELECT {pk} AS pk, {NAMES_TIER} AS score, "
         f"{sort} AS sort, TRUE AS ok, 0 AS way FROM {table} WHERE search_text LIKE %(like)s LIMIT {cap}), "
         f"_ways_{index} AS MATERIALIZED (SELECT {index} AS t, * FROM (SELECT * FROM {substring} "
         f"UNION ALL {' UNION ALL '.join(ways)}) _all)"
