@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html import escape
 from urllib.parse import quote
 
@@ -13,7 +14,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from api.core.exceptions import ApiError
@@ -21,6 +21,7 @@ from api.core.pagination import LimitOffsetPagination
 from api.core.query_forms import ChoicesListField, QueryForm
 from api.core.resource_urls import list_url, resource_for
 from api.filtersets.base import invalid
+from api.renderers.json import ORJSONRenderer
 from api.serializers.base import csv_param, unknown_fields_detail
 from api.views.base import ContractMixin
 from cooperation.localization import active_language, display
@@ -80,6 +81,12 @@ def snippet_html(snippet: Snippet, context: int = SNIPPET_CONTEXT) -> str:
     if end < len(text):
         out.append(ELLIPSIS)
     return "".join(out).strip()
+
+
+@lru_cache(maxsize=selector.NAMES_KEPT)
+def _kept_html(text: str, spans: tuple[tuple[int, int], ...]) -> str:
+    """``snippet_html`` of a snippet, kept per process by its content (search hits repeat across requests)."""
+    return snippet_html(Snippet(text, list(spans)))
 
 
 class SnippetField(serializers.CharField):
@@ -182,9 +189,9 @@ VALUES = {
     "id": lambda serializer, hit: int(hit.obj.pk),
     "url": SearchResultSerializer.get_url,
     "slug": lambda serializer, hit: str(hit.obj.slug),
-    "display": lambda serializer, hit: display(hit.obj, serializer.language()),
+    "display": lambda serializer, hit: display(hit.obj, serializer.language()) if hit.display is None else hit.display,
     "score": lambda serializer, hit: float(hit.score),
-    "snippet": lambda serializer, hit: snippet_html(hit.snippet),
+    "snippet": lambda serializer, hit: _kept_html(hit.snippet.text, tuple(hit.snippet.spans)),
 }
 
 
@@ -222,7 +229,7 @@ class SearchView(ContractMixin, APIView):
     """
 
     permission_classes = [AllowAny]
-    renderer_classes = [JSONRenderer]
+    renderer_classes = [ORJSONRenderer]  # (JSON only: the same bytes as DRF's JSONRenderer)
     pagination_class = LimitOffsetPagination
     extra_query_parameters = ("q", "type__in", "limit", "offset")
 

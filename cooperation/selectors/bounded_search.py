@@ -5,10 +5,16 @@ them as SQL: one statement for every searched type, whose text depends only on t
 the number of words of the query and whether near misses are sought, so it is built once per
 shape and reused with the query's values as parameters.
 
-* Each way computes, for the rows it reads, the record's score (its own, or its names' tier
-  if better: the same for every way of a record) and its sort key, so ranking needs no join;
-  the page alone joins its records, with only the columns a hit shows (id, slug, names, the
-  summary or description, what its display reads) and its labels.
+* Each way computes, for the rows it reads, the record's score and its sort key, so ranking
+  needs no join. The substring way scores its names' tier; the others, their own score: a
+  record's best is the same, since those others run only while the substring way holds every
+  record whose names contain the query (the whole-name way scores 3.0, the best tier);
+  the page alone reads its records, with only the columns a hit shows (id, slug, names, the
+  summary or description, what its display reads) and its labels, as one JSON array per hit.
+* Hits are kept per process by content (``_shown``): that JSON text, the query and the
+  language are the key of the record, snippet and display made from them, so a page shown
+  before (or a record other pages showed) costs no Python but the lookup, and a record that
+  changed is a new key: never a stale answer.
 * The ways over words and over summaries read the stored columns of migration 0012
   (``search_name_words``, ``search_body_words``, ``search_body_plain``), indexed there: a
   common word's sequential scan then stops at the cap without computing ``to_tsvector`` or
@@ -30,7 +36,7 @@ shape and reused with the query's values as parameters.
   the connection (the same query, types and page) runs a plan PostgreSQL keeps for it
   (``PREPARE`` with the values written in: the plan the planner would make for them), and
   only the planning is saved: every request still reads the rows. ``PLANS_PER_CONNECTION``
-  bounds the plans kept (each holds some 2 MB of the server's memory, in the connection's backend).
+  bounds the plans kept (each holds some 1.3 MB of the server's memory, in the connection's backend).
 
 ``tests/api/test_global_search.py`` checks every way can be an index scan.
 """
@@ -38,21 +44,25 @@ shape and reused with the query's values as parameters.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from contextlib import nullcontext
-from functools import cache
+from datetime import date
+from functools import cache, lru_cache
 
 from django.db import ProgrammingError, connections, transaction
+from django.utils import translation
 from psycopg import errors
 from psycopg import sql as psycopg_sql
 
+from cooperation.localization import display, language_of_locale
 from cooperation.selectors import global_search as search
 
-NAMES_TIER = (  # a record's names tier, from its own names (``search_text``: one normalised name per line)
+NAMES_TIER = (  # the names tier of a record whose names contain the query (``search_text``: one name per line)
     f"CASE WHEN search_text LIKE %(exact)s THEN {search.EXACT}::float8 "
-    f"WHEN search_text LIKE %(prefix)s THEN {search.PREFIX}::float8 "
-    f"WHEN search_text LIKE %(like)s THEN {search.SUBSTRING}::float8 ELSE 0.0::float8 END"
+    f"WHEN search_text LIKE %(prefix)s THEN {search.PREFIX}::float8 ELSE {search.SUBSTRING}::float8 END"
 )
 PAGE = "_page"
 PREPARE_AFTER = 2  # a search is prepared on a connection the second time it runs there
@@ -99,24 +109,21 @@ def _ways(index: int, spec: search.SearchType, alias: str, words: int, near: boo
     table, pk, sort = quote(spec.model._meta.db_table), quote(spec.model._meta.pk.column), _sort(spec, alias)
     cap = "%(cap)s"
 
-    def scored(score: float) -> str:
-        return f"GREATEST({score}::float8, {NAMES_TIER})"
-
     substring = f"{search.SUBSTRING_WAY}_{index}"
     open_ = f"(SELECT COUNT(*) FROM {substring}) < {cap}"  # the substring way is not full: see "Skipped ways"
     ways = [
         f"(SELECT {pk}, {search.EXACT}::float8, {sort}, TRUE, 1 FROM {table} "
         f"WHERE string_to_array(search_text, E'\\n') @> ARRAY[%(query)s]::text[] LIMIT {cap})",
-        f"(SELECT {pk}, {scored(search.SUBSTRING)}, {sort}, TRUE, 2 FROM {table} "
+        f"(SELECT {pk}, {search.SUBSTRING}::float8, {sort}, TRUE, 2 FROM {table} "
         f"WHERE {open_} AND search_name_words @@ plainto_tsquery('simple'::regconfig, %(query)s) LIMIT {cap})",
     ]
     if spec.text_field:
         text = quote(spec.text_field)
         matches = " AND ".join(f"search_body_plain LIKE %(word_{i})s" for i in range(words))
         ways += [
-            f"(SELECT {pk}, {scored(search.TEXT)}, {sort}, {text} ~* %(pattern)s, 3 FROM {table} "
+            f"(SELECT {pk}, {search.TEXT}::float8, {sort}, {text} ~* %(pattern)s, 3 FROM {table} "
             f"WHERE {open_} AND {matches} LIMIT {cap})",
-            f"(SELECT {pk}, {scored(search.TEXT)}, {sort}, TRUE, 4 FROM {table} "
+            f"(SELECT {pk}, {search.TEXT}::float8, {sort}, TRUE, 4 FROM {table} "
             f"WHERE {open_} AND search_body_words @@ plainto_tsquery('english'::regconfig, %(query)s) LIMIT {cap})",
         ]
     if near:  # (names containing the query are the substring way's, which is not full when this runs)
@@ -127,15 +134,17 @@ def _ways(index: int, spec: search.SearchType, alias: str, words: int, near: boo
             f"AND search_text NOT LIKE %(like)s AND (SELECT %(query)s::text) <%% search_text LIMIT {cap}) _near)"
         )
     return (
-        f"{substring} AS MATERIALIZED (SELECT {pk} AS pk, {scored(search.SUBSTRING)} AS score, {sort} AS sort, "
-        f"TRUE AS ok, 0 AS way FROM {table} WHERE search_text LIKE %(like)s LIMIT {cap}), "
+        f"{substring} AS MATERIALIZED (SELECT {pk} AS pk, {NAMES_TIER} AS score, "
+        f"{sort} AS sort, TRUE AS ok, 0 AS way FROM {table} WHERE search_text LIKE %(like)s LIMIT {cap}), "
         f"_ways_{index} AS MATERIALIZED (SELECT {index} AS t, * FROM (SELECT * FROM {substring} "
         f"UNION ALL {' UNION ALL '.join(ways)}) _all)"
     )
 
 
 def _details(index: int, spec: search.SearchType, alias: str) -> str:
-    """A LATERAL join of a page row's record when it is of this type: its shown fields and labels."""
+    """A ``CASE`` branch giving a page row's record when it is of this type: its shown fields and labels,
+    as the text of one JSON array (a sub-select per type plans in less time than a join per type, and
+    the text is the hit's key in ``_shown``)."""
     quote = connections[alias].ops.quote_name
     table, pk = quote(spec.model._meta.db_table), quote(spec.model._meta.pk.column)
     columns = [quote(field.column) for field in shown_fields(spec)]
@@ -145,20 +154,17 @@ def _details(index: int, spec: search.SearchType, alias: str) -> str:
             f"(SELECT STRING_AGG(language || E'\\t' || text, E'\\n') FROM {quote(search.m.Label._meta.db_table)} "
             f"WHERE {fk} = {table}.{pk})"
         )
-    return (
-        f"LEFT JOIN LATERAL (SELECT {', '.join(columns)} FROM {table} "
-        f"WHERE {PAGE}.t = {index} AND {table}.{pk} = {PAGE}.pk OFFSET 0) _d{index} ON TRUE"
-    )
+    found = f"SELECT json_build_array({', '.join(columns)})::text FROM {table} WHERE {table}.{pk} = {PAGE}.pk"
+    return f"WHEN {index} THEN ({found})"
 
 
 @cache
 def statement(types: tuple[str, ...], alias: str, words: int, near: bool) -> str:
     """The statement for the types and a query shape; its parameters are ``parameters``'.
 
-    Its rows: one per hit of the page, in order (type index, pk, score, then each type's
-    shown fields and labels, NULL but for the hit's own type), each with the count of
-    distinct records found and whether a way reached the cap; one row of NULLs and those two
-    when the page is empty.
+    Its rows: one per hit of the page, in order (type index, pk, score, the count of distinct
+    records found, whether a way reached the cap, then the record's shown fields and labels as
+    the text of a JSON array); one row of NULLs but for the count and the cap when the page is empty.
     """
     indexes = [search.TYPE_NAMES.index(name) for name in types]
     specs = [search.SEARCH_TYPES[name] for name in types]
@@ -172,8 +178,8 @@ def statement(types: tuple[str, ...], alias: str, words: int, near: bool) -> str
         "ORDER BY score DESC, t, sort, pk LIMIT %(limit)s OFFSET %(offset)s) "
         f"SELECT {PAGE}.t, {PAGE}.pk, {PAGE}.score, (SELECT COUNT(*) FROM _hits), "
         "EXISTS (SELECT FROM _every WHERE t IN (SELECT t FROM _hits) GROUP BY t, way HAVING COUNT(*) >= %(cap)s), "
-        f"{', '.join(f'_d{i}.*' for i in indexes)} "
-        f"FROM (SELECT) _one LEFT JOIN {PAGE} ON TRUE {' '.join(details)} "
+        f"CASE {PAGE}.t {' '.join(details)} END "
+        f"FROM (SELECT) _one LEFT JOIN {PAGE} ON TRUE "
         f"ORDER BY {PAGE}.score DESC, {PAGE}.t, {PAGE}.sort, {PAGE}.pk"
     )
 
@@ -252,18 +258,42 @@ def compose(connection, sql: str, params: dict) -> str:
 
 
 def bounded_page(request: search.GlobalSearchQuery, alias: str) -> tuple[list[tuple], int, bool]:
-    """The page's hits as (type, record, score), in order; the distinct matches found; whether a way was full."""
+    """The page's hits as (type, record, score, snippet, display), in order; the distinct matches found; whether
+    a way was full. The snippet is ``search.snippet``'s and the display ``display``'s in the active language."""
     connection = connections[alias]
-    types, sql, params = _statement_for(request, alias)
+    _, sql, params = _statement_for(request, alias)
     rows = _run(connection, sql, params)
     total, capped = rows[0][3], rows[0][4]
     found = []
+    language = translation.get_language()
     for row in rows:
         if row[0] is None:
             continue  # the empty page's one row
         name = search.TYPE_NAMES[row[0]]
-        found.append((name, _record(name, alias, connection, row, types), row[2]))
+        shown = _shown(name, alias, row[5], request.normalized, language)
+        found.append((name, shown[0], row[2], shown[1], shown[2]))
     return found, total, bool(capped)
+
+
+@lru_cache(maxsize=search.NAMES_KEPT)
+def _shown(name: str, alias: str, columns: str, query: str, language: str | None) -> tuple:
+    """The hit's record (built from its ``columns``: the JSON array of ``_details``), snippet and display,
+    in ``language``.
+
+    Kept per process by content: the key holds every column the three read (``shown_fields`` and the
+    labels), so a record that changed is a new key, never a stale answer; a search run again (or a
+    record other searches show) skips loading the record, its snippet and its display. (``language``:
+    Django's, whose catalogue the display's templates come from; ``reader`` is derived from it.)
+    The record is shared by the requests that show it: callers read it, never change it."""
+    record = _record(name, alias, json.loads(columns))
+    spec = search.SEARCH_TYPES[name]
+    reader = language_of_locale(language)
+    return record, search.snippet(spec, record, query, reader), display(record, reader)
+
+
+def forget_shown() -> None:
+    """Empty the hits kept by content (tests)."""
+    _shown.cache_clear()
 
 
 class _Plans:
@@ -340,40 +370,41 @@ def _run(connection, sql: str, params: dict) -> list[tuple]:
         return rows
 
 
-def _record(name: str, alias: str, connection, row: tuple, types: tuple[str, ...]):
-    """The hit's record from its columns of the row: only the fields a hit reads are loaded."""
+def _record(name: str, alias: str, columns: list):
+    """The hit's record from its columns (``shown_fields``, then its labels, as JSON values): only the
+    fields a hit reads are loaded."""
     spec = search.SEARCH_TYPES[name]
-    start, attnames, converters = _loading(name, alias, types)
-    values = list(row[start : start + len(attnames)])
-    for i, field_converters in converters:
-        for converter, column in field_converters:
-            values[i] = converter(values[i], column, connection)
+    attnames, loaders = _loading(name)
+    values = columns[: len(attnames)]
+    for i, load in loaders:
+        if values[i] is not None:
+            values[i] = load(values[i])
     record = spec.model.from_db(alias, attnames, values)
     if spec.label_field:
-        record.search_labels = row[start + len(attnames)]
+        record.search_labels = columns[len(attnames)]
     return record
 
 
-@cache
-def _loading(name: str, alias: str, types: tuple[str, ...]) -> tuple[int, list[str], list[tuple[int, list]]]:
-    """Where the type's columns start in a row of the statement for ``types``, its fields' attnames, and the
-    converters of each field that has some (as the ORM applies them: the backend's, then the field's).
+# What a shown field's JSON value (``json_build_array``) is loaded with; ``None``: it is the value.
+JSON_LOADERS = {
+    "BigAutoField": None,
+    "CharField": None,
+    "SlugField": None,
+    "TextField": None,
+    "JSONField": None,  # (its jsonb is nested as JSON: decoded with the array, as the field's decoder would)
+    "DateField": date.fromisoformat,
+}
 
-    PostgreSQL's backend has none, and the fields' take the connection as an argument: they can
-    be kept for every thread's connection to ``alias``."""
-    connection = connections[alias]
+
+@cache
+def _loading(name: str) -> tuple[list[str], list[tuple[int, Callable]]]:
+    """The type's shown fields' attnames, and the loaders of those whose JSON value is not the field's."""
     fields = shown_fields(search.SEARCH_TYPES[name])
-    converters = []
+    loaders = []
     for i, field in enumerate(fields):
-        column = field.get_col(field.model._meta.db_table)
-        found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-        if found:
-            converters.append((i, [(converter, column) for converter in found]))
-    start = 5 + sum(_width(other) for other in types[: types.index(name)])
-    return start, [field.attname for field in fields], converters
-
-
-@cache
-def _width(name: str) -> int:
-    spec = search.SEARCH_TYPES[name]
-    return len(shown_fields(spec)) + (1 if spec.label_field else 0)
+        kind = field.get_internal_type()
+        if kind not in JSON_LOADERS or getattr(field, "decoder", None) is not None:
+            raise TypeError(f"{field}: no JSON loader for a {kind} (bounded_search.JSON_LOADERS)")
+        if JSON_LOADERS[kind] is not None:
+            loaders.append((i, JSON_LOADERS[kind]))
+    return [field.attname for field in fields], loaders

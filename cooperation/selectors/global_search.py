@@ -155,6 +155,7 @@ class Hit:
     obj: models.Model
     score: float
     snippet: Snippet
+    display: str | None = None  # the record's display in the active language, if the search made it
 
 
 @dataclass(frozen=True)
@@ -283,10 +284,7 @@ def search(request: GlobalSearchQuery) -> SearchPage:
         from cooperation.selectors.bounded_search import bounded_page  # (it builds on this module)
 
         found, count, capped = bounded_page(request, alias)
-        hits = [
-            Hit(name, obj, round(score, 3), snippet(SEARCH_TYPES[name], obj, query, reader))
-            for name, obj, score in found
-        ]
+        hits = [Hit(name, obj, round(score, 3), shown, text) for name, obj, score, shown, text in found]
         return SearchPage(count, hits, not capped)
     rows = []
     count = 0

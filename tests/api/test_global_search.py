@@ -507,4 +507,16 @@ def test_snippets_are_the_same_whether_a_records_names_are_kept_or_not(api):
     """Names kept per process (``_names``'s LRU) give the snippets computed afresh."""
     first = api.get(URL, {"q": "lunar", "limit": 1000}).content
     global_search.forget_names()
+    bounded_search.forget_shown()
     assert api.get(URL, {"q": "lunar", "limit": 1000}).content == first
+
+
+@postgres_only
+def test_hits_kept_by_content_show_a_changed_record_as_it_is_now(api):
+    """Hits are kept by their columns' content (``_shown``): a record changed since is never shown stale."""
+    params = {"q": "Roscosmos", "type__in": "organization", "limit": 1}
+    before = results(api, **params)[0]
+    Organization.objects.filter(slug="roscosmos").update(short_name="RKA", description="Changed.")
+    after = results(api, **params)[0]
+    assert after["display"] != before["display"] and after["display"].endswith("(RKA)")
+    assert after["display"] == str(Organization.objects.get(slug="roscosmos"))
