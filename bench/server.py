@@ -5,7 +5,10 @@ Every server (the API and the baseline alike) runs with the same settings,
 loopback. On a 2-core machine two processes can use both cores for Python
 work, while the threads keep a core busy when a request waits on PostgreSQL
 and keep wrk's connections alive between requests (sync workers close every
-connection, so a benchmark would also time TCP handshakes).
+connection, so a benchmark would also time TCP handshakes). Each worker listens
+on its own socket (``--reuse-port``; ``BENCH_REUSE_PORT=0`` shares one), so the
+kernel spreads connections over the workers instead of the first to wake taking
+most of them.
 """
 
 from __future__ import annotations
@@ -91,6 +94,7 @@ class Gunicorn:
             "--workers", str(self.workers), "--worker-class", WORKER_CLASS, "--threads", str(self.threads),
             "--timeout", str(self.timeout_s),
             "--no-control-socket",
+            *(("--reuse-port",) if os.environ.get("BENCH_REUSE_PORT", "1") == "1" else ()),
             "--error-logfile", "-", "--log-level", "warning",
             *self.extra_args,
         ]  # fmt: skip
