@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from api.core.cursors import HELP, MAX_LENGTH, PARAM, Cursor, Term, beyond, cursor_at, invalid, ordering_terms
+from api.core.keyset_statements import ids_statement
 from api.core.pagination import LimitOffsetPagination
 from api.renderers.json import RawJSON
 
@@ -56,10 +57,11 @@ class ListPagination(LimitOffsetPagination):
             return super().paginate_documents(queryset, request, documents, references, search)
         terms, self.cursor = mode
         self.request, self.limit, self.count, self.count_exact = request, self.get_limit(request), None, False
-        ids = beyond(queryset, terms, self.cursor, self.limit + 1, ("pk", *(term.name for term in terms)))
+        values = ("pk", *(term.name for term in terms))
+        ids = ids_statement(queryset, request, terms, self.cursor, self.limit + 1, values)
         checks = [reference.count_sql() for reference in references]
         rows, results, found, first, last = documents.keyset_page(
-            ids.query, self.limit, len(terms), checks, backward=self.cursor.backward
+            ids, queryset.model, self.limit, len(terms), checks, backward=self.cursor.backward
         )
         if found != [reference.expected for reference in references]:
             return None

@@ -186,16 +186,17 @@ class Documents:
             return None
         return pk, document, (rest[0] if rest else None)
 
-    def keyset_page(self, ids, limit: int, keys: int, checks=(), backward: bool = False):
+    def keyset_page(self, ids: tuple[str, tuple], model, limit: int, keys: int, checks=(), backward: bool = False):
         """A cursor page (``api.core.cursor_pagination``) from one statement, as ``page`` renders an offset page.
 
-        ``ids`` is the query of up to ``limit + 1`` records beyond the cursor, in the direction
-        of travel: ``pk``, then the ``keys`` values of the ordering. Returns how many rows it
-        found, the documents of the first ``limit`` (reversed when ``backward``, so always in
-        the list's order), the ``checks``' counts, and the ordering values of the first and
-        last of those rows in the direction of travel (None when there are none).
+        ``ids`` is the statement (SQL and parameters) of up to ``limit + 1`` records of ``model``
+        beyond the cursor, in the direction of travel: ``pk``, then the ``keys`` values of the
+        ordering. Returns how many rows it found, the documents of the first ``limit`` (reversed
+        when ``backward``, so always in the list's order), the ``checks``' counts, and the
+        ordering values of the first and last of those rows in the direction of travel (None
+        when there are none).
         """
-        ids_sql, params = ids.sql_with_params()
+        ids_sql, params = ids
         columns = [f"_k{i}" for i in range(keys)]
         found, params = _with_checks(checks, params)
         documents = (
@@ -210,7 +211,7 @@ class Documents:
             f"FROM ({ids_sql}) _ids(pk, {', '.join(columns)})) "
             f"SELECT {', '.join([f'(SELECT COUNT(*) FROM {PAGE})', *found, documents, *edges])}"
         )
-        with server_bound_cursor(ids.model) as cursor:
+        with server_bound_cursor(model) as cursor:
             cursor.execute(sql, (*params, *self.params, limit, *[limit] * keys))  # in the order of the text
             rows, *values = cursor.fetchone()
         counts, documents, edges = values[: len(found)], values[len(found)], values[len(found) + 1 :]
