@@ -3,7 +3,8 @@
 A page counts at most ``cap(offset, limit)`` matching records, one past the larger of
 the bound and the page's end. Up to the cap the count is exact. Past it, ``count`` is
 PostgreSQL's estimate, never below the cap + 1 records known to match: for the whole
-table ``pg_class.reltuples`` (the statistics VACUUM and ANALYZE keep), read in the same
+table its exact row count where triggers keep it (``cooperation.row_counts``: every registry
+table), else ``pg_class.reltuples`` (the statistics VACUUM and ANALYZE keep), read in the same
 statement; for a filtered list the planner's row estimate of the count query, from one
 ``EXPLAIN`` sent only then. Counting past the page's end too keeps ``next`` exact: a deep
 page knows whether a record follows it. SQLite counts every match.
@@ -16,6 +17,8 @@ import json
 from django.conf import settings
 from django.db import connections
 from django.db.models import QuerySet
+
+from cooperation.row_counts import row_count_sql
 
 LARGEST_CAP = 2**63 - 2  # cap + 1 is a LIMIT: a bigint
 
@@ -74,10 +77,13 @@ def count(queryset: QuerySet, offset: int, limit: int) -> tuple[int, bool]:
     most = cap(offset, limit)
     sql, params = queryset.values("pk").order_by()[: most + 1].query.sql_with_params()
     columns, table = [f"(SELECT COUNT(*) FROM ({sql}) _all)"], whole_table(queryset)
-    if table is not None:
-        columns.append(reltuples_sql())
-        params = (*params, table)
+    if table is not None:  # (the exact count where it is kept, else the estimate past the cap)
+        columns = [row_count_sql(), f"CASE WHEN {row_count_sql()} IS NULL THEN {columns[0]} END", reltuples_sql()]
+        params = (queryset.model._meta.db_table, queryset.model._meta.db_table, *params, table)
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(columns)}", params)
-        counted, *statistic = cursor.fetchone()
-    return settle(queryset, counted, most, statistic[0] if statistic else None)
+        values = cursor.fetchone()
+    if table is not None:
+        kept, counted, statistic = values
+        return (kept, True) if kept is not None else settle(queryset, counted, most, statistic)
+    return settle(queryset, values[0], most)

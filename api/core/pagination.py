@@ -9,9 +9,11 @@ from api.core import counting
 from api.core.exceptions import ApiError
 from api.core.ranked_search import tiered_page
 from api.renderers.json import RawJSON
+from cooperation.row_counts import row_count
 
 # offset + limit must fit a bigint: PostgreSQL refuses a larger OFFSET or LIMIT (a 500, not an empty page).
 MAX_OFFSET = 2**63 - 1 - settings.API_MAX_PAGE_SIZE
+FROM_THE_END = 1000  # offsets from which a whole table's page may be read from its end (one more query)
 
 
 def _non_negative_int(request, name: str, default: int, maximum: int | None = None, minimum: int = 0) -> int:
@@ -61,7 +63,8 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
 
         Filtered lists count the page's own scan: every match up to the cap, in order, of
         which the page is a slice (so a page past the end is counted too). Unfiltered lists
-        count apart, in the same statement, with the table's row estimate: the ordered scan
+        count apart, in the same statement, with the table's exact row count where it is kept
+        (``cooperation.row_counts``), else its row estimate: the ordered scan
         would read and sort up to the cap, where the page alone stops after ``limit`` rows
         of an index; and only when the page itself does not tell the total (``Documents.page``'s
         ``window``). Past the cap a filtered list asks the planner for its estimate: a
@@ -75,8 +78,14 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         """
         self.request = request
         self.limit, self.offset = self.get_limit(request), self.get_offset(request)
-        most = counting.cap(self.offset, self.limit)
+        checks = [reference.count_sql() for reference in references]
         table = counting.whole_table(queryset)
+        if table is not None and self.offset >= FROM_THE_END:
+            page = self.page_from_the_end(queryset, documents, checks)
+            if page is not None:
+                found, results = page
+                return results if found == [reference.expected for reference in references] else None
+        most = counting.cap(self.offset, self.limit)
         window = None
         tiered = tiered_page(queryset, search, self.offset, self.limit + 1, most) if search else None
         if tiered is not None or queryset.query.distinct or table is not None:
@@ -91,14 +100,33 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         else:
             ids = queryset.values_list("pk", flat=True)[: most + 1].query
             count, rows = None, (self.offset, self.limit)
-        checks = [reference.count_sql() for reference in references]
-        total, statistic, results, found = documents.page(
-            ids, checks, count=count, rows=rows, table=table, window=window
+        counted = queryset.model._meta.db_table if table is not None else None
+        total, statistic, results, found, kept = documents.page(
+            ids, checks, count=count, rows=rows, table=table, window=window, counted=counted
         )
         if found != [reference.expected for reference in references]:
             return None
-        self.count, self.count_exact = counting.settle(queryset, total, most, statistic)
+        self.count, self.count_exact = (total, True) if kept else counting.settle(queryset, total, most, statistic)
         return results
+
+    def page_from_the_end(self, queryset, documents, checks) -> tuple[list[int], RawJSON] | None:
+        """A deep page of a whole table read backwards from its end, when it lies in the table's second half.
+
+        The table's exact row count (``cooperation.row_counts``) says where the page lies: an offset
+        into the first half reads forwards as usual (None), one into the second half reads the
+        ordering's index from the other end, so the last page costs what the first does.
+        """
+        rows = row_count(queryset.model, queryset.db)
+        if rows is None or not rows // 2 < self.offset < rows:
+            return None
+        end = rows - self.offset
+        ids = queryset.reverse().values_list("pk", flat=True)[max(0, end - self.limit) : end].query
+        counted = queryset.model._meta.db_table
+        total, _, results, found, kept = documents.page(ids, checks, counted=counted, reverse=True)
+        if not kept:  # (no longer counted: never, short of the migration rolled back meanwhile)
+            return None
+        self.count, self.count_exact = total, True
+        return found, results
 
     def get_paginated_response(self, data):
         return Response(
@@ -151,7 +179,8 @@ COUNT_EXACT_HELP = (
     "Whether `count` is exact. A page counts the matching records up to {bound}, or up to its own end when "
     "that lies further, so a count costs the same at any size: up to there `count` is exact and `count_exact` "
     "true. Past it `count_exact` is false and `count` is PostgreSQL's estimate, never below the number "
-    "counted plus one: the table's statistics for an unfiltered list, the query planner's estimate for a "
-    "filtered one (it can be far off; narrow the filters for an exact count). `next` is exact either way. "
-    "SQLite counts every match."
+    "counted plus one: the query planner's estimate for a filtered list (it can be far off; narrow the filters "
+    "for an exact count), the table's statistics for the unfiltered change log. An unfiltered list of the "
+    "registry's records is exact at any size (PostgreSQL keeps each table's row count). `next` is exact "
+    "either way. SQLite counts every match."
 )

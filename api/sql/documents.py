@@ -29,6 +29,7 @@ from api.sql.compiled_cache import CompiledCache
 from api.sql.compiler import Compiler
 from cooperation.compiled_queries import server_bound_cursor
 from cooperation.localization import active_language
+from cooperation.row_counts import row_count_sql
 
 
 class Documents:
@@ -106,8 +107,8 @@ class Documents:
         return cls(sql, tuple(params))
 
     def page(
-        self, ids, checks=(), count=None, rows=None, table=None, window=None
-    ) -> tuple[int, int | None, RawJSON, list[int]]:
+        self, ids, checks=(), count=None, rows=None, table=None, window=None, counted=None, reverse=False
+    ) -> tuple[int, int | None, RawJSON, list[int], bool]:
         """One page's bounded total and documents, in order, from one statement; and how many rows ``checks`` find.
 
         The documents come as one JSON array, PostgreSQL's text, rendered as it is (its
@@ -120,16 +121,24 @@ class Documents:
         and one row past it: when it finds from 1 to ``settles`` rows the total is the offset
         plus those rows, and the count is not run (PostgreSQL evaluates a subquery in a
         ``CASE`` branch not taken never). ``table`` (a quoted name) adds the table's row estimate,
-        ``pg_class.reltuples`` (else None). ``checks`` are statements counting something,
-        with their parameters. One statement rather than one per part (existence checks,
-        count, ids, documents) is one plan, prepared once per connection by psycopg for
+        ``pg_class.reltuples`` (else None). ``counted`` (a table's name, for a list of the whole
+        table) makes the total the table's exact row count where it is kept
+        (``cooperation.row_counts``), and nothing else is counted. ``reverse``: ``ids`` come in the
+        list's reverse order (a page read from the end). ``checks`` are statements counting
+        something, with their parameters. One statement rather than one per part (existence
+        checks, count, ids, documents) is one plan, prepared once per connection by psycopg for
         each combination of filters, and one round trip.
+
+        Returns the total, the estimate, the documents, the checks' counts, and whether the
+        total is the kept exact count.
         """
         ids_sql, params = ids.sql_with_params()
         numbered = f"AS MATERIALIZED (SELECT _ids.pk, ROW_NUMBER() OVER () AS _n FROM ({ids_sql}) _ids(pk))"
         if rows is None:
-            count_sql, count_params = count.sql_with_params()
-            total = f"(SELECT COUNT(*) FROM ({count_sql}) _all)"
+            total, total_params = "NULL::bigint", ()
+            if count is not None:
+                count_sql, total_params = count.sql_with_params()
+                total = f"(SELECT COUNT(*) FROM ({count_sql}) _all)"
             if window is None:
                 pages = f"{PAGE} {numbered}"
             else:
@@ -137,30 +146,35 @@ class Documents:
                 pages = f"{MATCHES} {numbered}, {PAGE} AS MATERIALIZED (SELECT pk, _n FROM {MATCHES} WHERE _n <= %s)"
                 found_rows = f"(SELECT COUNT(*) FROM {MATCHES})"
                 total = f"CASE WHEN {found_rows} BETWEEN 1 AND %s THEN %s + {found_rows} ELSE {total} END"
-                params += (limit, settles, offset)
-            params += count_params
+                params += (limit,)
+                total_params = (settles, offset, *total_params)
         else:
             offset, limit = rows
             sliced = f"{PAGE} AS MATERIALIZED (SELECT pk, _n FROM {MATCHES} WHERE _n > %s AND _n <= %s)"
             pages = f"{MATCHES} {numbered}, {sliced}"
-            total = f"(SELECT COUNT(*) FROM {MATCHES})"
+            total, total_params = f"(SELECT COUNT(*) FROM {MATCHES})", ()
             params += (offset, offset + limit)
-        columns = [total]
+        columns = [total, "NULL::bigint"]
+        if counted is not None:
+            # (COALESCE evaluates its second argument only where the first is NULL: the count is not run)
+            columns = [f"COALESCE({row_count_sql()}, {total})", row_count_sql()]
+            total_params = (counted, *total_params, counted)
+        params += total_params
         if table is not None:
             columns.append(reltuples_sql())
             params += (table,)
         found, params = _with_checks(checks, params)
         documents = (
-            f"(SELECT JSON_AGG(_docs._document ORDER BY {PAGE}._n)::text "
+            f"(SELECT JSON_AGG(_docs._document ORDER BY {PAGE}._n{' DESC' if reverse else ''})::text "
             f"FROM {PAGE} JOIN ({self.sql}) _docs(pk, _document) ON _docs.pk = {PAGE}.pk)"
         )
         sql = f"WITH {pages} SELECT {', '.join([*columns, *found, documents])}"
         with server_bound_cursor(ids.model) as cursor:
             cursor.execute(sql, (*params, *self.params))  # in the order of the text
-            total, *values = cursor.fetchone()
+            total, kept, *values = cursor.fetchone()
         statistic, values = (values[0], values[1:]) if table is not None else (None, values)
         *counts, documents = values
-        return total, statistic, RawJSON(documents or "[]"), counts
+        return total, statistic, RawJSON(documents or "[]"), counts, kept is not None
 
     def record(self, ids, full: Documents | None = None) -> tuple[int, str, str | None] | None:
         """One record's pk and document, and ``full``'s (another rendering of it) when given, from one statement.

@@ -1,0 +1,27 @@
+"""Exact row counts of the registry's tables, kept by triggers (migration ``0016_row_counts``, PostgreSQL only).
+
+A table's count is the sum of its deltas in ``cooperation_row_count``; NULL for a table that is
+not counted (and on a database without the table's triggers, none is). Read in the same
+statement as the rows it counts, it belongs to the same snapshot.
+"""
+
+from __future__ import annotations
+
+from django.db import connections
+
+TABLE = "cooperation_row_count"
+
+
+def row_count_sql() -> str:
+    """A scalar subquery of a table's exact row count, or NULL; its one parameter is the table's name."""
+    return f"(SELECT SUM(n)::bigint FROM {TABLE} WHERE table_name = %s)"
+
+
+def row_count(model, using: str) -> int | None:
+    """``model``'s table's exact row count on ``using`` (PostgreSQL), or None where it is not kept."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {row_count_sql()}", [model._meta.db_table])
+        return cursor.fetchone()[0]
