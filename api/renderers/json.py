@@ -49,6 +49,7 @@ def _default(obj):
 _FALLBACK = JSONEncoder()
 OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 LINE_SEPARATOR, PARAGRAPH_SEPARATOR = "\u2028".encode(), "\u2029".encode()
+LEAD = LINE_SEPARATOR[:1]  # b"\xe2", the first byte of both
 
 
 class ORJSONRenderer(JSONRenderer):
@@ -62,7 +63,8 @@ class ORJSONRenderer(JSONRenderer):
         if self.get_indent(accepted_media_type or "", renderer_context or {}):
             return super().render(data, accepted_media_type, renderer_context)
         out = orjson.dumps(data, default=_default, option=OPTIONS)
-        # Like DRF: escape the two line separators that JavaScript string literals reject.
-        if LINE_SEPARATOR in out or PARAGRAPH_SEPARATOR in out:
+        # Like DRF: escape the two line separators that JavaScript string literals reject. Both start with
+        # byte E2: one memchr for it skips the two slower searches of three bytes in most bodies.
+        if LEAD in out and (LINE_SEPARATOR in out or PARAGRAPH_SEPARATOR in out):
             out = out.replace(LINE_SEPARATOR, b"\\u2028").replace(PARAGRAPH_SEPARATOR, b"\\u2029")
         return out

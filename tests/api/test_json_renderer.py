@@ -34,6 +34,17 @@ def test_awkward_values_render_as_drf_renders_them():
     )
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["em dash \u2014, curly \u2019quotes\u201d", "only \u2029 a paragraph", "\u2014 then \u2028", "plain ascii"],
+)
+def test_line_separators_among_other_characters_of_their_first_byte(text):
+    # Both separators start with byte E2, as do dashes and curly quotes: only the separators are escaped.
+    assert_same_bytes({"text": text})
+    raw = ORJSONRenderer().render({"raw": RawJSON(orjson.dumps(text).decode())})
+    assert raw == b'{"raw":' + JSONRenderer().render(text) + b"}"
+
+
 def parsed(data):
     """``response.data`` with the JSON text PostgreSQL wrote parsed (its whitespace is its own)."""
     if isinstance(data, dict) and isinstance(data.get("results"), RawJSON):
