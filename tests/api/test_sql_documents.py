@@ -167,15 +167,16 @@ def test_a_page_comes_back_in_its_queries_order_with_its_total(api, corpus):
     matching = Agreement.objects.filter(kind="memorandum")
     newest = matching.order_by("-id")
     ids = newest.values_list("pk", flat=True)
-    total, statistic, page, _ = documents.page(ids[1:4].query, count=matching.values("pk").query)
+    total, statistic, page, _, kept = documents.page(ids[1:4].query, count=matching.values("pk").query)
     assert [doc["id"] for doc in orjson.loads(page.text)] == list(ids[1:4])
-    assert total == matching.count() > 4 and statistic is None
-    total, _, page, _ = documents.page(ids[:100].query, rows=(2, 3))  # the page is a slice of the matches
+    assert total == matching.count() > 4 and statistic is None and not kept
+    total, _, page, _, _ = documents.page(ids[:100].query, rows=(2, 3))  # the page is a slice of the matches
     assert [doc["id"] for doc in orjson.loads(page.text)] == list(ids[2:5])
     assert total == matching.count()
-    assert documents.page(ids[:3].query, rows=(10**6, 5)) == (3, None, RawJSON("[]"), [])  # past the end: counted
+    past_the_end = documents.page(ids[:3].query, rows=(10**6, 5))  # counted
+    assert past_the_end == (3, None, RawJSON("[]"), [], False)
     table = connection.ops.quote_name(Agreement._meta.db_table)
-    _, statistic, _, _ = documents.page(ids[:1].query, count=matching.values("pk").query, table=table)
+    _, statistic, _, _, _ = documents.page(ids[:1].query, count=matching.values("pk").query, table=table)
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
         assert statistic == cursor.fetchone()[0]
@@ -208,13 +209,18 @@ def test_a_page_that_tells_its_total_runs_no_count(api, corpus):
     ids = Agreement.objects.order_by("id").values_list("pk", flat=True)
     total = ids.count()
     failing = Agreement.objects.extra(where=["1 / (id - id) = 1"]).values("pk").query  # division by zero if run
-    found, _, page, _ = documents.page(ids[total - 3 : total + 2].query, count=failing, window=(total - 3, 4, 4))
+    found, _, page, _, _ = documents.page(ids[total - 3 : total + 2].query, count=failing, window=(total - 3, 4, 4))
     assert found == total and [doc["id"] for doc in orjson.loads(page.text)] == list(ids[total - 3 :])
-    found, _, page, _ = documents.page(ids[2:7].query, count=failing, window=(2, 4, 5))  # past the bound: full + 1
+    found, _, page, _, _ = documents.page(ids[2:7].query, count=failing, window=(2, 4, 5))  # past the bound: full + 1
     assert found == 7 and [doc["id"] for doc in orjson.loads(page.text)] == list(ids[2:6])
     counted = Agreement.objects.values("pk").query
     assert documents.page(ids[2:7].query, count=counted, window=(2, 4, 4))[0] == total  # full, below the bound
     assert documents.page(ids[total + 1 : total + 6].query, count=counted, window=(total + 1, 4, 4))[0] == total
+    table = Agreement._meta.db_table  # its exact row count is kept: the count is never run
+    assert documents.page(ids[2:7].query, count=failing, window=(2, 4, 4), counted=table)[::4] == (total, True)
+    last = Agreement.objects.order_by("-id").values_list("pk", flat=True)[:3]  # a page read from the end
+    found, _, page, _, kept = documents.page(last.query, counted=table, reverse=True)
+    assert (found, kept) == (total, True) and [doc["id"] for doc in orjson.loads(page.text)] == list(last)[::-1]
 
 
 def test_the_compiled_documents_carry_their_constants_in_the_text(api, corpus):
