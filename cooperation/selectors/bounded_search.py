@@ -377,6 +377,7 @@ def _run(connection, types: tuple[str, ...], sql: str, params: dict) -> list[tup
             rows = cursor.fetchall()
             cursor.nextset()
             plans.rows = dict(zip(search.TYPE_NAMES, cursor.fetchone()[0], strict=True))
+            plans.seen_enough((sql, tuple(params.items())))  # (seen once, as a search planned for itself)
             return rows
         if plans.generic_fits(types) and not plans.failed:
             constants = tuple(params[name] for name in CONSTANTS)
@@ -414,7 +415,10 @@ def _prepared(
     ``key`` on the connection, prepared first (``PREPARE name<definition()>``, in the same round trip) if it is
     not there. If psycopg deallocated it, it is prepared again; if a batch that prepares fails, the connection
     prepares no more."""
-    atomic = transaction.atomic(using=connection.alias) if connection.in_atomic_block else nullcontext
+
+    def atomic():  # (in a transaction, a failed batch is rolled back to a savepoint: the transaction goes on)
+        return transaction.atomic(using=connection.alias) if connection.in_atomic_block else nullcontext()
+
     name = plans.prepared.get(key)
     if name is not None:
         plans.prepared.move_to_end(key)
