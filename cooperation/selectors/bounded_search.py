@@ -73,7 +73,7 @@ PAGE = "_page"
 PREPARE_AFTER = 2  # a search is prepared on a connection the second time it runs there
 PLANS_PER_CONNECTION = 4  # the least recently used one is deallocated past that
 SEEN_PER_CONNECTION = 256  # searches remembered (not prepared) while they are counted
-GENERIC_ROWS = 5000  # searched tables with at most this many rows in all run a generic plan (see above)
+GENERIC_ROWS = 2500  # searched tables with at most this many rows in all run a generic plan (see above)
 CONSTANTS = ("cap", "weight", "threshold")  # parameters the same for every search: a generic plan's text holds them
 INTEGERS = ("limit", "offset")  # a generic plan's parameters of type int8; the others are text
 
