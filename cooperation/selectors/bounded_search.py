@@ -37,6 +37,11 @@ shape and reused with the query's values as parameters.
   (``PREPARE`` with the values written in: the plan the planner would make for them), and
   only the planning is saved: every request still reads the rows. ``PLANS_PER_CONNECTION``
   bounds the plans kept (each holds some 1.3 MB of the server's memory, in the connection's backend).
+* Small tables (``GENERIC_ROWS``): there the worst a generic plan does (a bitmap of every row of a
+  table, for a word without trigrams such as ``深空``) costs less than planning, so every search of a
+  statement runs one generic plan prepared for it on the connection (``$n`` parameters; the
+  constants written in): a search seen for the first time is not planned either. The tables' sizes
+  (``pg_class.reltuples``) are read with a connection's first search, in its round trip.
 
 ``tests/api/test_global_search.py`` checks every way can be an index scan.
 """
@@ -68,6 +73,9 @@ PAGE = "_page"
 PREPARE_AFTER = 2  # a search is prepared on a connection the second time it runs there
 PLANS_PER_CONNECTION = 4  # the least recently used one is deallocated past that
 SEEN_PER_CONNECTION = 256  # searches remembered (not prepared) while they are counted
+GENERIC_ROWS = 2500  # searched tables with at most this many rows in all run a generic plan (see above)
+CONSTANTS = ("cap", "weight", "threshold")  # parameters the same for every search: a generic plan's text holds them
+INTEGERS = ("limit", "offset")  # a generic plan's parameters of type int8; the others are text
 
 
 def _like(text: str) -> str:
@@ -261,8 +269,8 @@ def bounded_page(request: search.GlobalSearchQuery, alias: str) -> tuple[list[tu
     """The page's hits as (type, record, score, snippet, display), in order; the distinct matches found; whether
     a way was full. The snippet is ``search.snippet``'s and the display ``display``'s in the active language."""
     connection = connections[alias]
-    _, sql, params = _statement_for(request, alias)
-    rows = _run(connection, sql, params)
+    types, sql, params = _statement_for(request, alias)
+    rows = _run(connection, types, sql, params)
     total, capped = rows[0][3], rows[0][4]
     found = []
     language = translation.get_language()
@@ -296,6 +304,37 @@ def forget_shown() -> None:
     _shown.cache_clear()
 
 
+@cache
+def generic(sql: str, constants: tuple) -> tuple[str, tuple[str, ...]]:
+    """The statement as one plan for every search: ``$n`` in place of its parameters but ``CONSTANTS``
+    (their ``constants`` written in, as ``compose`` writes them), and the parameters' names, in order."""
+    names: list[str] = []
+    written = dict(zip(CONSTANTS, constants, strict=True))
+
+    def placeholder(found: re.Match) -> str:
+        name = found.group(1)
+        if name is None:
+            return "%"
+        if name in CONSTANTS:
+            return psycopg_sql.Literal(written[name]).as_string(None)
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    text = _PLACEHOLDER.sub(placeholder, sql)
+    return text, tuple(names)
+
+
+def _sizes_sql(alias: str) -> str:
+    """The searched tables' rows as the planner's statistics count them (0 while unknown), in type order."""
+    quote = connections[alias].ops.quote_name
+    tables = [quote(spec.model._meta.db_table) for spec in search.SEARCH_TYPES.values()]
+    counts = ", ".join(
+        f"(SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = '{t}'::regclass)" for t in tables
+    )
+    return f"SELECT ARRAY[{counts}]"
+
+
 class _Plans:
     """The searches prepared on one connection (least recently used first), and those only counted so far."""
 
@@ -304,6 +343,11 @@ class _Plans:
         self.seen: OrderedDict[tuple, int] = OrderedDict()
         self.names = itertools.count(1)
         self.failed = False  # a PREPARE batch failed: whether its statement exists is unknown, so prepare no more
+        self.rows: dict[str, int] | None = None  # each type's table's rows (``_sizes_sql``), once read
+
+    def generic_fits(self, types: tuple[str, ...]) -> bool:
+        """Whether the searched tables are small enough for a generic plan (``GENERIC_ROWS``)."""
+        return self.rows is not None and sum(self.rows[name] for name in types) <= GENERIC_ROWS
 
     @classmethod
     def of(cls, connection) -> _Plans:
@@ -323,51 +367,98 @@ class _Plans:
         return False
 
 
-def _run(connection, sql: str, params: dict) -> list[tuple]:
-    """The statement's rows: through the connection's prepared plan of this search if it has one (or makes one)."""
+def _run(connection, types: tuple[str, ...], sql: str, params: dict) -> list[tuple]:
+    """The statement's rows: through the connection's generic plan of the statement if its tables are small,
+    else through its prepared plan of this search if it has one (or makes one)."""
     with connection.cursor() as cursor:
         plans = _Plans.of(connection)
+        if plans.rows is None:  # the connection's first search: the tables' sizes too, in its round trip
+            cursor.execute(f"{compose(connection, sql, params)}; {_sizes_sql(connection.alias)}")
+            rows = cursor.fetchall()
+            cursor.nextset()
+            plans.rows = dict(zip(search.TYPE_NAMES, cursor.fetchone()[0], strict=True))
+            plans.seen_enough((sql, tuple(params.items())))  # (seen once, as a search planned for itself)
+            return rows
+        if plans.generic_fits(types) and not plans.failed:
+            constants = tuple(params[name] for name in CONSTANTS)
+            text, names = generic(sql, constants)
+            raw = connection.connection
+            values = ", ".join(psycopg_sql.Literal(params[name]).as_string(raw) for name in names)
+            key = ("generic", sql, constants)
+
+            def run(name: str) -> str:  # (plan_cache_mode as it was, for the rest of the transaction)
+                return (
+                    "SET LOCAL plan_cache_mode = force_generic_plan; "
+                    f"EXECUTE {name}({values}); SET LOCAL plan_cache_mode TO DEFAULT"
+                )
+
+            kinds = ", ".join("int8" if name in INTEGERS else "text" for name in names)
+            return _prepared(connection, cursor, plans, key, run, lambda: f"({kinds}) AS {text}")
         key = (sql, tuple(params.items()))
-        name = plans.prepared.get(key)
-        if name is not None:
-            plans.prepared.move_to_end(key)
-            try:
-                with transaction.atomic(using=connection.alias) if connection.in_atomic_block else nullcontext():
-                    cursor.execute(f"EXECUTE {name}")
-                return cursor.fetchall()
-            except ProgrammingError as exc:
-                if not isinstance(exc.__cause__, errors.InvalidSqlStatementName):
-                    raise
-                # Gone from the session: psycopg sends DEALLOCATE ALL for its own prepared statements after a
-                # ROLLBACK, DROP or ALTER on the connection, which takes every plan kept here with them.
-                plans.prepared.clear()
-        text = compose(connection, sql, params)  # (run without parameters: psycopg sends it as it is)
-        if plans.failed or not plans.seen_enough(key):
-            cursor.execute(text)
+        if key not in plans.prepared and (plans.failed or not plans.seen_enough(key)):
+            cursor.execute(compose(connection, sql, params))  # (no parameters: psycopg sends it as it is)
             return cursor.fetchall()
-        commands = []
-        while len(plans.prepared) >= PLANS_PER_CONNECTION:
-            commands.append(f"DEALLOCATE {plans.prepared.popitem(last=False)[1]}")
-        name = f"global_search_{next(plans.names)}"
-        commands += [f"PREPARE {name} AS {text}", f"EXECUTE {name}"]
+        return _prepared(
+            connection,
+            cursor,
+            plans,
+            key,
+            lambda name: f"EXECUTE {name}",
+            lambda: f" AS {compose(connection, sql, params)}",
+        )
+
+
+def _prepared(
+    connection, cursor, plans: _Plans, key: tuple, run: Callable[[str], str], definition: Callable[[], str]
+) -> list:
+    """The rows of ``run(name)`` (statements running the prepared statement ``name``), the statement kept as
+    ``key`` on the connection, prepared first (``PREPARE name<definition()>``, in the same round trip) if it is
+    not there. If psycopg deallocated it, it is prepared again; if a batch that prepares fails, the connection
+    prepares no more."""
+
+    def atomic():  # (in a transaction, a failed batch is rolled back to a savepoint: the transaction goes on)
+        return transaction.atomic(using=connection.alias) if connection.in_atomic_block else nullcontext()
+
+    name = plans.prepared.get(key)
+    if name is not None:
+        plans.prepared.move_to_end(key)
         try:
-            with transaction.atomic(using=connection.alias) if connection.in_atomic_block else nullcontext():
-                cursor.execute("; ".join(commands))  # one round trip, one statement in the query log
+            with atomic():
+                cursor.execute(run(name))
+            return _rows(cursor)
         except ProgrammingError as exc:
             if not isinstance(exc.__cause__, errors.InvalidSqlStatementName):
-                plans.failed = True  # (at most one plan is left behind on the connection, until it closes)
                 raise
-            plans.prepared.clear()  # the oldest plan went with psycopg's DEALLOCATE ALL: the others too
-            cursor.execute(text)
-            return cursor.fetchall()
-        except Exception:
-            plans.failed = True
+            # Gone from the session: psycopg sends DEALLOCATE ALL for its own prepared statements after a
+            # ROLLBACK, DROP or ALTER on the connection, which takes every plan kept here with them.
+            plans.prepared.clear()
+    commands = []
+    while len(plans.prepared) >= PLANS_PER_CONNECTION:
+        commands.append(f"DEALLOCATE {plans.prepared.popitem(last=False)[1]}")
+    name = f"global_search_{next(plans.names)}"
+    commands += [f"PREPARE {name}{definition()}", run(name)]
+    try:
+        with atomic():
+            cursor.execute("; ".join(commands))  # one round trip, one statement in the query log
+    except ProgrammingError as exc:
+        if not isinstance(exc.__cause__, errors.InvalidSqlStatementName):
+            plans.failed = True  # (at most one plan is left behind on the connection, until it closes)
             raise
-        while cursor.description is None and cursor.nextset():
-            pass  # to the EXECUTE's rows
-        rows = cursor.fetchall()
-        plans.prepared[key] = name
-        return rows
+        plans.prepared.clear()  # the oldest plan went with psycopg's DEALLOCATE ALL: the others too
+        return _prepared(connection, cursor, plans, key, run, definition)
+    except Exception:
+        plans.failed = True
+        raise
+    rows = _rows(cursor)
+    plans.prepared[key] = name
+    return rows
+
+
+def _rows(cursor) -> list[tuple]:
+    """The rows of a batch's one statement that returns rows."""
+    while cursor.description is None and cursor.nextset():
+        pass
+    return cursor.fetchall()
 
 
 def _record(name: str, alias: str, columns: list):

@@ -9,7 +9,7 @@ import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from cooperation.models import Label, Mission, Organization, Person, Source
+from cooperation.models import Agreement, Label, Mission, Organization, Person, Source
 from cooperation.search_text import normalize
 from cooperation.selectors import bounded_search, global_search
 from cooperation.selectors.global_search import TYPE_NAMES
@@ -383,7 +383,14 @@ def test_every_way_of_matching_is_an_index_scan(api):
         assert "Seq Scan on " + table not in plan, plan
 
 
+@pytest.fixture
+def large_tables(monkeypatch):
+    """Searches as on tables above ``GENERIC_ROWS``: a plan made for each search, kept once it repeats."""
+    monkeypatch.setattr(bounded_search, "GENERIC_ROWS", -1)
+
+
 @postgres_only
+@pytest.mark.usefixtures("large_tables")
 def test_a_search_repeated_on_a_connection_runs_its_prepared_plan_and_sees_every_write(api):
     """The plan is kept, not the results: each request reads the rows (one statement either way)."""
     params = {"q": "lunar", "limit": 1000}
@@ -407,9 +414,11 @@ def test_a_search_repeated_on_a_connection_runs_its_prepared_plan_and_sees_every
 
 @postgres_only
 @pytest.mark.parametrize("how", ["DEALLOCATE ALL", "ROLLBACK"])
-def test_plans_the_driver_deallocated_are_made_again(api, how):
+@pytest.mark.parametrize("generic", [False, True])
+def test_plans_the_driver_deallocated_are_made_again(api, monkeypatch, how, generic):
     """psycopg deallocates every prepared statement of a session after a ROLLBACK (or DROP, ALTER): the kept plans
-    go with them, and the next search runs unprepared, then is prepared again, with the same answer."""
+    go with them, and are prepared again, with the same answer (a plan per search, or the tables' generic plan)."""
+    monkeypatch.setattr(bounded_search, "GENERIC_ROWS", 10**9 if generic else -1)
     params = {"q": "lunar", "limit": 1000}
     first = api.get(URL, params).json()
     for _ in range(bounded_search.PREPARE_AFTER):
@@ -427,10 +436,12 @@ def test_plans_the_driver_deallocated_are_made_again(api, how):
     for _ in range(bounded_search.PREPARE_AFTER + 1):
         with CaptureQueriesContext(connection) as ctx:
             assert api.get(URL, params).json() == first
-    assert any(q["sql"].startswith("EXECUTE global_search_") for q in ctx.captured_queries)
+    assert any("EXECUTE global_search_" in q["sql"] for q in ctx.captured_queries)
+    assert len(search_plans()) == 1
 
 
 @postgres_only
+@pytest.mark.usefixtures("large_tables")
 def test_the_plans_kept_on_a_connection_are_bounded(api, monkeypatch):
     monkeypatch.setattr(bounded_search, "PLANS_PER_CONNECTION", 2)
     for q in ["lunar", "station", "deep space", "relay", "lunar"]:
@@ -439,6 +450,65 @@ def test_the_plans_kept_on_a_connection_are_bounded(api, monkeypatch):
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM pg_prepared_statements WHERE name LIKE 'global\\_search\\_%'")
         assert cursor.fetchone()[0] == 2
+
+
+def search_plans() -> list[tuple[str, int, int]]:
+    """The connection's prepared searches: name, generic plans run, custom plans run."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE name LIKE 'global\\_search\\_%' ORDER BY name"
+        )
+        return cursor.fetchall()
+
+
+@postgres_only
+def test_on_small_tables_every_search_of_a_statement_runs_one_generic_plan_and_sees_every_write(api):
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    connection.connection.global_search_plans = None  # (a new connection: its tables' sizes are read again)
+    words = ["lunar", "station", "relay", "memorandum", "roscosmos"]  # one statement: one word, near misses sought
+    first = {q: api.get(URL, {"q": q, "limit": 1000}).json() for q in words}
+    for q in words:
+        assert api.get(URL, {"q": q, "limit": 1000}).json() == first[q]
+    ((name, generic_plans, custom_plans),) = search_plans()
+    assert (generic_plans, custom_plans) == (2 * len(words) - 1, 0)  # (the connection's first search: unprepared)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "auto"  # as it was, for what else the transaction runs
+    Mission.objects.create(name="Lunar Probe Z", slug="lunar-probe-z", kind="orbiter", status="planned")
+    created = api.get(URL, {"q": "lunar", "limit": 1000}).json()
+    assert created["count"] == first["lunar"]["count"] + 1 and ("mission", "lunar-probe-z") in keys(created["results"])
+    assert search_plans() == [(name, 2 * len(words), 0)]
+
+
+@postgres_only
+@pytest.mark.parametrize("rows", [0, 1])
+def test_tables_above_the_bound_plan_each_search(api, monkeypatch, rows):
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    connection.connection.global_search_plans = None
+    api.get(URL, {"q": "lunar"})  # the sizes, read with the first search
+    sizes = connection.connection.global_search_plans.rows
+    assert sizes["agreement"] == Agreement.objects.count() or sizes["agreement"] == 0  # (0: never analyzed)
+    monkeypatch.setattr(bounded_search, "GENERIC_ROWS", sum(sizes.values()) - rows)
+    for q in ["station", "relay"]:
+        api.get(URL, {"q": q})
+    assert [plans[1] for plans in search_plans()] == ([2] if rows == 0 else [])
+
+
+@postgres_only
+@pytest.mark.parametrize("q", ["lunar", "Chang'e 7", "100% back\\slash", "50%_x", "Рогозин", "深空", "a", "Rogozn"])
+@pytest.mark.parametrize("params", [{}, {"type__in": "person,source"}, {"limit": 3, "offset": 2}, {"limit": 1000}])
+def test_a_generic_plan_answers_as_the_plan_made_for_the_search(api, monkeypatch, q, params):
+    monkeypatch.setattr(global_search, "MAX_MATCHES", 4)  # (capped ways too)
+    made = api.get(URL, {"q": q, **params}).content
+    monkeypatch.setattr(bounded_search, "GENERIC_ROWS", 10**9)
+    for _ in range(2):
+        assert api.get(URL, {"q": q, **params}).content == made
+    assert any(plans[1] for plans in search_plans())
 
 
 @pytest.mark.parametrize("shape", [{}, {"fields": "slug,url,score"}, {"omit": "snippet,display"}])
@@ -476,6 +546,7 @@ def test_once_a_types_substring_way_is_full_its_other_ways_are_skipped(api, monk
 
 
 @postgres_only
+@pytest.mark.usefixtures("large_tables")
 def test_after_a_failed_prepare_the_connection_runs_searches_unprepared(monkeypatch):
     connection.ensure_connection()
     monkeypatch.setattr(connection.connection, "global_search_plans", None, raising=False)  # its own registry
