@@ -44,6 +44,7 @@ from cooperation.selectors.timeline_kinds import AGREEMENT_DATES, KIND_RANK, ROL
 from cooperation.selectors.timeline_rows import COLUMNS, LARGEST_LIMIT, bounded_count_statement
 
 ALL_KINDS = frozenset(EventKind.values)
+KINDS_BY_RANK = tuple(EventKind.values)  # ``values`` builds its list again on each read
 ROWS = "_rows"  # the CTE of the page's rows: the union's columns and the position ``_n``
 
 
@@ -159,7 +160,7 @@ class TimelineDocuments:
         with server_bound_cursor(Agreement, psycopg.RawCursor) as cursor:
             cursor.execute(sql, params)
             found, total, documents, ranks = cursor.fetchone()
-        held = frozenset(EventKind.values[rank] for rank in ranks or ())
+        held = frozenset(KINDS_BY_RANK[rank] for rank in ranks or ())
         _remember(statement, held)
         if not held <= self.kinds:
             return None
@@ -217,7 +218,7 @@ def _page_kinds(sql: str, params: tuple) -> frozenset[str]:
     with server_bound_cursor(Agreement, psycopg.RawCursor) as cursor:
         cursor.execute(numbered, params)
         (ranks,) = cursor.fetchone()
-    return frozenset(EventKind.values[rank] for rank in ranks or ())
+    return frozenset(KINDS_BY_RANK[rank] for rank in ranks or ())
 
 
 def _numbered(sql: str) -> str:
