@@ -14,10 +14,15 @@ cost about as much as the page's fifty events. So when the query can match sever
 statement reads which kinds the page holds, and the page is written by the branches of those only
 (``TimelinePages``); that statement still reads its rows, count and events from one snapshot, and one
 whose page has a kind it has no branch for (the registry changed in between) gives way to all of them.
+Each page statement also returns the kinds its rows hold, and they are kept (by the statement and its
+parameters, in the process): the same page asked again is written by those kinds' branches at once, with
+no first statement (about a tenth of an organization's page). Kept kinds are only a guess, checked by the
+statement itself as above.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 
@@ -39,6 +44,7 @@ from cooperation.selectors.timeline_kinds import AGREEMENT_DATES, KIND_RANK, ROL
 from cooperation.selectors.timeline_rows import COLUMNS, LARGEST_LIMIT, bounded_count_statement
 
 ALL_KINDS = frozenset(EventKind.values)
+KINDS_BY_RANK = tuple(EventKind.values)  # ``values`` builds its list again on each read
 ROWS = "_rows"  # the CTE of the page's rows: the union's columns and the position ``_n``
 
 
@@ -67,11 +73,12 @@ def _branch(model, rank: int, pairs: dict, fields: tuple[str, ...]) -> tuple[str
             written[name] = value.write({key: column(key, found) for key, found in value.columns.items()})
         else:
             written[name] = column(shared, value)
-    rows = f'(SELECT _n FROM {ROWS} WHERE ev_rank = {rank} AND ev_pk = {table}."id")'
+    # The page's rows of ``rank`` joined to their records: each row's position comes with it (a scalar
+    # subquery per record, scanning the page's rows for its position, cost about a twentieth of the statement).
     queryset = (
         model._default_manager.order_by()
-        .extra(where=[f'{table}."id" IN (SELECT ev_pk FROM {ROWS} WHERE ev_rank = {rank})'])
-        .annotate(_n=RawSQL(rows, []), **dict(columns.values()))
+        .extra(tables=[ROWS], where=[f'{ROWS}.ev_rank = {rank} AND {ROWS}.ev_pk = {table}."id"'])
+        .annotate(_n=RawSQL(f"{ROWS}._n", []), **dict(columns.values()))
         .values_list("_n", *(name for name, _ in columns.values()))
     )
     sql, params = queryset.query.sql_with_params()
@@ -107,7 +114,7 @@ class TimelineDocuments:
 
     def __init__(self, sql: str, params: tuple, kinds: frozenset[str]):
         self.sql = _inlined(sql, params)  # constants only: a hundred parameters cost more to send than to plan
-        self.ranks = ", ".join(str(KIND_RANK[kind]) for kind in sorted(kinds, key=KIND_RANK.get))
+        self.kinds = kinds  # those it has branches for
         self._statements: dict[tuple[str, str], str] = {}  # by the page's and the count's SQL: the whole, numbered
 
     @classmethod
@@ -144,7 +151,7 @@ class TimelineDocuments:
                 f"WITH {ROWS} AS MATERIALIZED (SELECT ev.*, ROW_NUMBER() OVER ({order}) AS _n FROM ({page_sql}) ev) "
                 f"SELECT (SELECT COUNT(*) FROM {ROWS}), ({count_sql}), "
                 f"(SELECT JSON_AGG(_d._document ORDER BY _d._n)::text FROM ({self.sql}) _d(_n, _document)), "
-                f"(SELECT COUNT(*) FROM {ROWS} WHERE ev_rank NOT IN ({self.ranks}))"
+                f"(SELECT ARRAY_AGG(DISTINCT ev_rank) FROM {ROWS})"
             )
             if len(self._statements) >= MAX_COMPILED:
                 self._statements.clear()
@@ -152,8 +159,10 @@ class TimelineDocuments:
         params = (*page_params, *count_params, min(at_most + 1, LARGEST_LIMIT))
         with server_bound_cursor(Agreement, psycopg.RawCursor) as cursor:
             cursor.execute(sql, params)
-            found, total, documents, unwritten = cursor.fetchone()
-        if unwritten:
+            found, total, documents, ranks = cursor.fetchone()
+        held = frozenset(KINDS_BY_RANK[rank] for rank in ranks or ())
+        _remember(statement, held)
+        if not held <= self.kinds:
             return None
         if offset == 0 and found < limit:
             return found, True, RawJSON(documents or "[]")  # the whole feed is on the page
@@ -173,13 +182,30 @@ class TimelinePages:
         # parameters, so that each offset is not a statement of its own to plan.
         statement = rows.page_sql(offset, offset + limit, literal_bounds=offset == 0)
         if len(self.kinds) > 1 and statement is not None:
-            held = _page_kinds(*statement)
+            held = _remembered(statement)
+            if held is None:
+                held = _page_kinds(*statement)
             if held and held < self.kinds:
                 fewer = self.compiled(held)
                 page = fewer.counted_page(rows, offset, limit, count_bound, statement) if fewer else None
                 if page is not None:
                     return page
         return self.compiled(self.kinds).counted_page(rows, offset, limit, count_bound, statement)
+
+
+def _remembered(statement: tuple[str, tuple]) -> frozenset[str] | None:
+    """The kinds this page statement's rows held when it last ran (None: not known)."""
+    try:
+        return _HELD.get(statement)
+    except TypeError:  # a parameter that is not hashable
+        return None
+
+
+def _remember(statement: tuple[str, tuple], held: frozenset[str]) -> None:
+    if len(_HELD) >= MAX_COMPILED:
+        _HELD.clear()
+    with contextlib.suppress(TypeError):  # a parameter that is not hashable
+        _HELD[statement] = held
 
 
 def _page_kinds(sql: str, params: tuple) -> frozenset[str]:
@@ -192,7 +218,7 @@ def _page_kinds(sql: str, params: tuple) -> frozenset[str]:
     with server_bound_cursor(Agreement, psycopg.RawCursor) as cursor:
         cursor.execute(numbered, params)
         (ranks,) = cursor.fetchone()
-    return frozenset(EventKind.values[rank] for rank in ranks or ())
+    return frozenset(KINDS_BY_RANK[rank] for rank in ranks or ())
 
 
 def _numbered(sql: str) -> str:
@@ -232,5 +258,6 @@ _PLACEHOLDERS = re.compile(r"%%|%s")
 MAX_COMPILED = 256
 _COMPILED = CompiledCache(MAX_COMPILED)
 _KINDS_STATEMENTS: dict[str, str] = {}  # the page's SQL -> its kinds' statement, numbered
+_HELD: dict[tuple[str, tuple], frozenset[str]] = {}  # a page's statement -> the kinds its rows held last time
 
 __all__ = ["TimelineDocuments", "TimelinePages"]

@@ -18,6 +18,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
 from api.renderers.json import ORJSONRenderer
+from api.sql import timeline as timeline_sql
 from api.sql.timeline import TimelineDocuments
 from api.views.timeline import TimelineEventSerializer, TimelineView
 from cooperation.localization import LOCALES
@@ -119,7 +120,7 @@ def statements(monkeypatch) -> list[tuple[set[str], bool]]:
 
     def counted_page(self, *args):
         page = original(self, *args)
-        run.append(({EventKind.values[int(rank)] for rank in self.ranks.split(", ")}, page is not None))
+        run.append((set(self.kinds), page is not None))
         return page
 
     monkeypatch.setattr(TimelineDocuments, "counted_page", counted_page)
@@ -156,9 +157,29 @@ def test_a_page_whose_kinds_changed_is_written_by_every_branch(api, statements, 
     page_kinds = assert_written_as_drf(api.get(URL, query), query)
     stale = frozenset(set(EventKind.values) - page_kinds)
     monkeypatch.setattr("api.sql.timeline._page_kinds", lambda *args: stale)
+    monkeypatch.setattr("api.sql.timeline._HELD", {})  # no kinds kept from the first request
     statements.clear()
     assert_written_as_drf(api.get(URL, query), query)
     assert statements == [(set(stale), False), (set(EventKind.values), True)]
+
+
+@ON_POSTGRESQL
+def test_a_page_asked_again_is_written_by_the_kinds_it_held(api, statements, monkeypatch):
+    """The kinds a page statement found are kept: the same page again needs no kinds statement, and kept kinds
+    the page no longer matches (the registry changed since) give way to every branch, as a stale first one."""
+    more_of_everything(3)
+    query = {"include_superseded": "true", "limit": "2", "offset": "3"}
+    kinds = assert_written_as_drf(api.get(URL, query), query)
+    assert count_queries(api, URL, query) == 3  # savepoint, release, the page: no kinds statement
+    assert statements == [(kinds, True), (kinds, True)]
+    stale = frozenset(set(EventKind.values) - kinds)
+    monkeypatch.setattr("api.sql.timeline._HELD", {key: stale for key in timeline_sql._HELD})
+    statements.clear()
+    assert_written_as_drf(api.get(URL, query), query)
+    assert statements == [(set(stale), False), (set(EventKind.values), True)]
+    statements.clear()
+    assert_written_as_drf(api.get(URL, query), query)
+    assert statements == [(kinds, True)]  # the page statement kept what it found
 
 
 def test_pages_past_the_end_and_empty_pages(api, writer):
