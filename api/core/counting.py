@@ -1,4 +1,5 @@
-"""Bounded counts: a list's ``count`` costs the same at any size (``settings.API_COUNT_BOUND``).
+"""Bounded counts: a list's ``count`` costs the same at any size (``settings.API_COUNT_BOUND``; with ``q``,
+``settings.API_SEARCH_COUNT_BOUND``).
 
 A page counts at most ``cap(offset, limit)`` matching records, one past the larger of
 the bound and the page's end. Up to the cap the count is exact. Past it, ``count`` is
@@ -23,9 +24,10 @@ from cooperation.row_counts import row_count_sql
 LARGEST_CAP = 2**63 - 2  # cap + 1 is a LIMIT: a bigint
 
 
-def cap(offset: int, limit: int) -> int:
-    """How many matches a page counts exactly: the bound, or the page's end when it lies beyond."""
-    return min(max(settings.API_COUNT_BOUND, offset + limit), LARGEST_CAP)
+def cap(offset: int, limit: int, searching: bool = False) -> int:
+    """How many matches a page counts exactly: the bound (``q``'s, ``searching``), or the page's end when further."""
+    bound = settings.API_SEARCH_COUNT_BOUND if searching else settings.API_COUNT_BOUND
+    return min(max(bound, offset + limit), LARGEST_CAP)
 
 
 def bounded(queryset: QuerySet) -> bool:
@@ -70,11 +72,11 @@ def planner_rows(queryset: QuerySet) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def count(queryset: QuerySet, offset: int, limit: int) -> tuple[int, bool]:
+def count(queryset: QuerySet, offset: int, limit: int, searching: bool = False) -> tuple[int, bool]:
     """``count`` and ``count_exact`` of ``queryset`` for the page at ``offset``: one statement (two past the cap)."""
     if not bounded(queryset):
         return queryset.count(), True
-    most = cap(offset, limit)
+    most = cap(offset, limit, searching)
     sql, params = queryset.values("pk").order_by()[: most + 1].query.sql_with_params()
     columns, table = [f"(SELECT COUNT(*) FROM ({sql}) _all)"], whole_table(queryset)
     if table is not None:  # (the exact count where it is kept, else the estimate past the cap)

@@ -53,7 +53,8 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         self.limit, self.offset = self.get_limit(request), self.get_offset(request)
-        self.count, self.count_exact = counting.count(queryset, self.offset, self.limit)
+        searching = getattr(view, "search_query", None) is not None
+        self.count, self.count_exact = counting.count(queryset, self.offset, self.limit, searching)
         if self.count == 0 or self.offset > self.count:  # (past the cap the count exceeds the page's end)
             return []
         return list(queryset[self.offset : self.offset + self.limit])
@@ -85,7 +86,7 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
             if page is not None:
                 found, results = page
                 return results if found == [reference.expected for reference in references] else None
-        most = counting.cap(self.offset, self.limit)
+        most = counting.cap(self.offset, self.limit, search is not None)
         window = None
         tiered = tiered_page(queryset, search, self.offset, self.limit + 1, most) if search else None
         if tiered is not None or queryset.query.distinct or table is not None:
@@ -166,7 +167,9 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
                 },
                 "count_exact": {
                     "type": "boolean",
-                    "description": COUNT_EXACT_HELP.format(bound=settings.API_COUNT_BOUND),
+                    "description": COUNT_EXACT_HELP.format(
+                        bound=settings.API_COUNT_BOUND, search_bound=settings.API_SEARCH_COUNT_BOUND
+                    ),
                 },
                 "next": {**page_link, "description": "The next page, or null on the last page."},
                 "previous": {**page_link, "description": "The previous page, or null on the first page."},
@@ -176,11 +179,12 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
 
 
 COUNT_EXACT_HELP = (
-    "Whether `count` is exact. A page counts the matching records up to {bound}, or up to its own end when "
-    "that lies further, so a count costs the same at any size: up to there `count` is exact and `count_exact` "
-    "true. Past it `count_exact` is false and `count` is PostgreSQL's estimate, never below the number "
-    "counted plus one: the query planner's estimate for a filtered list (it can be far off; narrow the filters "
-    "for an exact count), the table's statistics for the unfiltered change log. An unfiltered list of the "
-    "registry's records is exact at any size (PostgreSQL keeps each table's row count). `next` is exact "
-    "either way. SQLite counts every match."
+    "Whether `count` is exact. A page counts the matching records up to {bound:,} ({search_bound:,} with `q`: "
+    "each text match is checked against the record's text), or up to its own end when that lies further, "
+    "so a count costs the same at any size: up to there `count` is exact and `count_exact` true. Past it "
+    "`count_exact` is false and `count` is PostgreSQL's estimate, never below the number counted plus one: "
+    "the query planner's estimate for a filtered list (it can be far off; narrow the filters for an exact "
+    "count), the table's statistics for the unfiltered change log. An unfiltered list of the registry's "
+    "records is exact at any size (PostgreSQL keeps each table's row count). `next` is exact either way. "
+    "SQLite counts every match."
 )

@@ -131,3 +131,21 @@ def test_an_estimate_is_never_below_what_was_counted():
     assert counting.settle(links, 7, 6, 2) == (7, False)
     assert counting.settle(links, 7, 6, 900) == (900, False)
     assert counting.settle(links, 6, 6, 900) == (6, True)
+
+
+@pytest.mark.parametrize("way", ways(), ids=lambda w: w.__name__)
+def test_a_search_counts_up_to_its_own_bound(api, settings, way):
+    """With ``q`` the bound is ``API_SEARCH_COUNT_BOUND``: each text match is checked against the record's text."""
+    settings.API_SEARCH_COUNT_BOUND = 10**6
+    exact, _ = get(api, f"{API}/organizations/", {"q": "space", "limit": 1}, way)
+    total = exact["count"]
+    assert total >= 3 and exact["count_exact"] is True
+    settings.API_SEARCH_COUNT_BOUND = 2
+    bounded, _ = get(api, f"{API}/organizations/", {"q": "space", "limit": 1}, way)
+    assert bounded["results"] == exact["results"] and bounded["next"]
+    if on_postgresql:
+        assert bounded["count_exact"] is False and bounded["count"] >= 3
+    else:  # SQLite counts every match
+        assert bounded["count_exact"] is True and bounded["count"] == total
+    unsearched, _ = get(api, f"{API}/organizations/", {"limit": 1}, way)  # the list's own bound, not q's
+    assert unsearched["count_exact"] is True
