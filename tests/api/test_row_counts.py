@@ -7,6 +7,7 @@ from unittest import mock
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from api.core import pagination
 from api.sql.documents import Documents
@@ -116,3 +117,17 @@ def test_pages_from_the_end_are_the_pages_drf_reads(api, monkeypatch, prefix, pa
         record["id"] for record in api.get(url, {**params, "limit": 1000}).json()["results"]
     ]
     assert all(page["count"] == total and page["count_exact"] for page in fast)
+
+
+def test_a_deep_page_costs_the_same_statements_at_any_depth(api, monkeypatch):
+    """From ``FROM_THE_END`` on, a page of a whole table reads the kept count first (one small statement),
+    then its page: two statements, whether it lies in the first half (read forwards) or the second."""
+    monkeypatch.setattr(pagination, "FROM_THE_END", 1)
+    total = Agreement.objects.count()
+    assert total >= 6
+    for offset in (1, total // 2 - 1, total // 2 + 1, total - 1):
+        with CaptureQueriesContext(connection) as queries:
+            body = api.get(f"{API}/agreements/", {"offset": offset, "limit": 2}).json()
+        statements = [query["sql"] for query in queries.captured_queries if "SAVEPOINT" not in query["sql"]]
+        assert len(statements) == 2, (offset, statements)
+        assert body["count"] == total and body["count_exact"] is True
