@@ -28,9 +28,7 @@ from django.db import connections, models
 from api.core.cursors import Cursor, Term, beyond
 from cooperation.localization import active_language
 
-SIZE = (
-    256  # shapes held per process; cleared when full (few in practice: a shape is a list, its filters and a direction)
-)
+SIZE = 256  # shapes held per process, cleared when full (a shape: a list, its filters, a direction)
 _UNIQUE = uuid.uuid4().hex  # so no value a client sends can spell a text marker
 _held: dict[Hashable, tuple[str, tuple, tuple[tuple[int, int], ...]] | None] = {}
 
