@@ -13,6 +13,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import translation
 
+from api.core import counting
 from api.sql import timeline as timeline_sql
 from cooperation.seeding import seed
 
@@ -47,6 +48,12 @@ def _default_language():
 def _no_kept_page_kinds():
     """The timeline keeps the kinds each page statement found (``api.sql.timeline``); no test inherits another's."""
     timeline_sql._HELD.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_estimates():
+    """Count estimates are kept per process for a while (``api.core.counting``); no test inherits another's."""
+    counting.forget_estimates()
 
 
 @pytest.fixture(autouse=True)

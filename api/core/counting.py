@@ -7,14 +7,18 @@ PostgreSQL's estimate, never below the cap + 1 records known to match: for the w
 table its exact row count where triggers keep it (``cooperation.row_counts``: every registry
 table), else ``pg_class.reltuples`` (the statistics VACUUM and ANALYZE keep), read in the same
 statement; for a filtered list the planner's row estimate of the count query, from one
-``EXPLAIN`` sent only then. Counting past the page's end too keeps ``next`` exact: a deep
-page knows whether a record follows it. SQLite counts every match.
+``EXPLAIN`` sent only then, and kept by the process for ``ESTIMATE_SECONDS`` (the same search
+asked again costs no second statement; the planner's figure moves only as the statistics do).
+Counting past the page's end too keeps ``next`` exact: a deep page knows whether a
+record follows it. SQLite counts every match.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 
+from cachetools import TTLCache
 from django.conf import settings
 from django.db import connections
 from django.db.models import QuerySet
@@ -22,6 +26,10 @@ from django.db.models import QuerySet
 from cooperation.row_counts import row_count_sql
 
 LARGEST_CAP = 2**63 - 2  # cap + 1 is a LIMIT: a bigint
+ESTIMATE_SECONDS = 30  # how long a planner's estimate is kept (per process, by database, statement and values)
+ESTIMATES_KEPT = 1024
+_estimates: TTLCache = TTLCache(maxsize=ESTIMATES_KEPT, ttl=ESTIMATE_SECONDS)
+_estimates_lock = threading.Lock()  # (gunicorn's threads share the cache; cachetools' caches are not thread-safe)
 
 
 def cap(offset: int, limit: int, searching: bool = False) -> int:
@@ -62,14 +70,33 @@ def settle(queryset: QuerySet, counted: int, limit: int, statistic: int | None =
 
 
 def planner_rows(queryset: QuerySet) -> int:
-    """The planner's estimate of how many records ``queryset`` matches (``EXPLAIN``, nothing run)."""
+    """The planner's estimate of how many records ``queryset`` matches (``EXPLAIN``, nothing run), kept for
+    ``ESTIMATE_SECONDS``."""
     sql, params = queryset.values("pk").order_by().query.sql_with_params()
+    key = (queryset.db, sql, params)
+    try:
+        with _estimates_lock:
+            rows = _estimates.get(key)
+    except TypeError:  # a parameter that is not hashable: not kept
+        key = rows = None
+    if rows is not None:
+        return rows
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
+    rows = int(plan[0]["Plan"]["Plan Rows"])
+    if key is not None:
+        with _estimates_lock:
+            _estimates[key] = rows
+    return rows
+
+
+def forget_estimates() -> None:
+    """Drop the kept estimates (tests)."""
+    with _estimates_lock:
+        _estimates.clear()
 
 
 def count(queryset: QuerySet, offset: int, limit: int, searching: bool = False) -> tuple[int, bool]:

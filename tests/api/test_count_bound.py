@@ -6,6 +6,7 @@ import contextlib
 from unittest import mock
 
 import pytest
+from cachetools import TTLCache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -80,6 +81,25 @@ def test_past_the_bound_a_filtered_count_is_the_planners_estimate(api, settings,
     assert body["count_exact"] is False
     assert body["count"] == max(3, counting.planner_rows(matches)) >= 3
     assert more_queries == queries + 1  # the EXPLAIN, only past the bound
+
+
+@pytest.mark.skipif(not on_postgresql, reason="SQLite counts every match: no estimate")
+def test_a_planners_estimate_is_kept_for_a_while(api, settings, monkeypatch):
+    clock = [0.0]
+    monkeypatch.setattr(
+        counting, "_estimates", TTLCache(maxsize=8, ttl=counting.ESTIMATE_SECONDS, timer=lambda: clock[0])
+    )
+    settings.API_COUNT_BOUND = 1
+    since, other_day = ({"signed_on__gte": day, "limit": 1} for day in ("1900-01-01", "1900-01-02"))
+    first, with_explain = get(api, f"{API}/agreements/", since, ways()[0])
+    again, kept = get(api, f"{API}/agreements/", since, ways()[0])
+    assert first["count_exact"] is False and again["count"] == first["count"]
+    assert kept == with_explain - 1  # the same statement and values: no second EXPLAIN
+    _, other = get(api, f"{API}/agreements/", other_day, ways()[0])
+    assert other == with_explain  # other values: their own estimate
+    clock[0] += counting.ESTIMATE_SECONDS + 1
+    _, expired = get(api, f"{API}/agreements/", since, ways()[0])
+    assert expired == with_explain
 
 
 @pytest.mark.parametrize("way", ways(), ids=lambda w: w.__name__)
