@@ -36,9 +36,8 @@ def _function(table: str) -> str:
     columns = DATED[table]
     added = ", ".join(f"count({column})" for column in columns)
     removed = ", ".join(f"-count({column})" for column in columns)
-    changed = ", ".join(
-        f"(SELECT count({column}) FROM added) - (SELECT count({column}) FROM removed)" for column in columns
-    )
+    changed = ", ".join(f"a.d{index} - r.d{index}" for index in range(len(columns)))
+    names = ", ".join(f"d{index}" for index in range(len(columns)))
     folds = " ".join(f"PERFORM {TABLE}_fold({key});" for key in _keys(table))
     resets = ", ".join(f"({key}, 0)" for key in _keys(table))
     return f"""
@@ -49,7 +48,7 @@ BEGIN
     ELSIF TG_OP = 'DELETE' THEN
         {_deltas(table, f"SELECT {removed} FROM removed")}
     ELSIF TG_OP = 'UPDATE' THEN
-        {_deltas(table, f"SELECT {changed}")}
+        {_deltas(table, f"SELECT {changed} FROM (SELECT {added} FROM added) a({names}), (SELECT {added} FROM removed) r({names})")}
     ELSE
         DELETE FROM {TABLE} WHERE table_name IN ({", ".join(_keys(table))});
         INSERT INTO {TABLE} VALUES {resets};
