@@ -20,6 +20,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet, Value
 from django.db.models import IntegerField as IntegerOutput
 
 from cooperation.models import Agreement, AgreementParty, Milestone, MissionParticipant, PersonRole
+from cooperation.row_counts import TABLE as ROW_COUNTS
 from cooperation.selectors.timeline_claims import event_leads
 from cooperation.selectors.timeline_kinds import AGREEMENT_DATES, KIND_RANK, ROLE_DATES, EventKind
 from cooperation.selectors.timeline_load import prepared_cursor
@@ -161,15 +162,19 @@ def _compiled(queryset: QuerySet, using: str) -> tuple[str, list]:
 def count_statement(query, using: str, vendor: str) -> tuple[str, tuple] | None:
     """``SELECT`` the number of events: the sum of each branch's count; None when nothing can match.
 
+    The branches with a kept count (``_counted_branches``) are counted by it, or scanned where it is not kept.
     A pure function of the query (its values included) and the database (alias and vendor), so it is
     compiled once.
     """
-    counted = _counted_branches(query, using)
-    if counted is None:
+    branches = _counted_branches(query, using, vendor)
+    if not branches:
         return None
-    sqls, params = counted
-    parts = [f"(SELECT COUNT(*) FROM ({sql}) b{index})" for index, sql in enumerate(sqls)]
-    return f"SELECT {' + '.join(parts)}", params
+    kept = [branch for branch in branches if branch.key]
+    scanned = [branch for branch in branches if not branch.key]
+    parts = [f"(SELECT COUNT(*) FROM ({branch.sql}) b{index})" for index, branch in enumerate(kept + scanned)]
+    if kept:
+        parts[: len(kept)] = [f"COALESCE({_kept_sql(kept)}, {' + '.join(parts[: len(kept)])})"]
+    return f"SELECT {' + '.join(parts)}", _params(kept + scanned)
 
 
 @lru_cache(maxsize=512)
@@ -178,27 +183,78 @@ def bounded_count_statement(query, using: str, vendor: str) -> tuple[str, tuple]
 
     The union's branches (or what they are counted by) give one row per event, unordered, so the database
     stops reading after the bound: the cost of a bounded count is that of the bound, not of the registry.
+    The branches with a kept count (``_counted_branches``) are not read at all: the others are read up to
+    the bound less the kept counts (often not at all), and where a count is not kept, all are read.
     """
-    counted = _counted_branches(query, using)
-    if counted is None:
-        return None
-    sqls, params = counted
-    parts = [f"SELECT 1 AS one FROM ({sql}) b{index}" for index, sql in enumerate(sqls)]
-    return f"SELECT COUNT(*) FROM ({' UNION ALL '.join(parts)} LIMIT %s) counted", params
-
-
-def _counted_branches(query, using: str) -> tuple[list[str], tuple] | None:
-    """The SQL of what each branch is counted by (the branch itself, or a cheaper query) and all their
-    parameters in order; None when nothing can match."""
-    branches, counted = _branches(query)
+    branches = _counted_branches(query, using, vendor)
     if not branches:
         return None
-    sqls, params = [], []
+    kept = [branch for branch in branches if branch.key]
+    if not kept:
+        return _bounded_union(branches, "%s"), _params(branches)
+    scanned = [branch for branch in branches if not branch.key]
+    rest = f"p.k + ({_bounded_union(scanned, 'GREATEST(p.lim - p.k, 0)')})" if scanned else "p.k"
+    # OFFSET 0: ``p`` stays a subquery, its kept counts read once (pulled up, each reference would read them).
+    sql = (
+        f"SELECT CASE WHEN p.k IS NULL THEN ({_bounded_union(branches, 'p.lim')}) ELSE LEAST({rest}, p.lim) END "
+        f"FROM (SELECT {_kept_sql(kept)} AS k, %s::bigint AS lim OFFSET 0) p"
+    )
+    return sql, _params(branches) + _params(scanned)
+
+
+def _bounded_union(branches: list[CountedBranch], limit: str) -> str:
+    parts = [f"SELECT 1 AS one FROM ({branch.sql}) b{index}" for index, branch in enumerate(branches)]
+    return f"SELECT COUNT(*) FROM ({' UNION ALL '.join(parts)} LIMIT {limit}) counted"
+
+
+def _params(branches: list[CountedBranch]) -> tuple:
+    return tuple(param for branch in branches for param in branch.params)
+
+
+def _kept_sql(branches: list[CountedBranch]) -> str:
+    """A scalar subquery: the sum of the branches' kept counts, NULL if any is not kept (then none counts)."""
+    keys = sorted({branch.key for branch in branches})
+    listed = ", ".join(f"'{key}'" for key in keys)  # names of tables and columns: no quotes to escape
+    return (
+        f"(SELECT CASE WHEN COUNT(DISTINCT table_name) = {len(keys)} THEN SUM(n)::bigint END "
+        f"FROM {ROW_COUNTS} WHERE table_name IN ({listed}))"
+    )
+
+
+# Each kind's kept count (migration 0017, PostgreSQL): the rows of its table where its date is set.
+KEPT_KEYS = {
+    **{kind: f"{Agreement._meta.db_table}.{stem}" for kind, stem in AGREEMENT_DATES.items()},
+    EventKind.WITHDRAWN: f"{AgreementParty._meta.db_table}.withdrawn_on",
+    **{kind: f"{PersonRole._meta.db_table}.{stem}" for kind, stem in ROLE_DATES.items()},
+}
+
+
+@dataclass(frozen=True)
+class CountedBranch:
+    """The SQL a branch is counted by, its parameters, and the key of its kept count (None: scanned)."""
+
+    sql: str
+    params: tuple
+    key: str | None
+
+
+def _counted_branches(query, using: str, vendor: str) -> list[CountedBranch]:
+    """What each branch is counted by (the branch itself, or a cheaper query); none when nothing can match.
+
+    On PostgreSQL, when no agreement, organization, mission or date filters a branch other than the
+    milestones', its events are the rows of its table where its date is set, kept counted: ``KEPT_KEYS``.
+    """
+    branches, counted = _branches(query)
+    unfiltered = not (
+        query.agreement_ids or query.organization_ids or query.mission_ids or query.date_from or query.date_to
+    )
+    found = []
     for index, branch in enumerate(branches):
-        sql, branch_params = _compiled(counted.get(index, branch), using)
-        sqls.append(sql)
-        params += branch_params
-    return sqls, tuple(params)
+        sql, params = _compiled(counted.get(index, branch), using)
+        kind = EventKind.values[branch.query.annotations["ev_rank"].value]
+        key = KEPT_KEYS.get(kind) if vendor == "postgresql" and unfiltered else None
+        found.append(CountedBranch(sql, tuple(params), key))
+    return found
 
 
 @lru_cache(maxsize=512)
