@@ -21,12 +21,15 @@ with the literal, each query's plan is its own.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.db import connections
 from django.db.models import QuerySet
 
 from cooperation.search_text import NAME_LINES
 
 RANK = "-search_rank"
+COMPOSED_KEPT = 512  # searches (query, page, list order) whose SQL is kept composed
 BEYOND = "\U0010ffff"  # after any character of a normalised line (a noncharacter, never kept by ``normalize``)
 
 
@@ -54,11 +57,20 @@ def tiered_page(
         return None
     if connection.ops.prep_for_like_query(query) != query:  # (never, normalised: it goes into patterns as it is)
         return None
-    key = (queryset.db, queryset.model, ordering)
+    ids, count = _composed(queryset.db, queryset.model, ordering, tables, query, offset, rows, most)
+    return Statement(queryset.model, ids), Statement(queryset.model, count)
+
+
+@lru_cache(maxsize=COMPOSED_KEPT)
+def _composed(alias: str, model, ordering: tuple, tables: tuple, query: str, offset: int, rows: int, most: int):
+    """The page's and the count's SQL with the query written in, kept: composing them (psycopg quoting each
+    tier's values) was most of a ranked search's own Python time, and the same page asked again is a lookup."""
+    connection = connections[alias]
+    key = (alias, model, ordering)
     if key not in _TEMPLATES:
         if len(_TEMPLATES) >= MAX_TEMPLATES:
             _TEMPLATES.clear()
-        _TEMPLATES[key] = templates(queryset.model, tables, ordering[1:], connection)
+        _TEMPLATES[key] = templates(model, tables, ordering[1:], connection)
     tiers, count = _TEMPLATES[key]
     compose = connection.ops.compose_sql
     parts = []
@@ -71,8 +83,7 @@ def tiered_page(
     ids = (
         f"SELECT _u.pk FROM ({' UNION ALL '.join(parts)}) _u ORDER BY _u._tier, _u._n LIMIT {rows:d} OFFSET {offset:d}"
     )
-    count = compose(count, [f"%{query}%", most + 1]).replace("%", "%%")
-    return Statement(queryset.model, ids), Statement(queryset.model, count)
+    return ids, compose(count, [f"%{query}%", most + 1]).replace("%", "%%")
 
 
 def searched_alone(queryset: QuerySet) -> bool:
