@@ -267,7 +267,7 @@ API_MAX_PAGE_SIZE = 1000
 API_COUNT_BOUND = int(env_str("API_COUNT_BOUND", "10000"))
 # The same with ``q``: a text match is checked row by row against each candidate's text, so counting a
 # common word's 10,000 matches at 100k agreements cost twice the page (5.5 of 9.6 ms). Search engines
-# estimate large totals too (global search reads at most 200 matches per way and type).
+# estimate large totals too (global search reads at most 100 matches per way and type).
 API_SEARCH_COUNT_BOUND = int(env_str("API_SEARCH_COUNT_BOUND", "1000"))
 API_GRAPH_MAX_NODES = int(env_str("API_GRAPH_MAX_NODES", "500"))
 

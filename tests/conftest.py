@@ -16,6 +16,7 @@ from django.utils import translation
 from api.core import counting
 from api.sql import timeline as timeline_sql
 from cooperation.seeding import seed
+from cooperation.selectors import bounded_search
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +55,12 @@ def _no_kept_page_kinds():
 def _no_kept_estimates():
     """Count estimates are kept per process for a while (``api.core.counting``); no test inherits another's."""
     counting.forget_estimates()
+
+
+@pytest.fixture(autouse=True)
+def _no_learned_search_shapes():
+    """Global search remembers per process which ways a search filled (``bounded_search._learn``)."""
+    bounded_search.forget_shapes()
 
 
 @pytest.fixture(autouse=True)

@@ -385,8 +385,10 @@ def test_every_way_of_matching_is_an_index_scan(api):
 
 @pytest.fixture
 def large_tables(monkeypatch):
-    """Searches as on tables above ``GENERIC_ROWS``: a plan made for each search, kept once it repeats."""
+    """Searches as on tables above ``GENERIC_ROWS`` with no shape learned: a plan made for each search, kept
+    once it repeats."""
     monkeypatch.setattr(bounded_search, "GENERIC_ROWS", -1)
+    monkeypatch.setattr(bounded_search, "learned", lambda key: None)
 
 
 @postgres_only
@@ -419,6 +421,7 @@ def test_plans_the_driver_deallocated_are_made_again(api, monkeypatch, how, gene
     """psycopg deallocates every prepared statement of a session after a ROLLBACK (or DROP, ALTER): the kept plans
     go with them, and are prepared again, with the same answer (a plan per search, or the tables' generic plan)."""
     monkeypatch.setattr(bounded_search, "GENERIC_ROWS", 10**9 if generic else -1)
+    monkeypatch.setattr(bounded_search, "learned", lambda key: None)
     params = {"q": "lunar", "limit": 1000}
     first = api.get(URL, params).json()
     for _ in range(bounded_search.PREPARE_AFTER):
@@ -494,6 +497,7 @@ def test_tables_above_the_bound_plan_each_search(api, monkeypatch, rows):
     sizes = connection.connection.global_search_plans.rows
     assert sizes["agreement"] == Agreement.objects.count() or sizes["agreement"] == 0  # (0: never analyzed)
     monkeypatch.setattr(bounded_search, "GENERIC_ROWS", sum(sizes.values()) - rows)
+    monkeypatch.setattr(bounded_search, "learned", lambda key: None)
     for q in ["station", "relay"]:
         api.get(URL, {"q": q})
     assert [plans[1] for plans in search_plans()] == ([2] if rows == 0 else [])
@@ -509,6 +513,95 @@ def test_a_generic_plan_answers_as_the_plan_made_for_the_search(api, monkeypatch
     for _ in range(2):
         assert api.get(URL, {"q": q, **params}).content == made
     assert any(plans[1] for plans in search_plans())
+
+
+def learned_shape(q: str, types=TYPE_NAMES):
+    query = global_search.GlobalSearchQuery(q, types)
+    return bounded_search.learned(("default", tuple(t for t in TYPE_NAMES if t in types), query.normalized))
+
+
+def generic_runs(ctx) -> list[str]:
+    return [q["sql"] for q in ctx.captured_queries if "force_generic_plan" in q["sql"]]
+
+
+def make_probes(count: int, **fields) -> None:
+    for i in range(count):
+        Mission.objects.create(
+            slug=f"common-probe-{i}", kind="orbiter", status="planned", **fields, name=f"Common Probe {i}"
+        )
+
+
+@postgres_only
+@pytest.mark.parametrize("q", ["lunar", "probe", "Chang'e 7", "100% back\\slash", "Рогозин", "深空", "a", "Rogozn"])
+@pytest.mark.parametrize("params", [{}, {"type__in": "mission,source"}, {"limit": 3, "offset": 2}, {"limit": 1000}])
+def test_a_search_seen_before_runs_its_learned_shape_and_answers_as_the_plan_made_for_it(api, monkeypatch, q, params):
+    make_probes(5)
+    monkeypatch.setattr(global_search, "MAX_MATCHES", 4)  # (full substring ways: "probe", "a", "lunar")
+    monkeypatch.setattr(bounded_search, "GENERIC_ROWS", -1)
+    with CaptureQueriesContext(connection) as ctx:
+        made = api.get(URL, {"q": q, **params}).content
+    assert generic_runs(ctx) == []
+    scanned = learned_shape(q, params.get("type__in", ",".join(TYPE_NAMES)).split(","))
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as ctx:
+            assert api.get(URL, {"q": q, **params}).content == made
+        assert len(generic_runs(ctx)) == (scanned is not None)
+    if scanned is not None:
+        prepared = [q["sql"] for q in ctx.captured_queries if "PREPARE" in q["sql"]] or ["(prepared before)"]
+        assert prepared[0] == "(prepared before)" or prepared[0].count("strpos(search_text") == len(scanned)
+
+
+@postgres_only
+def test_a_common_word_learns_the_types_it_fills_and_their_scans(api, monkeypatch):
+    make_probes(5)
+    monkeypatch.setattr(global_search, "MAX_MATCHES", 4)
+    monkeypatch.setattr(bounded_search, "GENERIC_ROWS", -1)
+    assert learned_shape("probe") is None  # (never seen)
+    api.get(URL, {"q": "probe"})
+    assert learned_shape("probe") == ("mission",)
+    with CaptureQueriesContext(connection) as ctx:
+        api.get(URL, {"q": "probe"})
+    (batch,) = [q["sql"] for q in ctx.captured_queries if "PREPARE" in q["sql"]]
+    definition = batch.split("PREPARE ", 1)[1]
+    assert definition.count("strpos(search_text, $") == 1 and '"cooperation_mission" WHERE strpos' in definition
+    api.get(URL, {"q": "qqqzzz"})
+    assert learned_shape("qqqzzz") == ()  # nothing full: every way reads its index
+
+
+@postgres_only
+def test_a_search_whose_summaries_fill_the_cap_is_planned_each_time(api, monkeypatch):
+    """A way past the names (here the missions' descriptions) that reached the cap would read every match
+    under a generic plan: such a search is not learned."""
+    for i in range(5):
+        Mission.objects.create(
+            name=f"Quiet Lander {i}", slug=f"quiet-{i}", kind="lander", status="planned", description="A zyxw moon."
+        )
+    monkeypatch.setattr(global_search, "MAX_MATCHES", 4)
+    monkeypatch.setattr(bounded_search, "GENERIC_ROWS", -1)
+    first = api.get(URL, {"q": "zyxw"}).json()
+    assert first["count_exact"] is False and learned_shape("zyxw") is None
+    with CaptureQueriesContext(connection) as ctx:
+        assert api.get(URL, {"q": "zyxw"}).json() == first
+    assert generic_runs(ctx) == []
+
+
+@postgres_only
+def test_a_learned_shape_that_no_longer_fits_answers_the_same_and_is_learned_again(api, monkeypatch):
+    make_probes(5)
+    monkeypatch.setattr(global_search, "MAX_MATCHES", 4)
+    monkeypatch.setattr(bounded_search, "GENERIC_ROWS", -1)
+    api.get(URL, {"q": "probe"})
+    assert learned_shape("probe") == ("mission",)
+    Mission.objects.filter(slug__in=["common-probe-0", "common-probe-1", "common-probe-2"]).delete()
+    for mission in Mission.objects.filter(slug__startswith="common-probe"):
+        mission.description = "A probe, a probe."
+        mission.save()
+    with CaptureQueriesContext(connection) as ctx:
+        scanned = api.get(URL, {"q": "probe", "limit": 1000}).content
+    assert len(generic_runs(ctx)) == 1  # (the shape it had)
+    assert learned_shape("probe") == ()  # (the substring way is no longer full)
+    bounded_search.forget_shapes()
+    assert api.get(URL, {"q": "probe", "limit": 1000}).content == scanned
 
 
 @pytest.mark.parametrize("shape", [{}, {"fields": "slug,url,score"}, {"omit": "snippet,display"}])
