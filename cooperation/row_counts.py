@@ -3,7 +3,9 @@
 A table's count is the sum of its deltas in ``cooperation_row_count``; NULL for a table that is
 not counted (and on a database without the table's triggers, none is). Read in the same
 statement as the rows it counts, it belongs to the same snapshot. Migration ``0017_dated_counts`` keeps,
-in the same table under ``table.column`` keys, the rows where each timeline date is set.
+in the same table under ``table.column`` keys, the rows where each timeline date is set; migration
+``0018_names_versions``, under ``table.version``, a version of each narrow names table (+1 per statement
+that changes it).
 """
 
 from __future__ import annotations

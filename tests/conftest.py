@@ -13,7 +13,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import translation
 
-from api.core import counting
+from api.core import counting, search_counts
 from api.sql import timeline as timeline_sql
 from cooperation.seeding import seed
 from cooperation.selectors import bounded_search
@@ -53,8 +53,10 @@ def _no_kept_page_kinds():
 
 @pytest.fixture(autouse=True)
 def _no_kept_estimates():
-    """Count estimates are kept per process for a while (``api.core.counting``); no test inherits another's."""
+    """Count estimates are kept per process for a while (``api.core.counting``), and searches' counts per
+    version (``api.core.search_counts``); no test inherits another's."""
     counting.forget_estimates()
+    search_counts.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -102,9 +102,14 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
             ids = queryset.values_list("pk", flat=True)[: most + 1].query
             count, rows = None, (self.offset, self.limit)
         counted = queryset.model._meta.db_table if table is not None else None
+        versioned = tiered is not None and self.offset + self.limit < most  # (then the total is the count's)
+        if versioned:
+            checks.append(count.version())
         total, statistic, results, found, kept = documents.page(
             ids, checks, count=count, rows=rows, table=table, window=window, counted=counted
         )
+        if versioned:
+            count.keep(found.pop(), total)
         if found != [reference.expected for reference in references]:
             return None
         self.count, self.count_exact = (total, True) if kept else counting.settle(queryset, total, most, statistic)

@@ -8,7 +8,9 @@ narrow table of name lines (``cooperation.search_text.NAME_LINES``: one btree ra
 substring tier, the rest, in the list's order. The exact and prefix tiers read the lines
 alone (index-only: a prefix shared by 10,000 agreements never reads their rows), and the
 count, up to its cap in no order, reads the narrow copy of ``search_text``: both are kept
-by triggers in the same transaction as ``search_text`` (migration 0014).
+by triggers in the same transaction as ``search_text`` (migration 0014). The count a process made is
+kept for the names' version it saw (``api.core.search_counts``, migration 0018): a search asked again
+counts nothing until the names change.
 
 Only for a search that is the list's one filter, in the ranked order: with other filters,
 the one ordered scan of the matches (``LimitOffsetPagination.paginate_documents``) is kept.
@@ -26,6 +28,7 @@ from functools import lru_cache
 from django.db import connections
 from django.db.models import QuerySet
 
+from api.core import search_counts
 from cooperation.search_text import NAME_LINES
 
 RANK = "-search_rank"
@@ -43,6 +46,26 @@ class Statement:
         return self.sql, ()
 
 
+class KeptCount(Statement):
+    """The count's statement, whose total ``Documents.page`` takes as ``total()``: the one this process kept
+    where the names' version is the one it counted at (``api.core.search_counts``)."""
+
+    def __init__(self, model, sql: str, alias: str, names: str):
+        super().__init__(model, sql)
+        self.alias, self.key = alias, search_counts.version_key(names)
+
+    def total(self) -> tuple[str, tuple]:
+        version, total = search_counts.kept(self.alias, self.sql)
+        return search_counts.total_sql(self.sql), (self.key, version, total)
+
+    def version(self) -> tuple[str, tuple]:
+        """A statement of the version the total is counted at (an existence check's shape: SQL, parameters)."""
+        return search_counts.version_sql(), (self.key,)
+
+    def keep(self, version: int | None, total: int) -> None:
+        search_counts.keep(self.alias, self.sql, version, total)
+
+
 def tiered_page(
     queryset: QuerySet, query: str, offset: int, rows: int, most: int
 ) -> tuple[Statement, Statement] | None:
@@ -58,7 +81,7 @@ def tiered_page(
     if connection.ops.prep_for_like_query(query) != query:  # (never, normalised: it goes into patterns as it is)
         return None
     ids, count = _composed(queryset.db, queryset.model, ordering, tables, query, offset, rows, most)
-    return Statement(queryset.model, ids), Statement(queryset.model, count)
+    return Statement(queryset.model, ids), KeptCount(queryset.model, count, queryset.db, tables[1])
 
 
 @lru_cache(maxsize=COMPOSED_KEPT)

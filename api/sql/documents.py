@@ -136,7 +136,9 @@ class Documents:
         numbered = f"AS MATERIALIZED (SELECT _ids.pk, ROW_NUMBER() OVER () AS _n FROM ({ids_sql}) _ids(pk))"
         if rows is None:
             total, total_params = "NULL::bigint", ()
-            if count is not None:
+            if count is not None and hasattr(count, "total"):  # (a total kept apart: ``ranked_search.KeptCount``)
+                total, total_params = count.total()
+            elif count is not None:
                 count_sql, total_params = count.sql_with_params()
                 total = f"(SELECT COUNT(*) FROM ({count_sql}) _all)"
             if window is None:
