@@ -2,11 +2,13 @@
 
 For each size: build or reuse the corpus database, probe it (scenario
 parameters, SQL queries per list), start the API and the baseline under the same
-gunicorn settings, check both serve the same page (abort if not), check every
-scenario answers 200, then time each scenario with wrk (the baseline's page
-alternating with the baseline, ``ROUNDS`` times) and the CSV export with a
-streaming client. Progress goes to stderr; stdout is the table and, as its last
-line, one JSON object.
+gunicorn settings, check both serve the same page (abort if not), and check every
+scenario answers 200. Every size's servers then run together: each scenario is
+timed with wrk in rounds of the API then the baseline's page (``ROUNDS`` rounds on
+the baseline's own page), the sizes alternating within each round, so a slow
+spell of the machine weighs on both sides of a ratio and on both ends of a scale
+ratio alike. Last, each size's CSV export with a streaming client. Progress goes
+to stderr; stdout is the table and, as its last line, one JSON object.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.corpus import ensure_corpus, log
@@ -27,7 +31,7 @@ from bench.env import django_env
 from bench.parity import check_servers
 from bench.report import BASELINE, SizeResult, render
 from bench.results import combine
-from bench.scenarios import BASELINE_SCENARIO, CSV_PATH, SCALE_SCENARIO, probe, scenarios
+from bench.scenarios import BASELINE_SCENARIO, CSV_PATH, SCALE_SCENARIO, Scenario, probe, scenarios
 from bench.server import THREADS, Gunicorn, describe
 from bench.wrk import ensure_wrk, run_load
 
@@ -74,27 +78,21 @@ def expect_ok(base_url: str, path: str, headers: dict[str, str]) -> None:
         raise BenchmarkInvalid(f"{path} answered {exc.code}: {exc.read(300)!r}") from None
 
 
-def side_by_side(
-    wrk: str | None, api_url: str, baseline_url: str, paths: list[str], baseline_page: str, args, rounds: int, headers
-) -> tuple[list, list]:
-    """A scenario (its URLs in turn) and the baseline's page, in ``rounds`` alternating runs each.
+def warm_up(wrk: str | None, setup: SizeSetup, paths: list[str], args, headers) -> None:
+    """A short unmeasured run of the scenario and of the baseline's page, each on its server."""
+    run_load(wrk, setup.api.base_url, paths, duration_s=args.warmup, connections=args.connections, headers=headers)
+    run_load(wrk, setup.baseline.base_url, [setup.page], duration_s=args.warmup, connections=args.connections)
 
-    This machine's speed drifts by a third over minutes (other tenants). Timed one after
-    the other, a slow spell would fall on one side only; alternating, both share it.
-    """
-    sides = ((api_url, paths, headers), (baseline_url, [baseline_page], {}))
-    for url, pages, extra in sides:
-        run_load(wrk, url, pages, duration_s=args.warmup, connections=args.connections, headers=extra)
-    ours, theirs = [], []
-    for _ in range(rounds):
-        for (url, pages, extra), runs in zip(sides, (ours, theirs), strict=True):
-            result = run_load(
-                wrk, url, pages, duration_s=args.round_duration, connections=args.connections, headers=extra
-            )
-            if result.failed:
-                raise BenchmarkInvalid(f"{url}{pages[0]}: errors during the run ({result.error_text()})")
-            runs.append(result)
-    return ours, theirs
+
+def one_round(wrk: str | None, setup: SizeSetup, paths: list[str], args, headers) -> tuple:
+    """One timed run of the scenario (its URLs in turn), then one of the baseline's page."""
+    runs = []
+    for url, pages, extra in ((setup.api.base_url, paths, headers), (setup.baseline.base_url, [setup.page], {})):
+        result = run_load(wrk, url, pages, duration_s=args.round_duration, connections=args.connections, headers=extra)
+        if result.failed:
+            raise BenchmarkInvalid(f"{url}{pages[0]}: errors during the run ({result.error_text()})")
+        runs.append(result)
+    return tuple(runs)
 
 
 def timed(result: SizeResult) -> dict:
@@ -109,7 +107,22 @@ def timed(result: SizeResult) -> dict:
     }
 
 
-def bench_size(agreements: int, args: argparse.Namespace, wrk: str | None, logs: Path) -> SizeResult:
+@dataclass
+class SizeSetup:
+    """One size's corpus, scenarios and running servers (the API and the baseline)."""
+
+    agreements: int
+    result: SizeResult
+    plan: dict[str, Scenario]
+    api: Gunicorn
+    baseline: Gunicorn
+    page: str  # the baseline's page (``BASELINE_SCENARIO``'s URL)
+    token: dict[str, str]
+    baselines: list = field(default_factory=list)  # every timed run of the baseline's page
+
+
+def start_size(agreements: int, args: argparse.Namespace, logs: Path, stack: ExitStack) -> SizeSetup:
+    """Build or reuse the size's corpus, probe it, start its servers (until ``stack`` closes), check them."""
     url = ensure_corpus(agreements, rebuild=args.rebuild)
     facts = probe(url)
     if facts["agreements"] != agreements:
@@ -121,36 +134,63 @@ def bench_size(agreements: int, args: argparse.Namespace, wrk: str | None, logs:
         plan = [scenario for scenario in plan if scenario.name in wanted]
     env = django_env(url)
     baseline_env = {**env, "BASELINE_POOL_SIZE": str(THREADS)}
-    with (
-        Gunicorn("config.wsgi:application", env, logs / f"api-{agreements}.log", "/api/v1/") as api,
-        Gunicorn("bench.baseline:application", baseline_env, logs / f"baseline-{agreements}.log") as baseline,
-    ):
-        page = next(s.path for s in plan if s.name == BASELINE_SCENARIO)
-        result.parity_records = check_servers(api.base_url, baseline.base_url, page)
-        log(f"[bench] {agreements}: API and baseline agree on {page} ({result.parity_records} records)")
-        token = {"Authorization": f"Token {facts['curator_token']}"}
-        for scenario in plan:
-            for path in scenario.paths:
-                expect_ok(api.base_url, path, token if scenario.token else {})
-        baselines = []
-        for scenario in plan:
-            rounds = ROUNDS if scenario.name == BASELINE_SCENARIO else args.rounds
-            log(f"[bench] {agreements}: {scenario.name} ({scenario.what}), {rounds} rounds against the baseline")
-            headers = token if scenario.token else {}
-            ours, theirs = side_by_side(
-                wrk, api.base_url, baseline.base_url, scenario.paths, page, args, rounds, headers
-            )
-            result.loads[scenario.name] = combine(ours)
-            result.vs_baseline[scenario.name] = combine(ours).rps / combine(theirs).rps if combine(theirs).rps else 0.0
-            baselines += theirs
-            if scenario.name == BASELINE_SCENARIO:
-                result.round_ratios = [a.rps / b.rps for a, b in zip(ours, theirs, strict=True) if b.rps]
-        result.loads[BASELINE] = combine(baselines)
-        log(f"[bench] {agreements}: timed " + json.dumps(timed(result)))  # kept if a later step aborts
-        repeats = args.csv_repeats or (3 if agreements <= 10_000 else 1)
-        log(f"[bench] {agreements}: CSV export x{repeats}")
-        result.csv = measure_csv(api, CSV_PATH, agreements, repeats)
-    return result
+    api = stack.enter_context(Gunicorn("config.wsgi:application", env, logs / f"api-{agreements}.log", "/api/v1/"))
+    baseline = stack.enter_context(
+        Gunicorn("bench.baseline:application", baseline_env, logs / f"baseline-{agreements}.log")
+    )
+    page = next(s.path for s in plan if s.name == BASELINE_SCENARIO)
+    result.parity_records = check_servers(api.base_url, baseline.base_url, page)
+    log(f"[bench] {agreements}: API and baseline agree on {page} ({result.parity_records} records)")
+    token = {"Authorization": f"Token {facts['curator_token']}"}
+    for scenario in plan:
+        for path in scenario.paths:
+            expect_ok(api.base_url, path, token if scenario.token else {})
+    return SizeSetup(agreements, result, {s.name: s for s in plan}, api, baseline, page, token)
+
+
+def time_scenario(wrk: str | None, name: str, setups: list[SizeSetup], args: argparse.Namespace) -> None:
+    """Time one scenario at every size: rounds of the API then the baseline, the sizes alternating in each.
+
+    This machine's speed drifts by a third over minutes (other tenants). Timed one after the
+    other, a slow spell would fall on one side only: on the API or the baseline (its ratio),
+    or on one size (its scale ratio). Alternating, every side shares it.
+    """
+    rounds = ROUNDS if name == BASELINE_SCENARIO else args.rounds
+    sides = []
+    for setup in setups:
+        scenario = setup.plan[name]
+        headers = setup.token if scenario.token else {}
+        log(f"[bench] {setup.agreements}: {name} ({scenario.what}), {rounds} rounds against the baseline")
+        warm_up(wrk, setup, scenario.paths, args, headers)
+        sides.append((setup, scenario.paths, headers, [], []))
+    for _ in range(rounds):
+        for setup, paths, headers, ours, theirs in sides:
+            mine, base = one_round(wrk, setup, paths, args, headers)
+            ours.append(mine)
+            theirs.append(base)
+    for setup, _, _, ours, theirs in sides:
+        result = setup.result
+        result.loads[name] = combine(ours)
+        result.vs_baseline[name] = combine(ours).rps / combine(theirs).rps if combine(theirs).rps else 0.0
+        setup.baselines.extend(theirs)
+        if name == BASELINE_SCENARIO:
+            result.round_ratios = [a.rps / b.rps for a, b in zip(ours, theirs, strict=True) if b.rps]
+
+
+def bench_sizes(args: argparse.Namespace, wrk: str | None, logs: Path) -> list[SizeResult]:
+    """Every size's servers at once; each scenario timed at every size in alternating rounds; then the CSV exports."""
+    with ExitStack() as stack:
+        setups = [start_size(agreements, args, logs, stack) for agreements in args.sizes]
+        for name in setups[0].plan:
+            time_scenario(wrk, name, setups, args)
+        for setup in setups:
+            setup.result.loads[BASELINE] = combine(setup.baselines)
+            log(f"[bench] {setup.agreements}: timed " + json.dumps(timed(setup.result)))  # kept if a later step aborts
+        for setup in setups:
+            repeats = args.csv_repeats or (3 if setup.agreements <= 10_000 else 1)
+            log(f"[bench] {setup.agreements}: CSV export x{repeats}")
+            setup.result.csv = measure_csv(setup.api, CSV_PATH, setup.agreements, repeats)
+        return [setup.result for setup in setups]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,10 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     logs = Path(tempfile.mkdtemp(prefix="bench-logs-"))
     log(f"[bench] sizes {args.sizes}; server logs in {logs}")
-    sizes = []
     try:
-        for agreements in args.sizes:
-            sizes.append(bench_size(agreements, args, wrk, logs))
+        sizes = bench_sizes(args, wrk, logs)
     except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:  # a failed check, start or request
         log(f"[bench] ABORTED: {exc}\n[bench] server logs kept in {logs}")
         return 2

@@ -98,7 +98,7 @@ def scenarios(facts: dict) -> list[Scenario]:
         Scenario(
             "global_search_varied",
             "/api/v1/search/" + _query(q=facts["search_queries"][0]),
-            f"{len(facts['search_queries'])} queries in turn, so none repeats on a connection soon (no kept plan)",
+            f"{len(facts['search_queries'])} queries in turn, none repeated on a connection soon (no plan kept for it)",
             rotation=tuple("/api/v1/search/" + _query(q=query) for query in facts["search_queries"]),
         ),
         Scenario("graph_depth_1", "/api/v1/graph/" + _query(organization=party, depth="1"), f"{party}, depth 1"),
