@@ -7,16 +7,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.conf import settings
-from django.core.management.color import no_style
-from django.db import connection, transaction
 from django.utils import translation
 
 from api.core import counting, search_counts
 from api.sql import timeline as timeline_sql
 from cooperation.seeding import seed
 from cooperation.selectors import bounded_search
+from tests.support.row_snapshots import Rows, capture_rows, replay_rows
 
 
 @pytest.fixture(scope="session")
@@ -71,34 +69,13 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def _registry_models():
-    return list(apps.get_app_config("cooperation").get_models())
-
-
 @pytest.fixture(scope="session")
-def seed_rows(django_db_setup, django_db_blocker) -> list[tuple[type, list[dict]]]:
+def seed_rows(django_db_setup, django_db_blocker) -> Rows:
     """The rows ``manage.py seed`` produces, captured once per session (then rolled back)."""
-    rows = []
-
-    class Captured(Exception):
-        pass
-
-    with django_db_blocker.unblock():
-        try:
-            with transaction.atomic():
-                seed()
-                rows = [(model, list(model.objects.values())) for model in _registry_models()]
-                raise Captured
-        except Captured:
-            pass
-    return rows
+    return capture_rows(django_db_blocker, seed)
 
 
 @pytest.fixture
 def seeded(db, seed_rows):
     """The database as ``manage.py seed`` leaves it, restored in a few bulk inserts."""
-    for model, rows in seed_rows:
-        model.objects.bulk_create([model(**row) for row in rows])
-    with connection.cursor() as cursor:
-        for statement in connection.ops.sequence_reset_sql(no_style(), _registry_models()):
-            cursor.execute(statement)
+    replay_rows(seed_rows)

@@ -24,7 +24,9 @@ from cooperation.corpus import CorpusBuilder, CorpusSize
 from cooperation.history.models import ChangeRecord
 from cooperation.localization import LANGUAGES, refresh_localized_names
 from cooperation.models import Agreement, Label, Mission, Organization, Person, Source
+from cooperation.seeding import seed
 from tests.support.roles import token_client
+from tests.support.row_snapshots import Rows, capture_rows, replay_rows
 
 API = "/api/v1"
 PREFIXES = sorted(r.prefix for r in RESOURCES.values())
@@ -32,14 +34,13 @@ EXPANDABLE = {v.queryset.model: v.serializer_class.Meta.expandable for v in regi
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL writes the documents; SQLite never"),
-    pytest.mark.usefixtures("seeded"),
 ]
 
 
-@pytest.fixture
-def corpus(seeded):
+def build_corpus() -> None:
     """The seed data plus a small generated corpus: every precision, nulls, several parties each;
     and labels of every kind a display reads, ties between labels of one kind included."""
+    seed()
     CorpusBuilder(CorpusSize(60), seed=11).build()
     source = Source.objects.first()
     kinds = [Label.Kind.OFFICIAL, Label.Kind.SHORT, Label.Kind.TRANSLITERATION, Label.Kind.NAME, Label.Kind.SHORT]
@@ -55,6 +56,18 @@ def corpus(seeded):
     for model in (Organization, Person, Agreement, Mission):
         for record in model.objects.filter(labels__isnull=False).distinct():
             refresh_localized_names(record)
+
+
+@pytest.fixture(scope="module")
+def corpus_rows(django_db_setup, django_db_blocker) -> Rows:
+    """``build_corpus``'s rows, built once for the module."""
+    return capture_rows(django_db_blocker, build_corpus)
+
+
+@pytest.fixture
+def corpus(db, corpus_rows):
+    """The seed and the corpus, restored for the test."""
+    replay_rows(corpus_rows)
 
 
 @contextlib.contextmanager
@@ -75,7 +88,7 @@ def language(request) -> str:
 def both_ways(api, url: str, params: dict | None = None, language: str = "en"):
     params = {**(params or {}), "lang": language}
     fast = api.get(url, params)
-    with drf_only():
+    with drf_only(), api.unchecked():  # compared whole with the checked fast response
         slow = api.get(url, params)
     assert fast.status_code == slow.status_code == 200, (fast.content[:300], slow.content[:300])
     return fast, slow

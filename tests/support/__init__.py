@@ -8,6 +8,7 @@
 * ``error_shape``: ``assert_error``, the one error shape;
 * ``roles``: role users, their tokens and clients (API, admin, browser);
 * ``records``: the registry's rows, to prove a refused write wrote nothing;
+* ``row_snapshots``: a costly database state built once and restored per test (the seed, the corpora);
 * ``query_counts``: the queries one request runs;
 * ``factories``: ``make_*`` records that pass ``full_clean()``;
 * ``admin_forms``: the POST data of an admin change form and its inlines;
