@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bench.corpus import ensure_corpus, log
 from bench.env import django_env
+from bench.load_reference import compare
 from bench.results import SOCKET_ERRORS
 from bench.scenarios import load_mix, probe
 from bench.server import Gunicorn, describe
@@ -35,7 +36,39 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--timeout", type=int, default=30, help="seconds before a request counts as a timeout error (default 30)"
     )
     parser.add_argument("--agreements", type=int, default=1000, help="corpus size (default 1000: bench_1k)")
+    parser.add_argument(
+        "--reference",
+        metavar="COMMIT",
+        help="instead: this code's bench/load against COMMIT's own, in turns, in a private cluster "
+        f"(issue 14's goal: >= {GOAL_RATIO}x {GOAL_REFERENCE}'s req/s, p99 <= {GOAL_P99_MS} ms, 0 errors)",
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="with --reference: runs of each (default 2)")
     return parser.parse_args(argv)
+
+
+# Issue 14's load goal, against the commit before its work began (the "today" of its 178 req/s).
+GOAL_REFERENCE = "cbeaae3"
+GOAL_RATIO = 2.0
+GOAL_P99_MS = 400
+
+
+def against_reference(args: argparse.Namespace) -> int:
+    """``--reference``: both load tests in turns; exits non-zero only on an error of this code's runs."""
+    summary = compare(args.reference, rounds=args.rounds, duration=args.duration, connections=args.connections)
+    worst_p99 = max(summary["now_p99_ms"])
+    summary["goal_met"] = bool(
+        summary["ratio"] is not None
+        and summary["ratio"] >= GOAL_RATIO
+        and worst_p99 <= GOAL_P99_MS
+        and summary["now_errors"] == 0
+    )
+    print(json.dumps(summary))
+    log(
+        f"[load] this code {summary['now_rps']} req/s (p99 {summary['now_p99_ms']} ms) against "
+        f"{summary['reference']}'s {summary['reference_rps']}: ratio {summary['ratio']} of the medians; "
+        f"goal (>= {GOAL_RATIO}x, p99 <= {GOAL_P99_MS} ms, 0 errors) {'met' if summary['goal_met'] else 'NOT met'}"
+    )
+    return 1 if summary["now_errors"] else 0
 
 
 def preflight(base_url: str, paths: list[str]) -> list[str]:
@@ -54,6 +87,8 @@ def preflight(base_url: str, paths: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.reference:
+        return against_reference(args)
     wrk = ensure_wrk()
     url = ensure_corpus(args.agreements)
     paths = load_mix(probe(url))
