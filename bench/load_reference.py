@@ -11,7 +11,8 @@ it. This runs both, in turns:
 Both run in one private, throwaway PostgreSQL cluster (``bench.outage_cluster``), so their databases
 never meet the machine's own ``bench_*`` ones: the reference builds ``bench_1k`` there, this code
 ``now_1k`` (``BENCH_DB_PREFIX``). Rounds alternate (reference, then this code), so a slow spell
-weighs on both; the ratio is of the medians' req/s.
+weighs on both; the ratio is of the medians' req/s. A reference that cannot be measured (its
+corpus or server fails) is reported, with no ratio, and this code's runs still go on.
 """
 
 from __future__ import annotations
@@ -99,18 +100,25 @@ def compare(commit: str, *, rounds: int, duration: int, connections: int) -> dic
         reference_env = {**base, "BENCH_PG_URL": server}
         now_env = {**base, "BENCH_PG_URL": server, "BENCH_DB_PREFIX": NOW_PREFIX}
         reference_runs, now_runs = [], []
+        reference_error = None
         for number in range(1, rounds + 1):
-            log(f"[load-reference] round {number}/{rounds}: {sha[:9]}'s bench/load")
-            reference_runs.append(run_load(tree, reference_env, duration, connections))
+            if reference_error is None:
+                log(f"[load-reference] round {number}/{rounds}: {sha[:9]}'s bench/load")
+                try:
+                    reference_runs.append(run_load(tree, reference_env, duration, connections))
+                except (RuntimeError, OSError) as exc:  # the measure is lost, not this code's check
+                    reference_error = str(exc)[-500:]
+                    log(f"[load-reference] the reference could not be measured: {reference_error}")
             log(f"[load-reference] round {number}/{rounds}: this checkout's bench/load")
             now_runs.append(run_load(ROOT, now_env, duration, connections))
     finally:
         cluster.destroy()
         shutil.rmtree(work, ignore_errors=True)
-    reference_rps = statistics.median(run.rps for run in reference_runs)
+    reference_rps = statistics.median(run.rps for run in reference_runs) if reference_runs else 0.0
     now_rps = statistics.median(run.rps for run in now_runs)
     return {
         "reference": sha[:12],
+        "reference_error": reference_error,
         "reference_rps": [run.rps for run in reference_runs],
         "reference_p99_ms": [run.p99_ms for run in reference_runs],
         "now_rps": [run.rps for run in now_runs],

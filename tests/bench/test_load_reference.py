@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from bench.env import ROOT
-from bench.load_reference import LoadRun, compare, extract
+from bench.load_reference import LoadRun, compare, extract, run_load
 from bench.loadtest import GOAL_REFERENCE
 
 
@@ -49,3 +49,25 @@ def test_the_reference_tree_is_the_commits_own(tmp_path):
     assert (tmp_path / ".venv").resolve() == (ROOT / ".venv").resolve()
     assert (tmp_path / ".venv" / "bin" / "python").exists()
     assert not (tmp_path / "bench" / "load_reference.py").exists()  # the tool came after the reference
+
+
+def fake_tree(tmp_path, script: str):
+    (tmp_path / "bench").mkdir()
+    load = tmp_path / "bench" / "load"
+    load.write_text("#!/bin/sh\n" + script)
+    load.chmod(0o755)
+    return tmp_path
+
+
+def test_a_run_that_fails_its_check_still_gives_its_figures(tmp_path):
+    """Exit 1 is bench/load's verdict on errors: the summary is read, the errors counted."""
+    line = summary_line(errors={"status": 3}, passed=False)
+    tree = fake_tree(tmp_path, f"echo '{line}'\nexit 1\n")
+    run = run_load(tree, {"PATH": "/usr/bin:/bin"}, duration=1, connections=1)
+    assert (run.errors, run.passed, run.rps) == (3, False, 15.0)
+
+
+def test_a_run_that_crashes_is_an_error(tmp_path):
+    tree = fake_tree(tmp_path, "echo 'Traceback: no corpus'\nexit 2\n")
+    with pytest.raises(RuntimeError, match="exited 2"):
+        run_load(tree, {"PATH": "/usr/bin:/bin"}, duration=1, connections=1)
