@@ -17,7 +17,7 @@ from cooperation.corpus import CorpusBuilder, CorpusSize
 from cooperation.localization import refresh_localized_names
 from cooperation.models import Agreement, AgreementParty, Label, Mission, Organization, Person, Source
 from cooperation.seeding import seed
-from tests.support.row_snapshots import Rows, capture_rows, replay_rows
+from tests.support.row_snapshots import restore
 
 URL = "/api/v1/graph/"
 LANGUAGES = ("en", "ru", "zh-hans")
@@ -55,16 +55,10 @@ def build_corpus() -> None:
             refresh_localized_names(record)
 
 
-@pytest.fixture(scope="module")
-def corpus_rows(django_db_setup, django_db_blocker) -> Rows:
-    """``build_corpus``'s rows, built once for the module."""
-    return capture_rows(django_db_blocker, build_corpus)
-
-
 @pytest.fixture
-def corpus(db, corpus_rows):
-    """The seed and the corpus, restored for the test."""
-    replay_rows(corpus_rows)
+def corpus(db, django_db_blocker):
+    """The seed and the corpus: built once per process, restored for each test."""
+    restore(build_corpus, django_db_blocker)
 
 
 def both_paths(client, query: str, language: str):

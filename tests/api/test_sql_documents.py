@@ -26,7 +26,7 @@ from cooperation.localization import LANGUAGES, refresh_localized_names
 from cooperation.models import Agreement, Label, Mission, Organization, Person, Source
 from cooperation.seeding import seed
 from tests.support.roles import token_client
-from tests.support.row_snapshots import Rows, capture_rows, replay_rows
+from tests.support.row_snapshots import restore
 
 API = "/api/v1"
 PREFIXES = sorted(r.prefix for r in RESOURCES.values())
@@ -58,16 +58,10 @@ def build_corpus() -> None:
             refresh_localized_names(record)
 
 
-@pytest.fixture(scope="module")
-def corpus_rows(django_db_setup, django_db_blocker) -> Rows:
-    """``build_corpus``'s rows, built once for the module."""
-    return capture_rows(django_db_blocker, build_corpus)
-
-
 @pytest.fixture
-def corpus(db, corpus_rows):
-    """The seed and the corpus, restored for the test."""
-    replay_rows(corpus_rows)
+def corpus(db, django_db_blocker):
+    """The seed and the corpus: built once per process, restored for each test."""
+    restore(build_corpus, django_db_blocker)
 
 
 @contextlib.contextmanager

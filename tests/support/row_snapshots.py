@@ -38,6 +38,17 @@ def capture_rows(django_db_blocker, build: Callable[[], object]) -> Rows:
     return rows
 
 
+_SNAPSHOTS: dict[Callable[[], object], Rows] = {}
+
+
+def restore(build: Callable[[], object], django_db_blocker) -> None:
+    """``build()``'s rows in the test's (empty) database: built and captured on first use in the process,
+    replayed from then on. For a function-scoped fixture that asks for ``db`` and nothing that writes."""
+    if build not in _SNAPSHOTS:
+        _SNAPSHOTS[build] = capture_rows(django_db_blocker, build)
+    replay_rows(_SNAPSHOTS[build])
+
+
 def replay_rows(rows: Rows) -> None:
     """Insert the captured rows again, and move the sequences past them."""
     for model, model_rows in rows:
