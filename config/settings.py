@@ -184,6 +184,21 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Records' documents kept for the registry's version (api.sql.document_cache): in Redis with REDIS_URL,
+# shared by every worker; else in each process's memory, up to DOCUMENTS_KEPT_LOCALLY of them.
+API_KEEP_DOCUMENTS = env_bool("API_KEEP_DOCUMENTS", True)
+API_DOCUMENTS_TTL = int(env_str("API_DOCUMENTS_TTL", "300"))  # seconds; only bounds memory, never staleness
+DOCUMENTS_KEPT_LOCALLY = 20000
+CACHES["documents"] = (
+    {**CACHES["default"], "KEY_PREFIX": "registry-documents", "TIMEOUT": API_DOCUMENTS_TTL}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "documents",
+        "TIMEOUT": API_DOCUMENTS_TTL,
+        "OPTIONS": {"MAX_ENTRIES": DOCUMENTS_KEPT_LOCALLY},
+    }
+)
 
 DEFAULT_HUB_NAME = "main"
 HUB_NAME = env_str("HUB_NAME", DEFAULT_HUB_NAME)

@@ -5,7 +5,8 @@ not counted (and on a database without the table's triggers, none is). Read in t
 statement as the rows it counts, it belongs to the same snapshot. Migration ``0017_dated_counts`` keeps,
 in the same table under ``table.column`` keys, the rows where each timeline date is set; migration
 ``0018_names_versions``, under ``table.version``, a version of each narrow names table (+1 per statement
-that changes it).
+that changes it); migration ``0019_registry_version``, under ``registry.version``, one version of every
+registry table together.
 """
 
 from __future__ import annotations
@@ -13,11 +14,21 @@ from __future__ import annotations
 from django.db import connections
 
 TABLE = "cooperation_row_count"
+REGISTRY_VERSION = "registry.version"  # the key of migration 0019's version of the whole registry
 
 
 def row_count_sql() -> str:
     """A scalar subquery of a table's exact row count, or NULL; its one parameter is the table's name."""
     return f"(SELECT SUM(n)::bigint FROM {TABLE} WHERE table_name = %s)"
+
+
+def registry_version_sql() -> str:
+    """A scalar subquery of the registry's version (migration 0019): NULL in a transaction that wrote
+    (its own changes are not committed: no version names what it sees) and where it is not kept."""
+    return (
+        f"(SELECT CASE WHEN txid_current_if_assigned() IS NULL THEN SUM(n)::bigint END "
+        f"FROM {TABLE} WHERE table_name = '{REGISTRY_VERSION}')"
+    )
 
 
 def row_count(model, using: str) -> int | None:

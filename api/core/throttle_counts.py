@@ -16,21 +16,13 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
-import time
 from dataclasses import dataclass
 
 from rest_framework.throttling import SimpleRateThrottle
 
-try:
-    from redis.exceptions import RedisError
-except ImportError:  # pragma: no cover - redis-py is in requirements.txt
-    RedisError = OSError
+from api.core.cache_outage import CACHE_ERRORS, RETRY_AFTER_FAILURE_S, Outage
 
-logger = logging.getLogger(__name__)
-
-CACHE_ERRORS = (RedisError, OSError)
-RETRY_AFTER_FAILURE_S = 5.0
+__all__ = ["CACHE_ERRORS", "RETRY_AFTER_FAILURE_S", "Window", "WindowedRateThrottle", "count_request", "outage", "peek"]
 
 
 @dataclass(frozen=True)
@@ -41,38 +33,11 @@ class Window:
     resets_in: float  # seconds until the window ends
 
 
-class _Outage:
-    """Whether the cache failed lately (per process): then it is not tried until ``until``."""
-
-    def __init__(self) -> None:
-        self.until = 0.0
-        self.failing = False
-        self.lock = threading.Lock()
-
-    def skipping(self) -> bool:
-        return time.monotonic() < self.until
-
-    def failed(self, exc: Exception) -> None:
-        with self.lock:
-            if not self.skipping():
-                logger.warning(
-                    "Rate limits are not enforced: the cache is unreachable (%s: %s); retrying in %.0f s.",
-                    type(exc).__name__,
-                    exc,
-                    RETRY_AFTER_FAILURE_S,
-                )
-            self.until = time.monotonic() + RETRY_AFTER_FAILURE_S
-            self.failing = True
-
-    def succeeded(self) -> None:
-        if self.failing:
-            with self.lock:
-                if self.failing:
-                    self.failing = False
-                    logger.warning("Rate limits are enforced again: the cache answers.")
-
-
-outage = _Outage()
+outage = Outage(
+    "Rate limits are not enforced: the cache is unreachable (%s: %s); retrying in %.0f s.",
+    "Rate limits are enforced again: the cache answers.",
+    logging.getLogger(__name__),
+)
 
 
 def _window(key: str, duration: int, now: float) -> tuple[str, float]:

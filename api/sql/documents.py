@@ -20,16 +20,17 @@ same output, record for record, for every resource. SQLite always takes DRF's pa
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connection, router
 
 from api.core.counting import reltuples_sql
 from api.core.resource_urls import list_url, resource_for
 from api.renderers.json import RawJSON
+from api.sql import document_cache
 from api.sql.compiled_cache import CompiledCache
 from api.sql.compiler import Compiler
 from cooperation.compiled_queries import server_bound_cursor
 from cooperation.localization import active_language
-from cooperation.row_counts import row_count_sql
+from cooperation.row_counts import registry_version_sql, row_count_sql
 
 
 class Documents:
@@ -42,6 +43,7 @@ class Documents:
 
     def __init__(self, sql: str, params: tuple):
         self.sql, self.params = sql, params  # the documents of the records in the CTE ``PAGE``
+        self.key: str | None = None  # its digest in the documents' cache, once asked for
 
     @classmethod
     def for_view(cls, view) -> Documents | None:
@@ -107,7 +109,7 @@ class Documents:
         return cls(sql, tuple(params))
 
     def page(
-        self, ids, checks=(), count=None, rows=None, table=None, window=None, counted=None, reverse=False
+        self, ids, checks=(), count=None, rows=None, table=None, window=None, counted=None, reverse=False, keep=True
     ) -> tuple[int, int | None, RawJSON, list[int], bool]:
         """One page's bounded total and documents, in order, from one statement; and how many rows ``checks`` find.
 
@@ -128,6 +130,10 @@ class Documents:
         something, with their parameters. One statement rather than one per part (existence
         checks, count, ids, documents) is one plan, prepared once per connection by psycopg for
         each combination of filters, and one round trip.
+
+        Where the registry's records' documents are kept (``api.sql.document_cache``; not with
+        ``keep`` false), the statement gives the page's ids and the registry's version instead of
+        the documents, and those come from the cache (a second statement builds the missing ones).
 
         Returns the total, the estimate, the documents, the checks' counts, and whether the
         total is the kept exact count.
@@ -166,17 +172,54 @@ class Documents:
             columns.append(reltuples_sql())
             params += (table,)
         found, params = _with_checks(checks, params)
+        order = f"{PAGE}._n{' DESC' if reverse else ''}"
         documents = (
-            f"(SELECT JSON_AGG(_docs._document ORDER BY {PAGE}._n{' DESC' if reverse else ''})::text "
+            f"(SELECT JSON_AGG(_docs._document ORDER BY {order})::text "
             f"FROM {PAGE} JOIN ({self.sql}) _docs(pk, _document) ON _docs.pk = {PAGE}.pk)"
         )
+        keeping = keep and self.keeping(ids.model)
+        if keeping:  # the documents only where no version is seen; else the page's ids, and the version
+            documents = f"CASE WHEN {registry_version_sql()} IS NULL THEN {documents} END"
+            documents += f", (SELECT ARRAY_AGG({PAGE}.pk ORDER BY {order}) FROM {PAGE}), {registry_version_sql()}"
         sql = f"WITH {pages} SELECT {', '.join([*columns, *found, documents])}"
         with server_bound_cursor(ids.model) as cursor:
             cursor.execute(sql, (*params, *self.params))  # in the order of the text
             total, kept, *values = cursor.fetchone()
+        if keeping:
+            *values, page_ids, version = values
         statistic, values = (values[0], values[1:]) if table is not None else (None, values)
         *counts, documents = values
+        if keeping and version is not None:
+            documents = self.kept(ids.model, version, page_ids or [])
+            if documents is None:  # the registry changed between the two statements: read it in one
+                return self.page(ids, checks, count, rows, table, window, counted, reverse, keep=False)
         return total, statistic, RawJSON(documents or "[]"), counts, kept is not None
+
+    def keeping(self, model) -> bool:
+        """Whether this page's documents are taken from the cache (``api.sql.document_cache``)."""
+        return document_cache.keeps(model) and not document_cache.outage.skipping()
+
+    def kept(self, model, version: int, ids: list[int]) -> str | None:
+        """The documents of ``ids`` at ``version``, kept or built; None when the registry's version moved."""
+        if self.key is None:
+            self.key = document_cache.statement_key(self.sql, self.params)
+        return document_cache.page_documents(
+            self.key, router.db_for_read(model), version, ids, lambda missing: self.built(model, version, missing)
+        )
+
+    def built(self, model, version: int, ids: list[int]) -> dict[int, str] | None:
+        """The documents of ``ids`` by pk, from one statement; None unless the registry is still at ``version``."""
+        sql = (
+            f"WITH {PAGE} AS (SELECT UNNEST(%s::bigint[]) AS pk) "
+            f"SELECT {registry_version_sql()}, ARRAY_AGG(_docs.pk), ARRAY_AGG(_docs._document::text) "
+            f"FROM ({self.sql}) _docs(pk, _document)"
+        )
+        with server_bound_cursor(model) as cursor:
+            cursor.execute(sql, (list(ids), *self.params))
+            seen, pks, texts = cursor.fetchone()
+        if seen != version:
+            return None
+        return dict(zip(pks or (), texts or (), strict=True))
 
     def record(self, ids, full: Documents | None = None) -> tuple[int, str, str | None] | None:
         """One record's pk and document, and ``full``'s (another rendering of it) when given, from one statement.
@@ -202,7 +245,9 @@ class Documents:
             return None
         return pk, document, (rest[0] if rest else None)
 
-    def keyset_page(self, ids: tuple[str, tuple], model, limit: int, keys: int, checks=(), backward: bool = False):
+    def keyset_page(
+        self, ids: tuple[str, tuple], model, limit: int, keys: int, checks=(), backward: bool = False, keep=True
+    ):
         """A cursor page (``api.core.cursor_pagination``) from one statement, as ``page`` renders an offset page.
 
         ``ids`` is the statement (SQL and parameters) of up to ``limit + 1`` records of ``model``
@@ -222,14 +267,27 @@ class Documents:
         last = f"LEAST(%s, (SELECT COUNT(*) FROM {PAGE}))"
         edges = [f"(SELECT {c} FROM {PAGE} WHERE _n = 1)" for c in columns]
         edges += [f"(SELECT {c} FROM {PAGE} WHERE _n = {last})" for c in columns]
+        keeping = keep and self.keeping(model)
+        kept = []  # as ``page`` keeps them: the documents only where no version is seen
+        if keeping:
+            documents = f"CASE WHEN {registry_version_sql()} IS NULL THEN {documents} END"
+            order = f"{PAGE}._n{' DESC' if backward else ''}"
+            kept = [f"(SELECT ARRAY_AGG(pk ORDER BY {order}) FROM {PAGE} WHERE _n <= %s)", registry_version_sql()]
         sql = (
             f"WITH {PAGE} AS MATERIALIZED (SELECT _ids.*, ROW_NUMBER() OVER () AS _n "
             f"FROM ({ids_sql}) _ids(pk, {', '.join(columns)})) "
-            f"SELECT {', '.join([f'(SELECT COUNT(*) FROM {PAGE})', *found, documents, *edges])}"
+            f"SELECT {', '.join([f'(SELECT COUNT(*) FROM {PAGE})', *found, documents, *edges, *kept])}"
         )
+        tail = (limit,) if keeping else ()
         with server_bound_cursor(model) as cursor:
-            cursor.execute(sql, (*params, *self.params, limit, *[limit] * keys))  # in the order of the text
+            cursor.execute(sql, (*params, *self.params, limit, *[limit] * keys, *tail))  # in the order of the text
             rows, *values = cursor.fetchone()
+        if keeping:
+            *values, page_ids, version = values
+            if version is not None:
+                values[len(found)] = self.kept(model, version, page_ids or [])
+                if values[len(found)] is None:  # the registry changed between the two statements
+                    return self.keyset_page(ids, model, limit, keys, checks, backward, keep=False)
         counts, documents, edges = values[: len(found)], values[len(found)], values[len(found) + 1 :]
         first, last = (tuple(edges[:keys]), tuple(edges[keys:])) if rows else (None, None)
         return rows, RawJSON(documents or "[]"), counts, first, last

@@ -1,0 +1,98 @@
+"""Records' documents kept in the shared cache (Redis), for the registry's version they were built at.
+
+Building a page's documents is most of what a list costs in PostgreSQL: some 50 ``json_build_object``
+trees with their nested parties and signatories, for the same records on every request. A record's
+document depends only on the registry's rows and on how it is asked for (the compiled statement: shape,
+site, language), so it is kept under that statement's digest, the registry's version (migration
+``0019_registry_version``), the database and the record's ``pk``, and taken from the cache while the
+version stands. Every committed change raises the version, so a kept document is never stale: nothing
+is invalidated, old versions' documents simply stop being asked for and expire (``DOCUMENTS_TTL``).
+
+A page's statement (``api.sql.documents``) then reads the page's ids and the version, not the
+documents; the documents missing from the cache are built by a second statement, which also reads the
+version: where it moved in between, the page is read again in one statement, uncached (one snapshot
+per page, always). A transaction that wrote sees no version (its changes are not committed) and builds
+its documents in its one statement, as does every list while the cache is down (``Outage``).
+
+Only the registry's records are kept (the ``cooperation`` app): the change log is not versioned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connections
+
+from api.core.cache_outage import CACHE_ERRORS, Outage
+
+CACHE = "documents"  # the cache alias (config.settings: Redis with REDIS_URL, else this process's memory)
+
+outage = Outage(
+    "Documents are built for every request: the cache is unreachable (%s: %s); retrying in %.0f s.",
+    "Documents are kept again: the cache answers.",
+    logging.getLogger(__name__),
+)
+_databases: dict[str, str] = {}
+
+
+def keeps(model) -> bool:
+    """Whether documents of ``model``'s records are kept (the registry's records, on PostgreSQL)."""
+    return model._meta.app_label == "cooperation" and settings.API_KEEP_DOCUMENTS
+
+
+def database_key(alias: str) -> str:
+    """Which database ``alias`` is (a replica shares its primary's data, but not its snapshots' order)."""
+    if alias not in _databases:
+        config = connections[alias].settings_dict
+        seen = f"{alias}|{config['HOST']}|{config['PORT']}|{config['NAME']}"
+        _databases[alias] = hashlib.blake2b(seen.encode(), digest_size=6).hexdigest()
+    return _databases[alias]
+
+
+def statement_key(sql: str, params: tuple) -> str:
+    """The digest of a compiled documents statement: its shape, site and language."""
+    return hashlib.blake2b(f"{sql}|{params!r}".encode(), digest_size=12).hexdigest()
+
+
+def page_documents(
+    statement: str, alias: str, version: int, ids: list[int], build: Callable[[list[int]], dict[int, str] | None]
+) -> str | None:
+    """The JSON array of the records ``ids``' documents, in order: kept ones from the cache, the rest
+    from ``build`` (then kept). ``build`` returns None when the version moved; so does this."""
+    prefix = f"doc:{database_key(alias)}:{statement}:{version}:"
+    keys = [f"{prefix}{pk}" for pk in ids]
+    found = _get_many(keys)
+    missing = [pk for pk, key in zip(ids, keys, strict=True) if key not in found]
+    if missing:
+        built = build(missing)
+        if built is None or len(built) != len(missing):
+            return None
+        fresh = {f"{prefix}{pk}": document for pk, document in built.items()}
+        _set_many(fresh)
+        found.update(fresh)
+    return "[" + ",".join(found[key] for key in keys) + "]"
+
+
+def _get_many(keys: list[str]) -> dict[str, str]:
+    if outage.skipping():
+        return {}
+    try:
+        found = caches[CACHE].get_many(keys)
+    except CACHE_ERRORS as exc:
+        outage.failed(exc)
+        return {}
+    outage.succeeded()
+    return found
+
+
+def _set_many(documents: dict[str, str]) -> None:
+    if outage.skipping():
+        return
+    try:
+        caches[CACHE].set_many(documents, timeout=settings.API_DOCUMENTS_TTL)
+    except CACHE_ERRORS as exc:
+        outage.failed(exc)
