@@ -40,8 +40,9 @@ _databases: dict[str, str] = {}
 
 
 def keeps(model) -> bool:
-    """Whether documents of ``model``'s records are kept (the registry's records, on PostgreSQL)."""
-    return model._meta.app_label == "cooperation" and settings.API_KEEP_DOCUMENTS
+    """Whether documents of ``model``'s records are kept: the registry's records, where the settings
+    keep documents and name their cache (a ``CACHES`` without it keeps none)."""
+    return model._meta.app_label == "cooperation" and settings.API_KEEP_DOCUMENTS and CACHE in settings.CACHES
 
 
 def database_key(alias: str) -> str:

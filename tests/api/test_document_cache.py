@@ -194,3 +194,11 @@ def test_with_the_cache_down_pages_are_built_whole_and_it_is_left_alone_a_while(
     again, count = statements(api, URL)
     assert count == 1  # while the cache is left alone: one statement, documents and all
     assert first == again == built_whole(api, settings, URL)
+
+
+def test_settings_without_the_documents_cache_keep_none(api, settings):
+    settings.CACHES = {"default": settings.CACHES["default"]}
+    body, count = statements(api, URL)
+    again, count_again = statements(api, URL)
+    assert (count, count_again) == (1, 1)
+    assert body == again == built_whole(api, settings, URL)
