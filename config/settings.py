@@ -188,7 +188,7 @@ else:
 # shared by every worker; else in each process's memory, up to DOCUMENTS_KEPT_LOCALLY of them.
 API_KEEP_DOCUMENTS = env_bool("API_KEEP_DOCUMENTS", True)
 API_DOCUMENTS_TTL = int(env_str("API_DOCUMENTS_TTL", "300"))  # seconds; only bounds memory, never staleness
-DOCUMENTS_KEPT_LOCALLY = 20000
+DOCUMENTS_KEPT_LOCALLY = 10000  # ~35 MB per process at ~3.5 kB a document
 CACHES["documents"] = (
     {**CACHES["default"], "KEY_PREFIX": "registry-documents", "TIMEOUT": API_DOCUMENTS_TTL}
     if REDIS_URL
