@@ -184,21 +184,14 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Records' documents kept for the registry's version (api.sql.document_cache): in Redis with REDIS_URL,
-# shared by every worker; else in each process's memory, up to DOCUMENTS_KEPT_LOCALLY of them.
+# Records' documents kept for the registry's version (api.sql.document_cache): in each process's memory
+# (up to DOCUMENTS_KEPT_LOCALLY, least recently used out first) and, with REDIS_URL, in Redis, shared by
+# every worker.
 API_KEEP_DOCUMENTS = env_bool("API_KEEP_DOCUMENTS", True)
-API_DOCUMENTS_TTL = int(env_str("API_DOCUMENTS_TTL", "300"))  # seconds; only bounds memory, never staleness
+API_DOCUMENTS_TTL = int(env_str("API_DOCUMENTS_TTL", "300"))  # seconds in Redis; bounds memory, never staleness
 DOCUMENTS_KEPT_LOCALLY = 10000  # ~35 MB per process at ~3.5 kB a document
-CACHES["documents"] = (
-    {**CACHES["default"], "KEY_PREFIX": "registry-documents", "TIMEOUT": API_DOCUMENTS_TTL}
-    if REDIS_URL
-    else {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "documents",
-        "TIMEOUT": API_DOCUMENTS_TTL,
-        "OPTIONS": {"MAX_ENTRIES": DOCUMENTS_KEPT_LOCALLY},
-    }
-)
+if REDIS_URL:
+    CACHES["documents"] = {**CACHES["default"], "KEY_PREFIX": "registry-documents", "TIMEOUT": API_DOCUMENTS_TTL}
 
 DEFAULT_HUB_NAME = "main"
 HUB_NAME = env_str("HUB_NAME", DEFAULT_HUB_NAME)

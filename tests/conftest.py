@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import translation
 
 from api.core import counting, search_counts
+from api.sql import document_cache
 from api.sql import timeline as timeline_sql
 from cooperation.seeding import seed
 from cooperation.selectors import bounded_search
@@ -51,10 +52,11 @@ def _no_kept_page_kinds():
 
 @pytest.fixture(autouse=True)
 def _no_kept_estimates():
-    """Count estimates are kept per process for a while (``api.core.counting``), and searches' counts per
-    version (``api.core.search_counts``); no test inherits another's."""
+    """Count estimates are kept per process for a while (``api.core.counting``), searches' counts and records'
+    documents per version (``api.core.search_counts``, ``api.sql.document_cache``); no test inherits another's."""
     counting.forget_estimates()
     search_counts.forget()
+    document_cache.forget()
 
 
 @pytest.fixture(autouse=True)

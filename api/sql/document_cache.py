@@ -1,18 +1,21 @@
-"""Records' documents kept in the shared cache (Redis), for the registry's version they were built at.
+"""Records' documents kept for the registry's version they were built at: in each process, and in Redis.
 
 Building a page's documents is most of what a list costs in PostgreSQL: some 50 ``json_build_object``
 trees with their nested parties and signatories, for the same records on every request. A record's
 document depends only on the registry's rows and on how it is asked for (the compiled statement: shape,
 site, language), so it is kept under that statement's digest, the registry's version (migration
-``0019_registry_version``), the database and the record's ``pk``, and taken from the cache while the
+``0019_registry_version``), the database and the record's ``pk``, and taken from there while the
 version stands. Every committed change raises the version, so a kept document is never stale: nothing
-is invalidated, old versions' documents simply stop being asked for and expire (``DOCUMENTS_TTL``).
+is invalidated; old versions' documents stop being asked for, and leave this process's memory (least
+recently used first, ``DOCUMENTS_KEPT_LOCALLY``) and Redis (``API_DOCUMENTS_TTL``).
 
-A page's statement (``api.sql.documents``) then reads the page's ids and the version, not the
-documents; the documents missing from the cache are built by a second statement, which also reads the
-version: where it moved in between, the page is read again in one statement, uncached (one snapshot
-per page, always). A transaction that wrote sees no version (its changes are not committed) and builds
-its documents in its one statement, as does every list while the cache is down (``Outage``).
+Each process keeps documents in its memory (free to read); the shared cache (Redis, with ``REDIS_URL``)
+gives every worker the documents another built. A page's statement (``api.sql.documents``) reads the
+page's ids and the version, not the documents; the documents kept nowhere are built by a second
+statement, which also reads the version: where it moved in between, the page is read again in one
+statement, uncached (one snapshot per page, always). A transaction that wrote sees no version (its
+changes are not committed) and builds its documents in its one statement. While Redis is unreachable
+(``Outage``) each process keeps documents alone.
 
 Only the registry's records are kept (the ``cooperation`` app): the change log is not versioned.
 """
@@ -21,15 +24,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Callable
 
+from cachetools import LRUCache
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connections
 
 from api.core.cache_outage import CACHE_ERRORS, Outage
 
-CACHE = "documents"  # the cache alias (config.settings: Redis with REDIS_URL, else this process's memory)
+CACHE = "documents"  # the shared cache's alias (config.settings: Redis, with REDIS_URL)
 
 outage = Outage(
     "Documents are built for every request: the cache is unreachable (%s: %s); retrying in %.0f s.",
@@ -37,12 +42,13 @@ outage = Outage(
     logging.getLogger(__name__),
 )
 _databases: dict[str, str] = {}
+_local: LRUCache = LRUCache(maxsize=settings.DOCUMENTS_KEPT_LOCALLY)  # (never stale either: no expiry needed)
+_lock = threading.Lock()  # (gunicorn's threads share it; cachetools' caches are not thread-safe)
 
 
 def keeps(model) -> bool:
-    """Whether documents of ``model``'s records are kept: the registry's records, where the settings
-    keep documents and name their cache (a ``CACHES`` without it keeps none)."""
-    return model._meta.app_label == "cooperation" and settings.API_KEEP_DOCUMENTS and CACHE in settings.CACHES
+    """Whether documents of ``model``'s records are kept: the registry's records, unless the settings say not."""
+    return model._meta.app_label == "cooperation" and settings.API_KEEP_DOCUMENTS
 
 
 def database_key(alias: str) -> str:
@@ -62,27 +68,51 @@ def statement_key(sql: str, params: tuple) -> str:
 def page_documents(
     statement: str, alias: str, version: int, ids: list[int], build: Callable[[list[int]], dict[int, str] | None]
 ) -> str | None:
-    """The JSON array of the records ``ids``' documents, in order: kept ones from the cache, the rest
-    from ``build`` (then kept). ``build`` returns None when the version moved; so does this."""
+    """The JSON array of the records ``ids``' documents, in order: kept ones from this process's memory,
+    then from the shared cache, the rest from ``build`` (then kept in both). ``build`` returns None when
+    the version moved; so does this."""
     prefix = f"doc:{database_key(alias)}:{statement}:{version}:"
     keys = [f"{prefix}{pk}" for pk in ids]
-    found = _get_many(keys)
+    with _lock:
+        found = {key: _local[key] for key in keys if key in _local}
+    if len(found) < len(keys):
+        shared = _get_many([key for key in keys if key not in found])
+        _keep_locally(shared)
+        found.update(shared)
     missing = [pk for pk, key in zip(ids, keys, strict=True) if key not in found]
     if missing:
         built = build(missing)
         if built is None or len(built) != len(missing):
             return None
         fresh = {f"{prefix}{pk}": document for pk, document in built.items()}
+        _keep_locally(fresh)
         _set_many(fresh)
         found.update(fresh)
     return "[" + ",".join(found[key] for key in keys) + "]"
 
 
+def forget() -> None:
+    """Drop this process's kept documents (tests; the shared cache is cleared with ``caches[CACHE]``)."""
+    with _lock:
+        _local.clear()
+
+
+def _keep_locally(documents: dict[str, str]) -> None:
+    if documents:
+        with _lock:
+            _local.update(documents)
+
+
+def _shared():
+    return caches[CACHE] if CACHE in settings.CACHES else None
+
+
 def _get_many(keys: list[str]) -> dict[str, str]:
-    if outage.skipping():
+    shared = _shared()
+    if shared is None or outage.skipping():
         return {}
     try:
-        found = caches[CACHE].get_many(keys)
+        found = shared.get_many(keys)
     except CACHE_ERRORS as exc:
         outage.failed(exc)
         return {}
@@ -91,9 +121,10 @@ def _get_many(keys: list[str]) -> dict[str, str]:
 
 
 def _set_many(documents: dict[str, str]) -> None:
-    if outage.skipping():
+    shared = _shared()
+    if shared is None or outage.skipping():
         return
     try:
-        caches[CACHE].set_many(documents, timeout=settings.API_DOCUMENTS_TTL)
+        shared.set_many(documents, timeout=settings.API_DOCUMENTS_TTL)
     except CACHE_ERRORS as exc:
         outage.failed(exc)

@@ -197,7 +197,7 @@ class Documents:
 
     def keeping(self, model) -> bool:
         """Whether this page's documents are taken from the cache (``api.sql.document_cache``)."""
-        return document_cache.keeps(model) and not document_cache.outage.skipping()
+        return document_cache.keeps(model)
 
     def kept(self, model, version: int, ids: list[int]) -> str | None:
         """The documents of ``ids`` at ``version``, kept or built; None when the registry's version moved."""

@@ -1,9 +1,9 @@
 """Records' documents kept for the registry's version (migration 0019, ``api.sql.document_cache``).
 
 On committed data (a transaction that wrote keeps nothing): a page asked again takes its documents
-from the cache, in one statement; every change to the registry shows in the next page; the answers
-are those of the page built whole, in every language, by offset and by cursor, read forwards and
-from the end; and with the cache down every page is still served, built.
+from the process's memory or Redis, in one statement; every change to the registry shows in the next
+page; the answers are those of the page built whole, in every language, by offset and by cursor, read
+forwards and from the end; and with Redis down or absent every page is still served.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import itertools
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.core.cache import caches
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -34,9 +35,15 @@ def committed_seed(request, transactional_db):
     """The seed committed, and no document kept from before."""
     with transaction.atomic():
         request.getfixturevalue("seeded")
-    caches[document_cache.CACHE].clear()
+    clear_kept()
     yield
     document_cache.outage.until, document_cache.outage.failing = 0.0, False
+
+
+def clear_kept() -> None:
+    document_cache.forget()
+    if document_cache.CACHE in settings.CACHES:
+        caches[document_cache.CACHE].clear()
 
 
 def version() -> int | None:
@@ -164,7 +171,7 @@ def test_a_change_between_the_two_statements_reads_the_page_again_in_one(api, se
 def test_cursor_pages_and_pages_from_the_end_take_kept_documents(api, settings):
     total = Agreement.objects.count()
     for url in (f"{URL}?cursor=start&limit=3", f"{URL}?cursor=end&limit=3", f"{URL}?offset={total - 2}&limit=2"):
-        caches[document_cache.CACHE].clear()
+        clear_kept()
         first, cold = statements(api, url)
         again, warm = statements(api, url)
         assert warm == 1 and cold >= 2, url
@@ -180,7 +187,7 @@ def test_the_change_log_is_not_kept(as_role):
     assert document_cache.keeps(Agreement) and not document_cache.keeps(Agreement.history.model)
 
 
-def test_with_the_cache_down_pages_are_built_whole_and_it_is_left_alone_a_while(api, settings, caplog):
+def test_with_redis_down_pages_are_served_and_each_process_keeps_its_documents(api, settings, caplog):
     settings.CACHES = {
         **settings.CACHES,
         document_cache.CACHE: {
@@ -189,16 +196,25 @@ def test_with_the_cache_down_pages_are_built_whole_and_it_is_left_alone_a_while(
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         },
     }
-    first, _ = statements(api, URL)
-    assert document_cache.outage.failing and "Documents are built for every request" in caplog.text
-    again, count = statements(api, URL)
-    assert count == 1  # while the cache is left alone: one statement, documents and all
+    first, cold = statements(api, URL)
+    assert cold == 2 and document_cache.outage.failing and "Documents are built for every request" in caplog.text
+    again, warm = statements(api, URL)
+    assert warm == 1  # from this process's memory (Redis left alone meanwhile)
     assert first == again == built_whole(api, settings, URL)
 
 
-def test_settings_without_the_documents_cache_keep_none(api, settings):
+def test_without_redis_each_process_keeps_its_documents(api, settings):
     settings.CACHES = {"default": settings.CACHES["default"]}
-    body, count = statements(api, URL)
-    again, count_again = statements(api, URL)
-    assert (count, count_again) == (1, 1)
+    body, cold = statements(api, URL)
+    again, warm = statements(api, URL)
+    assert (cold, warm) == (2, 1)
     assert body == again == built_whole(api, settings, URL)
+
+
+@pytest.mark.skipif(document_cache.CACHE not in settings.CACHES, reason="no shared cache without REDIS_URL")
+def test_a_document_another_process_built_is_taken_from_redis(api, settings):
+    first, cold = statements(api, URL)
+    document_cache.forget()  # (as another worker: nothing in its memory)
+    again, warm = statements(api, URL)
+    assert (cold, warm) == (2, 1)
+    assert first == again == built_whole(api, settings, URL)
