@@ -79,7 +79,7 @@ def page_documents(
         shared = _get_many([key for key in keys if key not in found])
         _keep_locally(shared)
         found.update(shared)
-    missing = [pk for pk, key in zip(ids, keys, strict=True) if key not in found]
+    missing = list(dict.fromkeys(pk for pk, key in zip(ids, keys, strict=True) if key not in found))  # (once each)
     if missing:
         built = build(missing)
         if built is None or len(built) != len(missing):
