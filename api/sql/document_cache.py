@@ -37,8 +37,8 @@ from api.core.cache_outage import CACHE_ERRORS, Outage
 CACHE = "documents"  # the shared cache's alias (config.settings: Redis, with REDIS_URL)
 
 outage = Outage(
-    "Documents are built for every request: the cache is unreachable (%s: %s); retrying in %.0f s.",
-    "Documents are kept again: the cache answers.",
+    "Kept documents are not shared between workers: the cache is unreachable (%s: %s); retrying in %.0f s.",
+    "Kept documents are shared again: the cache answers.",
     logging.getLogger(__name__),
 )
 _databases: dict[str, str] = {}
