@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache as django_cache
+from django.db import transaction
 
 from tests.support.roles import token_client
 from tests.support.schema_checked_client import SchemaCheckedClient
@@ -36,3 +37,11 @@ def as_role(db):
 @pytest.fixture
 def curator(as_role) -> SchemaCheckedClient:
     return as_role("curator")
+
+
+@pytest.fixture
+def committed_seed(request, transactional_db):
+    """The seed committed, for what is kept per version (a transaction that wrote keeps nothing). ``seeded``
+    inserts model by model, so in one atomic block, as foreign keys are checked at its end."""
+    with transaction.atomic():
+        request.getfixturevalue("seeded")

@@ -24,17 +24,14 @@ from cooperation.row_counts import REGISTRY_VERSION, TABLE
 from tests.support.factories import make_agreement
 
 pytestmark = [
-    pytest.mark.usefixtures("committed_seed"),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the registry's version is kept on PostgreSQL only"),
 ]
 URL = "/api/v1/agreements/"
 
 
-@pytest.fixture
-def committed_seed(request, transactional_db):
-    """The seed committed, and no document kept from before."""
-    with transaction.atomic():
-        request.getfixturevalue("seeded")
+@pytest.fixture(autouse=True)
+def _nothing_kept_before(committed_seed):
+    """No document kept from before the seed was committed, and the shared cache answering."""
     clear_kept()
     yield
     document_cache.outage.until, document_cache.outage.failing = 0.0, False

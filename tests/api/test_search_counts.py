@@ -20,14 +20,6 @@ pytestmark = [
 URL = "/api/v1/agreements/"
 
 
-@pytest.fixture
-def committed_seed(request, transactional_db):
-    """The seed committed: a transaction that wrote keeps no count (``seeded`` inserts model by model, so
-    in one atomic block, as foreign keys are checked at its end)."""
-    with transaction.atomic():
-        request.getfixturevalue("seeded")
-
-
 KEY = "cooperation_agreement_names.version"
 
 
