@@ -10,6 +10,8 @@ and PostgreSQL skips planning it.
 
 from __future__ import annotations
 
+import functools
+import re
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -37,6 +39,18 @@ def server_bound_cursor(model, cursor_class=psycopg.Cursor, using: str | None = 
         yield cursor
     finally:
         cursor.close()
+
+
+@functools.lru_cache(maxsize=1024)
+def numbered(sql: str) -> str:
+    """``sql`` with its ``%s`` placeholders as ``$1``, ``$2``... (and ``%%`` as ``%``), for a
+    ``psycopg.RawCursor``: psycopg parses the placeholders out of a statement longer than 4 kB on every
+    execution; this does it once per text."""
+    count = iter(range(1, 1 << 30))
+    return _PLACEHOLDERS.sub(lambda found: "%" if found.group() == "%%" else f"${next(count)}", sql)
+
+
+_PLACEHOLDERS = re.compile(r"%%|%s")
 
 
 class CompiledQuery:
@@ -94,4 +108,4 @@ class CompiledQuery:
         return converted
 
 
-__all__ = ["CompiledQuery", "server_bound_cursor"]
+__all__ = ["CompiledQuery", "numbered", "server_bound_cursor"]

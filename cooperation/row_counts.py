@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from django.db import connections
 
+from cooperation.compiled_queries import server_bound_cursor
+
 TABLE = "cooperation_row_count"
 REGISTRY_VERSION = "registry.version"  # the key of migration 0019's version of the whole registry
 
@@ -38,4 +40,13 @@ def row_count(model, using: str) -> int | None:
         return None
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {row_count_sql()}", [model._meta.db_table])
+        return cursor.fetchone()[0]
+
+
+def registry_version(using: str) -> int | None:
+    """The registry's version as ``using`` sees it now (``registry_version_sql``); None off PostgreSQL."""
+    if connections[using].vendor != "postgresql":
+        return None
+    with server_bound_cursor(None, using=using) as cursor:
+        cursor.execute(f"SELECT {registry_version_sql()}")
         return cursor.fetchone()[0]

@@ -46,6 +46,11 @@ def _default(obj):
     return _FALLBACK.default(obj)
 
 
+def json_text(data) -> str:
+    """``data`` as the compact JSON this renderer writes (before escaping the line separators), as text."""
+    return orjson.dumps(data, default=_default, option=OPTIONS).decode()
+
+
 _FALLBACK = JSONEncoder()
 OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 LINE_SEPARATOR, PARAGRAPH_SEPARATOR = "\u2028".encode(), "\u2029".encode()

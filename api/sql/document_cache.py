@@ -73,22 +73,33 @@ def page_documents(
     the version moved; so does this."""
     prefix = f"doc:{database_key(alias)}:{statement}:{version}:"
     keys = [f"{prefix}{pk}" for pk in ids]
-    with _lock:
-        found = {key: _local[key] for key in keys if key in _local}
-    if len(found) < len(keys):
-        shared = _get_many([key for key in keys if key not in found])
-        _keep_locally(shared)
-        found.update(shared)
+    found = find(keys)
     missing = list(dict.fromkeys(pk for pk, key in zip(ids, keys, strict=True) if key not in found))  # (once each)
     if missing:
         built = build(missing)
         if built is None or len(built) != len(missing):
             return None
         fresh = {f"{prefix}{pk}": document for pk, document in built.items()}
-        _keep_locally(fresh)
-        _set_many(fresh)
+        keep(fresh)
         found.update(fresh)
     return "[" + ",".join(found[key] for key in keys) + "]"
+
+
+def find(keys: list[str]) -> dict[str, str]:
+    """The texts kept under ``keys``: from this process's memory, then from the shared cache."""
+    with _lock:
+        found = {key: _local[key] for key in keys if key in _local}
+    if len(found) < len(keys):
+        shared = _get_many([key for key in keys if key not in found])
+        _keep_locally(shared)
+        found.update(shared)
+    return found
+
+
+def keep(texts: dict[str, str]) -> None:
+    """Keep ``texts`` by key, in this process's memory and in the shared cache."""
+    _keep_locally(texts)
+    _set_many(texts)
 
 
 def forget() -> None:

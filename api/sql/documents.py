@@ -20,6 +20,7 @@ same output, record for record, for every resource. SQLite always takes DRF's pa
 
 from __future__ import annotations
 
+import psycopg
 from django.db import connection, router
 
 from api.core.counting import reltuples_sql
@@ -28,7 +29,7 @@ from api.renderers.json import RawJSON
 from api.sql import document_cache
 from api.sql.compiled_cache import CompiledCache
 from api.sql.compiler import Compiler
-from cooperation.compiled_queries import server_bound_cursor
+from cooperation.compiled_queries import numbered, server_bound_cursor
 from cooperation.localization import active_language
 from cooperation.row_counts import registry_version_sql, row_count_sql
 
@@ -139,7 +140,7 @@ class Documents:
         total is the kept exact count.
         """
         ids_sql, params = ids.sql_with_params()
-        numbered = f"AS MATERIALIZED (SELECT _ids.pk, ROW_NUMBER() OVER () AS _n FROM ({ids_sql}) _ids(pk))"
+        in_order = f"AS MATERIALIZED (SELECT _ids.pk, ROW_NUMBER() OVER () AS _n FROM ({ids_sql}) _ids(pk))"
         if rows is None:
             total, total_params = "NULL::bigint", ()
             if count is not None and hasattr(count, "total"):  # (a total kept apart: ``ranked_search.KeptCount``)
@@ -148,10 +149,10 @@ class Documents:
                 count_sql, total_params = count.sql_with_params()
                 total = f"(SELECT COUNT(*) FROM ({count_sql}) _all)"
             if window is None:
-                pages = f"{PAGE} {numbered}"
+                pages = f"{PAGE} {in_order}"
             else:
                 offset, limit, settles = window
-                pages = f"{MATCHES} {numbered}, {PAGE} AS MATERIALIZED (SELECT pk, _n FROM {MATCHES} WHERE _n <= %s)"
+                pages = f"{MATCHES} {in_order}, {PAGE} AS MATERIALIZED (SELECT pk, _n FROM {MATCHES} WHERE _n <= %s)"
                 found_rows = f"(SELECT COUNT(*) FROM {MATCHES})"
                 total = f"CASE WHEN {found_rows} BETWEEN 1 AND %s THEN %s + {found_rows} ELSE {total} END"
                 params += (limit,)
@@ -159,7 +160,7 @@ class Documents:
         else:
             offset, limit = rows
             sliced = f"{PAGE} AS MATERIALIZED (SELECT pk, _n FROM {MATCHES} WHERE _n > %s AND _n <= %s)"
-            pages = f"{MATCHES} {numbered}, {sliced}"
+            pages = f"{MATCHES} {in_order}, {sliced}"
             total, total_params = f"(SELECT COUNT(*) FROM {MATCHES})", ()
             params += (offset, offset + limit)
         columns = [total, "NULL::bigint"]
@@ -182,8 +183,8 @@ class Documents:
             documents = f"CASE WHEN {registry_version_sql()} IS NULL THEN {documents} END"
             documents += f", (SELECT ARRAY_AGG({PAGE}.pk ORDER BY {order}) FROM {PAGE}), {registry_version_sql()}"
         sql = f"WITH {pages} SELECT {', '.join([*columns, *found, documents])}"
-        with server_bound_cursor(ids.model) as cursor:
-            cursor.execute(sql, (*params, *self.params))  # in the order of the text
+        with server_bound_cursor(ids.model, psycopg.RawCursor) as cursor:
+            cursor.execute(numbered(sql), (*params, *self.params))  # in the order of the text
             total, kept, *values = cursor.fetchone()
         if keeping:
             *values, page_ids, version = values
@@ -214,36 +215,47 @@ class Documents:
             f"SELECT {registry_version_sql()}, ARRAY_AGG(_docs.pk), ARRAY_AGG(_docs._document::text) "
             f"FROM ({self.sql}) _docs(pk, _document)"
         )
-        with server_bound_cursor(model) as cursor:
-            cursor.execute(sql, (list(ids), *self.params))
+        with server_bound_cursor(model, psycopg.RawCursor) as cursor:
+            cursor.execute(numbered(sql), (list(ids), *self.params))
             seen, pks, texts = cursor.fetchone()
         if seen != version:
             return None
         return dict(zip(pks or (), texts or (), strict=True))
 
-    def record(self, ids, full: Documents | None = None) -> tuple[int, str, str | None] | None:
+    def record(self, ids, full: Documents | None = None, keep=True) -> tuple[int, str, str | None] | None:
         """One record's pk and document, and ``full``'s (another rendering of it) when given, from one statement.
 
-        ``ids`` is the query of the record's ``pk`` (at most one row); None when it finds none.
+        ``ids`` is the query of the record's ``pk`` (at most one row); None when it finds none. Where
+        documents are kept (not with ``keep`` false), the statement reads the pk and the registry's
+        version, and the documents come from the cache, as ``page``'s do.
         """
         ids_sql, params = ids.sql_with_params()
-        columns = [
-            f"(SELECT pk FROM {PAGE})",
-            f"(SELECT _docs._document::text FROM {PAGE} JOIN ({self.sql}) _docs(pk, _document) USING (pk))",
+        renderers = [self] if full is None else [self, full]
+        documents = [
+            f"(SELECT _docs._document::text FROM {PAGE} JOIN ({each.sql}) _docs(pk, _document) USING (pk))"
+            for each in renderers
         ]
-        params = (*params, *self.params)
-        if full is not None:
-            columns.append(
-                f"(SELECT _docs._document::text FROM {PAGE} JOIN ({full.sql}) _docs(pk, _document) USING (pk))"
-            )
-            params = (*params, *full.params)
-        sql = f"WITH {PAGE} AS MATERIALIZED (SELECT _ids.pk FROM ({ids_sql}) _ids(pk)) SELECT {', '.join(columns)}"
-        with server_bound_cursor(ids.model) as cursor:
-            cursor.execute(sql, params)
-            pk, document, *rest = cursor.fetchone()
+        keeping = keep and self.keeping(ids.model)
+        if keeping:
+            documents = [f"CASE WHEN {registry_version_sql()} IS NULL THEN {each} END" for each in documents]
+            documents.append(registry_version_sql())
+        params = (*params, *(param for each in renderers for param in each.params))
+        sql = (
+            f"WITH {PAGE} AS MATERIALIZED (SELECT _ids.pk FROM ({ids_sql}) _ids(pk)) "
+            f"SELECT {', '.join([f'(SELECT pk FROM {PAGE})', *documents])}"
+        )
+        with server_bound_cursor(ids.model, psycopg.RawCursor) as cursor:
+            cursor.execute(numbered(sql), params)
+            pk, *texts = cursor.fetchone()
         if pk is None:
             return None
-        return pk, document, (rest[0] if rest else None)
+        version = texts.pop() if keeping else None
+        if version is not None:
+            texts = [each.kept(ids.model, version, [pk]) for each in renderers]
+            if None in texts:  # the registry changed between the statements: read it in one
+                return self.record(ids, full, keep=False)
+            texts = [text[1:-1] for text in texts]  # (a page of one: "[document]")
+        return pk, texts[0], (texts[1] if full is not None else None)
 
     def keyset_page(
         self, ids: tuple[str, tuple], model, limit: int, keys: int, checks=(), backward: bool = False, keep=True
@@ -279,8 +291,9 @@ class Documents:
             f"SELECT {', '.join([f'(SELECT COUNT(*) FROM {PAGE})', *found, documents, *edges, *kept])}"
         )
         tail = (limit,) if keeping else ()
-        with server_bound_cursor(model) as cursor:
-            cursor.execute(sql, (*params, *self.params, limit, *[limit] * keys, *tail))  # in the order of the text
+        with server_bound_cursor(model, psycopg.RawCursor) as cursor:
+            # (the parameters in the order of the text)
+            cursor.execute(numbered(sql), (*params, *self.params, limit, *[limit] * keys, *tail))
             rows, *values = cursor.fetchone()
         if keeping:
             *values, page_ids, version = values

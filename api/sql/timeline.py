@@ -39,6 +39,7 @@ from api.sql.documents import server_bound_cursor
 from api.sql.expressions import Concat, Unsupported
 from api.sql.timeline_events import Outer, SameAs, Writer, sql_literal
 from cooperation import localization as l10n
+from cooperation.compiled_queries import numbered
 from cooperation.models import Agreement, AgreementParty, Milestone, PersonRole
 from cooperation.selectors.timeline_kinds import AGREEMENT_DATES, KIND_RANK, ROLE_DATES, EventKind
 from cooperation.selectors.timeline_rows import COLUMNS, LARGEST_LIMIT, bounded_count_statement
@@ -147,7 +148,7 @@ class TimelineDocuments:
         order = "ORDER BY " + ", ".join(f"ev.{column}{direction}" for column in COLUMNS)
         sql = self._statements.get((page_sql, count_sql))
         if sql is None:
-            sql = _numbered(
+            sql = numbered(
                 f"WITH {ROWS} AS MATERIALIZED (SELECT ev.*, ROW_NUMBER() OVER ({order}) AS _n FROM ({page_sql}) ev) "
                 f"SELECT (SELECT COUNT(*) FROM {ROWS}), ({count_sql}), "
                 f"(SELECT JSON_AGG(_d._document ORDER BY _d._n)::text FROM ({self.sql}) _d(_n, _document)), "
@@ -210,22 +211,10 @@ def _remember(statement: tuple[str, tuple], held: frozenset[str]) -> None:
 
 def _page_kinds(sql: str, params: tuple) -> frozenset[str]:
     """The kinds of the events of a page (``EventRows.page_sql``); none for an empty page."""
-    numbered = _KINDS_STATEMENTS.get(sql)
-    if numbered is None:
-        if len(_KINDS_STATEMENTS) >= MAX_COMPILED:
-            _KINDS_STATEMENTS.clear()
-        numbered = _KINDS_STATEMENTS[sql] = _numbered(f"SELECT ARRAY_AGG(DISTINCT ev.ev_rank) FROM ({sql}) ev")
     with server_bound_cursor(Agreement, psycopg.RawCursor) as cursor:
-        cursor.execute(numbered, params)
+        cursor.execute(numbered(f"SELECT ARRAY_AGG(DISTINCT ev.ev_rank) FROM ({sql}) ev"), params)
         (ranks,) = cursor.fetchone()
     return frozenset(KINDS_BY_RANK[rank] for rank in ranks or ())
-
-
-def _numbered(sql: str) -> str:
-    """``%s`` placeholders as ``$1``, ``$2``... (and ``%%`` as ``%``), for a ``psycopg.RawCursor``: psycopg
-    parses the placeholders out of a long statement on every execution."""
-    count = iter(range(1, 1 << 30))
-    return _PLACEHOLDERS.sub(lambda found: "%" if found.group() == "%%" else f"${next(count)}", sql)
 
 
 def _inlined(sql: str, params: tuple) -> str:
@@ -257,7 +246,6 @@ _END = object()
 _PLACEHOLDERS = re.compile(r"%%|%s")
 MAX_COMPILED = 256
 _COMPILED = CompiledCache(MAX_COMPILED)
-_KINDS_STATEMENTS: dict[str, str] = {}  # the page's SQL -> its kinds' statement, numbered
 _HELD: dict[tuple[str, tuple], frozenset[str]] = {}  # a page's statement -> the kinds its rows held last time
 
 __all__ = ["TimelineDocuments", "TimelinePages"]

@@ -17,6 +17,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from api.core.exceptions import ApiError
+from api.core.kept_answers import kept_answer
 from api.core.pagination import LimitOffsetPagination
 from api.core.query_forms import ChoicesListField, QueryForm
 from api.core.resource_urls import list_url, resource_for
@@ -25,6 +26,7 @@ from api.renderers.json import ORJSONRenderer
 from api.serializers.base import csv_param, unknown_fields_detail
 from api.views.base import ContractMixin
 from cooperation.localization import active_language, display
+from cooperation.models import Organization
 from cooperation.selectors import global_search as selector
 from cooperation.selectors.global_search import MAX_QUERY_LENGTH, TYPE_NAMES, GlobalSearchQuery, Hit, Snippet, search
 
@@ -257,6 +259,10 @@ class SearchView(ContractMixin, APIView):
         responses=PaginatedSearchResultListSerializer,
     )
     def get(self, request):
+        return kept_answer(request, Organization, lambda: self.answer(request))
+
+    def answer(self, request):
+        """The page of hits this request asks for, searched in the registry."""
         data = SearchQueryForm.parse(request)
         paginator = self.pagination_class()
         limit, offset = paginator.get_limit(request), paginator.get_offset(request)

@@ -15,6 +15,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.core.kept_answers import kept_answer
 from api.core.query_forms import ChoicesListField, QueryForm, WholeNumberField
 from api.core.resource_urls import detail_url
 from api.filtersets.base import PartialDateQueryField, invalid
@@ -24,6 +25,7 @@ from api.sql.graph import graph_document
 from api.views.base import ContractMixin
 from cooperation.errors import InvalidQuery
 from cooperation.localization import display
+from cooperation.models import Organization
 from cooperation.selectors.graph import EDGE_TYPES, MAX_DEPTH, NODE_MODELS, NODE_TYPES, Graph, GraphQuery, build_graph
 
 PARTIAL_DATE_HELP = "A partial date (YYYY, YYYY-MM or YYYY-MM-DD), or null when unknown."
@@ -296,6 +298,10 @@ class GraphView(ContractMixin, APIView):
         responses=GraphSerializer,
     )
     def get(self, request):
+        return kept_answer(request, Organization, lambda: self.answer(request))
+
+    def answer(self, request):
+        """The graph this request asks for, built from the registry."""
         form = GraphQueryForm(request.query_params)
         if not form.is_valid():
             raise form.error()

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from api.core.exceptions import ApiError
 from api.core.fields import BriefRelatedField, brief, partial_date_data
+from api.core.kept_answers import kept_answer
 from api.core.pagination import LimitOffsetPagination
 from api.core.query_forms import QueryForm, StrictBooleanField
 from api.filtersets.base import PartialDateQueryField, RelatedChoiceField, invalid
@@ -374,6 +375,10 @@ class TimelineView(ContractMixin, APIView):
         responses=TimelineEventSerializer(many=True),
     )
     def get(self, request):
+        return kept_answer(request, Agreement, lambda: self.answer(request))
+
+    def answer(self, request):
+        """The page of events (or the CSV export) this request asks for, built from the registry."""
         events = timeline(self.parse_query(request))
         writer = EventWriter(request, self.shaped_fields(request))
         if isinstance(request.accepted_renderer, CSVRenderer):

@@ -45,3 +45,10 @@ def committed_seed(request, transactional_db):
     inserts model by model, so in one atomic block, as foreign keys are checked at its end."""
     with transaction.atomic():
         request.getfixturevalue("seeded")
+
+
+@pytest.fixture
+def answers_built(settings):
+    """Nothing kept (``api.core.kept_answers``, ``api.sql.document_cache``): for the tests of how answers are
+    built, statement by statement. ``tests/api/test_kept_answers.py`` tests what is kept."""
+    settings.API_KEEP_DOCUMENTS = False

@@ -9,11 +9,11 @@ forwards and from the end; and with Redis down or absent every page is still ser
 from __future__ import annotations
 
 import itertools
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 from django.conf import settings
-from django.core.cache import caches
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -22,6 +22,7 @@ from api.sql.documents import Documents
 from cooperation.models import Agreement, AgreementParty, Organization
 from cooperation.row_counts import REGISTRY_VERSION, TABLE
 from tests.support.factories import make_agreement
+from tests.support.kept_documents import clear_kept
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the registry's version is kept on PostgreSQL only"),
@@ -35,12 +36,6 @@ def _nothing_kept_before(committed_seed):
     clear_kept()
     yield
     document_cache.outage.until, document_cache.outage.failing = 0.0, False
-
-
-def clear_kept() -> None:
-    document_cache.forget()
-    if document_cache.CACHE in settings.CACHES:
-        caches[document_cache.CACHE].clear()
 
 
 def version() -> int | None:
@@ -216,3 +211,44 @@ def test_a_document_another_process_built_is_taken_from_redis(api, settings):
     again, warm = statements(api, URL)
     assert (cold, warm) == (2, 1)
     assert first == again == built_whole(api, settings, URL)
+
+
+def detail_url(api, resource: str) -> str:
+    """The path of the first record a list of ``resource`` shows (and nothing kept: a record's document in a
+    list can be the same as its detail's)."""
+    url = urlsplit(page(api, f"/api/v1/{resource}/?limit=1")["results"][0]["url"]).path
+    clear_kept()
+    return url
+
+
+@pytest.mark.parametrize("resource", ["agreements", "organizations", "persons", "missions", "sources"])
+def test_a_record_asked_again_takes_its_document_from_the_cache(api, settings, resource):
+    url = detail_url(api, resource)
+    first, cold = statements(api, url)
+    again, warm = statements(api, url)
+    assert (cold, warm) == (2, 1)  # the record's pk and the version, then its document; then the pk only
+    assert first == again == built_whole(api, settings, url)
+    settings.API_KEEP_DOCUMENTS = False
+    whole_etag = api.get(url)["ETag"]
+    settings.API_KEEP_DOCUMENTS = True
+    assert api.get(url)["ETag"] == whole_etag
+
+
+def test_a_shaped_record_keeps_both_its_renderings_and_the_etag_of_the_whole(api, settings):
+    url = detail_url(api, "missions")
+    shaped = f"{url}?fields=id,name"
+    with api.unchecked():  # (the checking client would also ask for the whole record)
+        body, cold = statements(api, shaped)
+        again, warm = statements(api, shaped)
+    assert (cold, warm) == (3, 1)  # pk and version; the shaped document; the whole one (the ETag's)
+    assert set(body) == {"id", "name"} and body == again == built_whole(api, settings, shaped)
+    assert api.get(shaped)["ETag"] == api.get(url)["ETag"]
+
+
+def test_a_committed_change_shows_in_the_next_record(api, settings):
+    url = detail_url(api, "organizations")
+    before = page(api, url)
+    Organization.objects.filter(pk=before["id"]).update(name="Renamed Record", short_name="")
+    after, count = statements(api, url)
+    assert count == 2 and after["name"] == "Renamed Record"
+    assert after == built_whole(api, settings, url)

@@ -14,7 +14,7 @@ from cooperation.search_text import normalize
 from cooperation.selectors import bounded_search, global_search
 from cooperation.selectors.global_search import TYPE_NAMES
 
-pytestmark = pytest.mark.usefixtures("seeded")
+pytestmark = pytest.mark.usefixtures("seeded", "answers_built")  # (the statements themselves: nothing kept)
 
 URL = "/api/v1/search/"
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm and full-text search")

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cooperation import models as m
 
+pytestmark = pytest.mark.usefixtures("answers_built")  # (the statements themselves: nothing kept)
 URL = "/api/v1/graph/"
 
 CNSA = "organization:cnsa"

@@ -24,6 +24,7 @@ LANGUAGES = ("en", "ru", "zh-hans")
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL writes the graph; SQLite never"),
+    pytest.mark.usefixtures("answers_built"),  # (the statement itself: nothing kept)
 ]
 
 

@@ -15,7 +15,7 @@ from cooperation.selectors.timeline import EventKind
 from tests.support.query_counts import count_queries
 from tests.support.timeline_records import more_of_everything
 
-pytestmark = pytest.mark.usefixtures("seeded")
+pytestmark = pytest.mark.usefixtures("seeded", "answers_built")  # (the statements themselves: nothing kept)
 
 URL = "/api/v1/timeline/"
 EVERYTHING = f"{URL}?limit=1000&include_superseded=true"

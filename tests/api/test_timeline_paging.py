@@ -29,7 +29,7 @@ URL = "/api/v1/timeline/"
 DATES = ["2019", "2019-03", "2019-03-03", "2019-03-31", "2020", "2020-01-01", "2020-12", "2021-06-15"]
 RANK = {kind: rank for rank, kind in enumerate(EventKind.values)}
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("answers_built")]  # (the statements themselves)
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from cooperation.selectors.timeline import EventKind, timeline
 from tests.support.query_counts import count_queries
 from tests.support.timeline_records import more_of_everything
 
-pytestmark = pytest.mark.usefixtures("seeded")
+pytestmark = pytest.mark.usefixtures("seeded", "answers_built")  # (the statements themselves: nothing kept)
 
 URL = "/api/v1/timeline/"
 QUERIES = [
