@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,7 @@ from bench.results import combine
 from bench.scenarios import BASELINE_SCENARIO, CSV_PATH, SCALE_SCENARIO, Scenario, probe, scenarios
 from bench.server import THREADS, Gunicorn, describe
 from bench.wrk import ensure_wrk, run_load
+from config.env import env_bool
 
 QUICK_SIZES, FULL_SIZES = (1000, 10000), (1000, 100000)
 CONNECTIONS = 8  # = workers x threads: every server thread busy, no queue in front of them
@@ -202,6 +204,10 @@ def main(argv: list[str] | None = None) -> int:
     setup = {
         "server": describe(),
         "client": f"{client}, {args.duration} s per scenario after {args.warmup} s warm-up",
+        # Whether the servers keep documents and answers for the registry's version (API_KEEP_DOCUMENTS=0: every
+        # read built from the registry), and share them through Redis.
+        "keep_documents": env_bool("API_KEEP_DOCUMENTS", True),
+        "shared_cache": bool(os.environ.get("REDIS_URL")),
     }
     logs = Path(tempfile.mkdtemp(prefix="bench-logs-"))
     log(f"[bench] sizes {args.sizes}; server logs in {logs}")

@@ -19,9 +19,16 @@ TABLE = "cooperation_row_count"
 REGISTRY_VERSION = "registry.version"  # the key of migration 0019's version of the whole registry
 
 
-def row_count_sql() -> str:
-    """A scalar subquery of a table's exact row count, or NULL; its one parameter is the table's name."""
-    return f"(SELECT SUM(n)::bigint FROM {TABLE} WHERE table_name = %s)"
+def row_count_sql(table: str | None = None) -> str:
+    """A scalar subquery of a table's exact row count, or NULL; its one parameter is the table's name, unless
+    ``table`` names it in the text (then a prepared statement's generic plan estimates it as a custom plan would,
+    and PostgreSQL keeps the generic plan instead of planning the statement again on every execution)."""
+    return f"(SELECT SUM(n)::bigint FROM {TABLE} WHERE table_name = {'%s' if table is None else text_literal(table)})"
+
+
+def text_literal(value: str) -> str:
+    """``value`` as an SQL string literal, in a statement with ``%s`` placeholders (``%`` doubled)."""
+    return "'" + value.replace("'", "''").replace("%", "%%") + "'"
 
 
 def registry_version_sql() -> str:

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import connections
 from django.db.models import QuerySet
 
-from cooperation.row_counts import row_count_sql
+from cooperation.row_counts import row_count_sql, text_literal
 
 LARGEST_CAP = 2**63 - 2  # cap + 1 is a LIMIT: a bigint
 ESTIMATE_SECONDS = 30  # how long a planner's estimate is kept (per process, by database, statement and values)
@@ -51,9 +51,11 @@ def whole_table(queryset: QuerySet) -> str | None:
     return connections[queryset.db].ops.quote_name(queryset.model._meta.db_table)
 
 
-def reltuples_sql() -> str:
-    """A scalar subquery of a table's row estimate; its one parameter is the table's quoted name."""
-    return "(SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass)"
+def reltuples_sql(table: str | None = None) -> str:
+    """A scalar subquery of a table's row estimate; its one parameter is the table's quoted name, unless ``table``
+    (the quoted name) is given, written in the text (see ``row_count_sql``)."""
+    named = "%s" if table is None else text_literal(table)
+    return f"(SELECT reltuples::bigint FROM pg_class WHERE oid = {named}::regclass)"
 
 
 def settle(queryset: QuerySet, counted: int, limit: int, statistic: int | None = None) -> tuple[int, bool]:

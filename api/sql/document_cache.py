@@ -17,7 +17,9 @@ statement, uncached (one snapshot per page, always). A transaction that wrote se
 changes are not committed) and builds its documents in its one statement. While Redis is unreachable
 (``Outage``) each process keeps documents alone.
 
-Only the registry's records are kept (the ``cooperation`` app): the change log is not versioned.
+Only the registry's records are kept (the ``cooperation`` app): the change log is not versioned. A
+detail's documents are kept as a page's (``Documents.record``); ``find`` and ``keep`` also hold the
+timeline's, search's and graph's whole answers (``api.core.kept_answers``), in the same two layers.
 """
 
 from __future__ import annotations

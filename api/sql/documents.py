@@ -166,12 +166,11 @@ class Documents:
         columns = [total, "NULL::bigint"]
         if counted is not None:
             # (COALESCE evaluates its second argument only where the first is NULL: the count is not run)
-            columns = [f"COALESCE({row_count_sql()}, {total})", row_count_sql()]
-            total_params = (counted, *total_params, counted)
+            # (the table's name in the text, not a parameter: a generic plan is then as cheap as a custom one)
+            columns = [f"COALESCE({row_count_sql(counted)}, {total})", row_count_sql(counted)]
         params += total_params
         if table is not None:
-            columns.append(reltuples_sql())
-            params += (table,)
+            columns.append(reltuples_sql(table))
         found, params = _with_checks(checks, params)
         order = f"{PAGE}._n{' DESC' if reverse else ''}"
         documents = (
