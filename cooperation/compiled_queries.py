@@ -53,6 +53,11 @@ def numbered(sql: str) -> str:
 _PLACEHOLDERS = re.compile(r"%%|%s")
 
 
+def text_literal(value: str) -> str:
+    """``value`` as an SQL string literal, in a statement with ``%s`` placeholders (``%`` doubled)."""
+    return "'" + value.replace("'", "''").replace("%", "%%") + "'"
+
+
 class CompiledQuery:
     """``build(*values)``'s SQL, compiled once per database, run with other values.
 
@@ -108,4 +113,4 @@ class CompiledQuery:
         return converted
 
 
-__all__ = ["CompiledQuery", "numbered", "server_bound_cursor"]
+__all__ = ["CompiledQuery", "numbered", "server_bound_cursor", "text_literal"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.db import connections
 
-from cooperation.compiled_queries import server_bound_cursor
+from cooperation.compiled_queries import server_bound_cursor, text_literal
 
 TABLE = "cooperation_row_count"
 REGISTRY_VERSION = "registry.version"  # the key of migration 0019's version of the whole registry
@@ -24,11 +24,6 @@ def row_count_sql(table: str | None = None) -> str:
     ``table`` names it in the text (then a prepared statement's generic plan estimates it as a custom plan would,
     and PostgreSQL keeps the generic plan instead of planning the statement again on every execution)."""
     return f"(SELECT SUM(n)::bigint FROM {TABLE} WHERE table_name = {'%s' if table is None else text_literal(table)})"
-
-
-def text_literal(value: str) -> str:
-    """``value`` as an SQL string literal, in a statement with ``%s`` placeholders (``%`` doubled)."""
-    return "'" + value.replace("'", "''").replace("%", "%%") + "'"
 
 
 def registry_version_sql() -> str:

@@ -23,7 +23,8 @@ from django.conf import settings
 from django.db import connections
 from django.db.models import QuerySet
 
-from cooperation.row_counts import row_count_sql, text_literal
+from cooperation.compiled_queries import text_literal
+from cooperation.row_counts import row_count_sql
 
 LARGEST_CAP = 2**63 - 2  # cap + 1 is a LIMIT: a bigint
 ESTIMATE_SECONDS = 30  # how long a planner's estimate is kept (per process, by database, statement and values)

@@ -37,9 +37,9 @@ from api.renderers.json import RawJSON
 from api.sql.compiled_cache import CompiledCache
 from api.sql.documents import server_bound_cursor
 from api.sql.expressions import Concat, Unsupported
-from api.sql.timeline_events import Outer, SameAs, Writer, sql_literal
+from api.sql.timeline_events import Outer, SameAs, Writer
 from cooperation import localization as l10n
-from cooperation.compiled_queries import numbered
+from cooperation.compiled_queries import numbered, text_literal
 from cooperation.models import Agreement, AgreementParty, Milestone, PersonRole
 from cooperation.selectors.timeline_kinds import AGREEMENT_DATES, KIND_RANK, ROLE_DATES, EventKind
 from cooperation.selectors.timeline_rows import COLUMNS, LARGEST_LIMIT, bounded_count_statement
@@ -233,7 +233,7 @@ def _inlined(sql: str, params: tuple) -> str:
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return f"'{value.isoformat()}'::date"
         if isinstance(value, str) and "\\" not in value and "\x00" not in value:
-            return sql_literal(value)
+            return text_literal(value)
         raise Unsupported(f"parameter {value!r}")
 
     inlined = _PLACEHOLDERS.sub(literal, sql)

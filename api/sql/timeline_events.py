@@ -46,6 +46,7 @@ from api.sql.expressions import (
     text,
 )
 from cooperation import localization as l10n
+from cooperation.compiled_queries import text_literal
 from cooperation.models import (
     Agreement,
     AgreementParty,
@@ -86,13 +87,9 @@ def _organizations(**link) -> models.QuerySet:
     return Organization.objects.filter(Exists(model.objects.filter(organization=OuterRef("pk"), **link)))
 
 
-def sql_literal(value: str) -> str:
-    return "'" + value.replace("'", "''").replace("%", "%%") + "'"
-
-
 def _fill_sql(template: str, **values: str) -> str:
     """The translated ``template`` as SQL text: literals and the SQL of ``values`` concatenated."""
-    parts = [values[piece] if is_name else sql_literal(piece) for is_name, piece in template_pieces(gettext(template))]
+    parts = [values[piece] if is_name else text_literal(piece) for is_name, piece in template_pieces(gettext(template))]
     return f"({' || '.join(parts)})"
 
 
@@ -115,7 +112,7 @@ def named_title(names: str, agreement: str, templates: tuple[str, str, str], pla
     single, plural = placeholders
     item, last = _separator(tl.LIST_ITEM, "list", "item"), _separator(tl.LIST_LAST, "list", "last")
     size = "CARDINALITY(_t.a)"
-    joined = f"(ARRAY_TO_STRING(_t.a[1:{size} - 1], {sql_literal(item)}) || {sql_literal(last)} || _t.a[{size}])"
+    joined = f"(ARRAY_TO_STRING(_t.a[1:{size} - 1], {text_literal(item)}) || {text_literal(last)} || _t.a[{size}])"
     return (
         f"(SELECT CASE WHEN COALESCE({size}, 0) = 0 THEN {_fill_sql(none, agreement='_t.n')} "
         f"WHEN {size} = 1 THEN {_fill_sql(one, agreement='_t.n', **{single: '_t.a[1]'})} "
@@ -315,7 +312,7 @@ class Writer:
             )
 
         claim = Milestone.ClaimStatus
-        statuses = [sql_literal(status) + "::text" for status in (claim.ACHIEVED, claim.PLANNED, claim.SUPERSEDED)]
+        statuses = [text_literal(status) + "::text" for status in (claim.ACHIEVED, claim.PLANNED, claim.SUPERSEDED)]
         status = Outer(lambda c: by_status(c, *statuses), _achieved=achieved, _current=current)
         mission = localized_name_text(Mission, "mission")
         label = choice("kind", Milestone.Kind, False)
@@ -375,4 +372,4 @@ def _merged_claims() -> models.QuerySet:
     return containing.filter(~Exists(better))
 
 
-__all__ = ["Outer", "SameAs", "Writer", "sql_literal"]
+__all__ = ["Outer", "SameAs", "Writer"]
